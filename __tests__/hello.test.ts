@@ -1,0 +1,2 @@
+import { hello } from '../src/hello.js';
+test('hello', () => { expect(hello()).toBe('hi'); });
