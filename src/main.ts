@@ -1,3 +1,2 @@
 import * as core from '@actions/core';
-import { hello } from './hello.js';
-core.info(hello());
+core.info('not built yet');

@@ -1,2 +1,0 @@
-import { hello } from '../src/hello.js';
-test('hello', () => { expect(hello()).toBe('hi'); });

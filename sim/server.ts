@@ -1,0 +1,127 @@
+// The https server every simulated service runs on: loopback only, a free port chosen by the OS,
+// and a shared journal of the requests it answered so tests can check what the action sent.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Certificate } from './tls.ts';
+
+export type ServiceName = 'entra' | 'github-oidc' | 'arm' | 'blob' | 'artifacts';
+
+export interface RecordedRequest {
+  service: ServiceName;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Milliseconds since the Unix epoch when the request arrived. */
+  at: number;
+  /** Request headers, lower-cased (Authorization kept: tests may check its shape, never print it). */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export class Journal {
+  readonly requests: RecordedRequest[] = [];
+  private readonly waiters: Array<{ match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = [];
+
+  add(r: RecordedRequest): void {
+    this.requests.push(r);
+    for (const w of [...this.waiters]) {
+      if (w.match(r)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(r);
+      }
+    }
+  }
+
+  /** Resolves with the first request (already recorded or future) that matches. */
+  waitFor(match: (r: RecordedRequest) => boolean): Promise<RecordedRequest> {
+    const seen = this.requests.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  filter(match: (r: RecordedRequest) => boolean): RecordedRequest[] {
+    return this.requests.filter(match);
+  }
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** https://127.0.0.1:<port> with no trailing slash. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Starts an https server on 127.0.0.1 and records each answered request in the journal. */
+export async function startHttpsServer(
+  service: ServiceName,
+  cert: Certificate,
+  journal: Journal,
+  handler: Handler,
+): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const record: RecordedRequest = {
+        service,
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        status: 0,
+        at: Date.now(),
+        headers: { ...req.headers },
+      };
+      res.on('finish', () => {
+        record.status = res.statusCode;
+        journal.add(record);
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          record.status = -1; // connection dropped before an answer
+          journal.add(record);
+        }
+      });
+      Promise.resolve(handler(req, res, Buffer.concat(chunks))).catch((err: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'SimulatorError', message: String(err) } }));
+        } else {
+          res.destroy();
+        }
+      });
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    origin: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}

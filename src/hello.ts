@@ -1,1 +1,0 @@
-export function hello(): string { return 'hi'; }
