@@ -1,0 +1,223 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { ContainerClient } from '@azure/storage-blob';
+import {
+  accessWarning,
+  isAccessRefused,
+  listStagingAccounts,
+  openLogContainer,
+  parseLogPath,
+  parseResourceGroup,
+  siblingValidationPath,
+  stripQuery,
+  type ArmJson,
+  type ContainerAuth,
+} from '../../src/logs/locate.js';
+import { recordingSink } from './logs-fakes.js';
+
+describe('parseLogPath', () => {
+  test('URL form inside a failure message', () => {
+    const msg =
+      'Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: ' +
+      'Packer build command has failed: exit status 1. During the image build, a failure has occurred. Please review the build log to identify ' +
+      'which build/customization step failed. For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. ' +
+      'Image Build log location: https://a1b2c3d4e5f6.blob.core.windows.net/packerlogs/7f0e5a2c-1d3b-4e8f-9a6b-2c4d5e6f7a8b/customization.log. ' +
+      'OperationId: 0c1d2e3f-aaaa-bbbb-cccc-123456789012. Use this operationId to search packer logs.';
+    expect(parseLogPath(msg)).toEqual({
+      account: 'a1b2c3d4e5f6',
+      blobPath: '7f0e5a2c-1d3b-4e8f-9a6b-2c4d5e6f7a8b/customization.log',
+      blobEndpoint: 'https://a1b2c3d4e5f6.blob.core.windows.net/',
+    });
+  });
+  test('ARM path form', () => {
+    const msg =
+      'Image Build log location: /subscriptions/0000/resourceGroups/IT_rg_t_1/providers/Microsoft.Storage/storageAccounts/xyz123abc/blobServices/default/containers/packerlogs/11111111-2222-3333-4444-555555555555/customization.log. OperationId: 1';
+    expect(parseLogPath(msg)).toEqual({ account: 'xyz123abc', blobPath: '11111111-2222-3333-4444-555555555555/customization.log' });
+  });
+  test('sovereign cloud suffix and path-style (emulator) URLs', () => {
+    expect(parseLogPath('at https://abc123.blob.core.usgovcloudapi.net/packerlogs/g1/customization.log.')?.account).toBe('abc123');
+    expect(parseLogPath('at https://127.0.0.1:10000/devacct1/packerlogs/g1/customization.log')).toEqual({
+      account: 'devacct1',
+      blobPath: 'g1/customization.log',
+      blobEndpoint: 'https://127.0.0.1:10000/devacct1/',
+    });
+  });
+  test('no path', () => {
+    expect(parseLogPath('Build failed: quota exceeded')).toBeUndefined();
+    expect(parseLogPath(undefined)).toBeUndefined();
+    expect(parseLogPath('https://abc123.blob.core.windows.net/vhds/x.vhd')).toBeUndefined();
+  });
+});
+
+test('siblingValidationPath', () => {
+  expect(siblingValidationPath('g/customization.log')).toBe('g/validation.log');
+});
+
+test('parseResourceGroup takes an ID or a name', () => {
+  expect(parseResourceGroup('/subscriptions/s2/resourceGroups/IT_rg_t_1', 's1')).toEqual({ subscriptionId: 's2', name: 'IT_rg_t_1' });
+  expect(parseResourceGroup('IT_rg_t_1', 's1')).toEqual({ subscriptionId: 's1', name: 'IT_rg_t_1' });
+});
+
+test('stripQuery removes a SAS', () => {
+  expect(stripQuery('https://a.blob.core.windows.net/packerlogs/g/customization.log?sv=2024&sig=abc')).toBe(
+    'https://a.blob.core.windows.net/packerlogs/g/customization.log',
+  );
+});
+
+test('listStagingAccounts reads primaryEndpoints.blob and follows nextLink', async () => {
+  const calls: string[] = [];
+  const arm = {
+    async request(_m: string, path: string): Promise<unknown> {
+      calls.push(path);
+      if (calls.length === 1) {
+        return {
+          value: [{ name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } } }],
+          nextLink: 'https://management.azure.com/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01&$skiptoken=x',
+        };
+      }
+      return { value: [] };
+    },
+  } as unknown as ArmJson;
+  const accts = await listStagingAccounts(arm, { subscriptionId: 's', name: 'IT_g' });
+  expect(accts).toEqual([{ name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', blobEndpoint: 'https://acct1.blob.core.windows.net/' }]);
+  expect(calls[0]).toBe('/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01');
+  expect(calls[1]).toContain('$skiptoken=x');
+});
+
+test('refusals are told apart from other errors', () => {
+  expect(isAccessRefused({ statusCode: 403, code: 'AuthorizationPermissionMismatch' })).toBe(true);
+  expect(isAccessRefused({ statusCode: 403, code: 'AuthorizationFailure' })).toBe(true);
+  expect(isAccessRefused({ statusCode: 403, code: 'KeyBasedAuthenticationNotPermitted' })).toBe(true);
+  expect(isAccessRefused({ statusCode: 404, code: 'BlobNotFound' })).toBe(false);
+  expect(isAccessRefused({ statusCode: 500 })).toBe(false);
+});
+
+test('the access warning names both ways and the staging-group trap', () => {
+  const w = accessWarning('acct1', 'IT_rg_tpl_123', '403 AuthorizationPermissionMismatch', '403 AuthorizationFailed');
+  expect(w).toMatch(/Storage Blob Data Reader/);
+  expect(w).toMatch(/Microsoft\.Storage\/storageAccounts\/listKeys\/action/);
+  expect(w).toMatch(/do not reach the staging 'IT_rg_tpl_123' group/);
+});
+
+describe('openLogContainer', () => {
+  const acct = { name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } } };
+  function fakeArm(keys: 'ok' | 'refused') {
+    const calls: string[] = [];
+    const arm = {
+      async request(method: string, path: string): Promise<unknown> {
+        calls.push(`${method} ${path}`);
+        if (method === 'GET') return { value: [acct] };
+        if (keys === 'refused') throw Object.assign(new Error('no listKeys'), { statusCode: 403, code: 'AuthorizationFailed' });
+        return { keys: [{ keyName: 'key1', value: 'SECRETKEY==' }] };
+      },
+    } as unknown as ArmJson;
+    return { arm, calls };
+  }
+  const container = (error?: object) =>
+    ({
+      listBlobsFlat: () => ({
+        byPage: () => ({
+          next: async () => {
+            if (error) throw error;
+            return { done: true };
+          },
+        }),
+      }),
+    }) as unknown as ContainerClient;
+  const refused = { statusCode: 403, code: 'AuthorizationPermissionMismatch', message: 'This request is not authorized' };
+
+  test('Entra ID first: no listKeys when it works', async () => {
+    const { arm, calls } = fakeArm('ok');
+    const sink = recordingSink();
+    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container() });
+    expect(r).toMatchObject({ auth: 'entra', account: { name: 'acct1' } });
+    expect(calls).toHaveLength(1);
+  });
+
+  test('a container that does not exist yet is not a refusal', async () => {
+    const { arm } = fakeArm('ok');
+    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm, containerFactory: async () => container({ statusCode: 404, code: 'ContainerNotFound' }) });
+    expect(r).toMatchObject({ auth: 'entra' });
+  });
+
+  test('Entra refused → account key, masked', async () => {
+    const { arm, calls } = fakeArm('ok');
+    const sink = recordingSink();
+    const masked: string[] = [];
+    sink.mask = (s) => masked.push(s);
+    const auths: ContainerAuth[] = [];
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: '/subscriptions/s/resourceGroups/IT_g', sink, arm,
+      containerFactory: async (_e, a) => {
+        auths.push(a);
+        return a.kind === 'entra' ? container(refused) : container();
+      },
+    });
+    expect(r).toMatchObject({ auth: 'key' });
+    expect(calls[1]).toBe('POST /subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1/listKeys?api-version=2023-05-01');
+    expect(auths[1]).toEqual({ kind: 'key', account: 'acct1', key: 'SECRETKEY==' });
+    expect(masked).toEqual(['SECRETKEY==']);
+    expect(sink.warnings).toEqual([]);
+  });
+
+  test('both refused → one warning naming both ways', async () => {
+    const { arm } = fakeArm('refused');
+    const sink = recordingSink();
+    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container(refused) });
+    expect(r).toBe('refused');
+    expect(sink.warnings).toHaveLength(1);
+    expect(sink.warnings[0]).toMatch(/Entra ID was refused \(403 AuthorizationPermissionMismatch\) and so was the account key \(403 AuthorizationFailed\)/);
+    expect(sink.warnings[0]).toMatch(/Storage Blob Data Reader/);
+  });
+
+  test('key-based auth disabled on the account counts as refused', async () => {
+    const { arm } = fakeArm('ok');
+    const sink = recordingSink();
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm,
+      containerFactory: async (_e, a) => container(a.kind === 'entra' ? refused : { statusCode: 403, code: 'KeyBasedAuthenticationNotPermitted' }),
+    });
+    expect(r).toBe('refused');
+    expect(sink.warnings).toHaveLength(1);
+  });
+
+  test('no storage account yet', async () => {
+    const arm = { request: async () => ({ value: [] }) } as unknown as ArmJson;
+    const sink = recordingSink();
+    expect(await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm })).toBe('no-account');
+    expect(sink.warnings).toEqual([]);
+  });
+});
+
+test('listing refused: one warning naming Reader, or the account from the message is used', async () => {
+  const arm = {
+    request: async (method: string) => {
+      if (method === 'GET') throw Object.assign(new Error('no read'), { statusCode: 403, code: 'AuthorizationFailed' });
+      return { keys: [] };
+    },
+  } as unknown as ArmJson;
+  const sink = recordingSink();
+  const base = { credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', arm };
+  expect(await openLogContainer({ ...base, sink })).toBe('refused');
+  expect(sink.warnings).toHaveLength(1);
+  expect(sink.warnings[0]).toMatch(/'Reader' \(Microsoft\.Storage\/storageAccounts\/read\)/);
+  const hint = parseLogPath('log: https://acct9.blob.core.windows.net/packerlogs/g/customization.log.')!;
+  expect(hint.blobEndpoint).toBe('https://acct9.blob.core.windows.net/');
+  const sink2 = recordingSink();
+  const ok = {
+    listBlobsFlat: () => ({ byPage: () => ({ next: async () => ({ done: true }) }) }),
+  } as unknown as ContainerClient;
+  const endpoints: string[] = [];
+  const r = await openLogContainer({
+    ...base,
+    sink: sink2,
+    preferAccount: hint.account,
+    preferEndpoint: hint.blobEndpoint,
+    containerFactory: async (e) => {
+      endpoints.push(e);
+      return ok;
+    },
+  });
+  expect(r).toMatchObject({ auth: 'entra', account: { name: 'acct9', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct9' } });
+  expect(endpoints).toEqual(['https://acct9.blob.core.windows.net/']);
+  expect(sink2.warnings).toEqual([]);
+});

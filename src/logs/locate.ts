@@ -1,0 +1,333 @@
+/**
+ * Finding the build logs: the template's staging resource group → its storage account (over ARM) →
+ * `packerlogs/<guid>/customization.log`, read with Entra ID or, failing that, an account key.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { errorInfo, type BlobInfo, type LogBlob, type LogSink } from './types.js';
+
+export const LOGS_CONTAINER = 'packerlogs';
+const STORAGE_API_VERSION = '2023-05-01';
+
+/** Where a failure message says the log is. */
+export interface LogPathHint {
+  account: string;
+  /** The account's blob endpoint when the message gives it as a URL (with a trailing slash). */
+  blobEndpoint?: string;
+  /** Path inside the `packerlogs` container, e.g. `<guid>/customization.log`. */
+  blobPath: string;
+}
+
+/**
+ * The log's location as embedded in a run's failure message, in URL form
+ * (`https://<acct>.blob.core.windows.net/packerlogs/<guid>/customization.log`, any cloud suffix, or a
+ * path-style `https://host/<acct>/packerlogs/...`) or ARM path form
+ * (`.../storageAccounts/<acct>/blobServices/default/containers/packerlogs/<guid>/customization.log`).
+ */
+export function parseLogPath(message: string | undefined): LogPathHint | undefined {
+  if (!message) return undefined;
+  const arm = /storageAccounts\/([a-z0-9]{3,24})\/blobServices\/default\/containers\/packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(
+    message,
+  );
+  if (arm?.[1] && arm[2]) return { account: arm[1].toLowerCase(), blobPath: arm[2] };
+  const url = /(https?:\/\/([a-z0-9]{3,24})\.blob\.[a-z0-9.\-]+(?::\d+)?\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
+  if (url?.[1] && url[2] && url[3]) return { account: url[2].toLowerCase(), blobPath: url[3], blobEndpoint: url[1] };
+  const pathStyle = /(https?:\/\/[^/\s]+\/([a-z0-9]{3,24})\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
+  if (pathStyle?.[1] && pathStyle[2] && pathStyle[3]) {
+    return { account: pathStyle[2].toLowerCase(), blobPath: pathStyle[3], blobEndpoint: pathStyle[1] };
+  }
+  return undefined;
+}
+
+/** `validation.log` beside a `customization.log`. */
+export function siblingValidationPath(customizationPath: string): string {
+  const slash = customizationPath.lastIndexOf('/');
+  return `${slash >= 0 ? customizationPath.slice(0, slash + 1) : ''}validation.log`;
+}
+
+/** Subscription and group name from a resource group ID (or a bare name). */
+export function parseResourceGroup(idOrName: string, defaultSubscription: string): { subscriptionId: string; name: string } {
+  const m = /^\/?subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/?$/i.exec(idOrName.trim());
+  if (m?.[1] && m[2]) return { subscriptionId: m[1], name: m[2] };
+  return { subscriptionId: defaultSubscription, name: idOrName.trim() };
+}
+
+export interface ArmDeps {
+  credential: TokenCredential;
+  /** ARM base URL, e.g. `https://management.azure.com`. */
+  armEndpoint: string;
+  /** Token scope for ARM; default `https://management.azure.com/.default` (set it for sovereign clouds). */
+  armScope?: string;
+  subscriptionId: string;
+}
+
+export interface StorageAccountRef {
+  name: string;
+  id: string;
+  /** `primaryEndpoints.blob`, with a trailing slash. */
+  blobEndpoint: string;
+}
+
+/** Minimal ARM JSON requests over the Azure core pipeline (retries, bearer token for ARM). */
+export class ArmJson {
+  private client: Promise<{ send(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> }> | undefined;
+  constructor(private readonly deps: ArmDeps) {}
+
+  async request(method: 'GET' | 'POST', path: string): Promise<unknown> {
+    this.client ??= this.make();
+    const res = await (await this.client).send(method, path);
+    if (res.status >= 200 && res.status < 300) return res.body;
+    const b = res.body as { error?: { code?: string; message?: string } } | undefined;
+    throw Object.assign(new Error(b?.error?.message ?? `ARM ${method} ${path} answered ${res.status}`), {
+      statusCode: res.status,
+      code: b?.error?.code,
+    });
+  }
+
+  private async make(): Promise<{ send(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> }> {
+    const { ServiceClient } = await import('@azure/core-client');
+    const { createPipelineRequest } = await import('@azure/core-rest-pipeline');
+    const base = this.deps.armEndpoint.replace(/\/+$/, '');
+    const client = new ServiceClient({
+      credential: this.deps.credential,
+      credentialScopes: this.deps.armScope ?? 'https://management.azure.com/.default',
+      endpoint: base,
+    });
+    return {
+      send: async (method, path) => {
+        const req = createPipelineRequest({ url: `${base}${path}`, method });
+        if (method === 'POST') {
+          req.headers.set('content-type', 'application/json');
+          req.body = '{}';
+        }
+        const res = await client.sendRequest(req);
+        let body: unknown;
+        try {
+          body = res.bodyAsText ? JSON.parse(res.bodyAsText) : undefined;
+        } catch {
+          body = undefined;
+        }
+        return { status: res.status, body };
+      },
+    };
+  }
+}
+
+/** Storage accounts in the staging resource group (normally exactly one). */
+export async function listStagingAccounts(arm: ArmJson, group: { subscriptionId: string; name: string }): Promise<StorageAccountRef[]> {
+  const out: StorageAccountRef[] = [];
+  let path: string | undefined =
+    `/subscriptions/${encodeURIComponent(group.subscriptionId)}/resourceGroups/${encodeURIComponent(group.name)}` +
+    `/providers/Microsoft.Storage/storageAccounts?api-version=${STORAGE_API_VERSION}`;
+  for (let page = 0; path && page < 10; page++) {
+    const body = (await arm.request('GET', path)) as {
+      value?: Array<{ name?: string; id?: string; properties?: { primaryEndpoints?: { blob?: string } } }>;
+      nextLink?: string;
+    };
+    for (const a of body?.value ?? []) {
+      const blob = a.properties?.primaryEndpoints?.blob;
+      if (a.name && a.id && blob) out.push({ name: a.name, id: a.id, blobEndpoint: blob.endsWith('/') ? blob : `${blob}/` });
+    }
+    path = body?.nextLink ? new URL(body.nextLink).pathname + new URL(body.nextLink).search : undefined;
+  }
+  return out;
+}
+
+/** First key of a storage account (`POST .../listKeys`). */
+export async function listAccountKey(arm: ArmJson, accountId: string): Promise<string | undefined> {
+  const body = (await arm.request('POST', `${accountId}/listKeys?api-version=${STORAGE_API_VERSION}`)) as {
+    keys?: Array<{ value?: string }>;
+  };
+  return body?.keys?.find((k) => k.value)?.value;
+}
+
+/** An open `packerlogs` container, with how it is read. */
+export interface LogContainer {
+  account: StorageAccountRef;
+  auth: 'entra' | 'key';
+  container: ContainerClient;
+}
+
+export function isAccessRefused(err: unknown): boolean {
+  const { status, code } = errorInfo(err);
+  if (status !== 403 && status !== 401) return false;
+  return code === undefined || /^(AuthorizationPermissionMismatch|AuthorizationFailure|AuthorizationFailed|KeyBasedAuthenticationNotPermitted|AuthenticationFailed|InvalidAuthenticationInfo|NoAuthenticationInformation)$/.test(code);
+}
+
+export function isNotFound(err: unknown): boolean {
+  return errorInfo(err).status === 404;
+}
+
+export function accessWarning(account: string, stagingGroup: string, entraError: string, keyError: string): string {
+  return (
+    `Cannot read the build logs in storage account '${account}' (staging resource group '${stagingGroup}'). ` +
+    `Entra ID was refused (${entraError}) and so was the account key (${keyError}). ` +
+    `Grant the workflow's identity either the 'Storage Blob Data Reader' role on the staging resource group or ` +
+    `the storage account, or the permission to list its keys ('Microsoft.Storage/storageAccounts/listKeys/action', ` +
+    `e.g. through 'Storage Account Key Operator Service Role'); finding the account also needs ` +
+    `'Microsoft.Storage/storageAccounts/read' (e.g. 'Reader') there. Rights on the template's own resource group do not ` +
+    `reach the staging '${stagingGroup}' group, which Image Builder creates. The build's result is not affected.`
+  );
+}
+
+export function listingWarning(stagingGroup: string, error: string): string {
+  return (
+    `Cannot find the build logs: listing the storage accounts in the staging resource group '${stagingGroup}' was ` +
+    `refused (${error}). Grant the workflow's identity 'Reader' (Microsoft.Storage/storageAccounts/read) on that group, ` +
+    `plus 'Storage Blob Data Reader' on it (or the permission 'Microsoft.Storage/storageAccounts/listKeys/action'). ` +
+    `Rights on the template's own resource group do not reach the staging '${stagingGroup}' group, which Image Builder ` +
+    `creates. The build's result is not affected.`
+  );
+}
+
+export interface OpenDeps extends ArmDeps {
+  /** The template's `exactStagingResourceGroup` (full ID or name). */
+  stagingResourceGroup: string;
+  sink: LogSink;
+  /** Account name from a failure message, to pick among several accounts. */
+  preferAccount?: string;
+  /** Its blob endpoint (from the message's URL): used when listing the group's accounts is refused. */
+  preferEndpoint?: string;
+  /** Injected for tests; default: the real ARM client. */
+  arm?: ArmJson;
+  /** Injected for tests; default: `@azure/storage-blob`, loaded when first needed. */
+  containerFactory?: ContainerFactory;
+}
+
+export type ContainerAuth = { kind: 'entra'; credential: TokenCredential } | { kind: 'key'; account: string; key: string };
+export type ContainerFactory = (blobEndpoint: string, auth: ContainerAuth) => Promise<ContainerClient>;
+
+/** The `packerlogs` container client, with Entra ID (scope `https://storage.azure.com/.default`) or a shared key. */
+export const defaultContainerFactory: ContainerFactory = async (blobEndpoint, auth) => {
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
+  const cred = auth.kind === 'entra' ? auth.credential : new StorageSharedKeyCredential(auth.account, auth.key);
+  return new BlobServiceClient(blobEndpoint, cred).getContainerClient(LOGS_CONTAINER);
+};
+
+/**
+ * Open the logs container: Entra ID first, then an account key. Returns `'no-account'` when the staging
+ * group has no storage account (yet), `'refused'` when both ways are refused (after ONE warning through `sink`).
+ */
+export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | 'no-account' | 'refused'> {
+  const arm = deps.arm ?? new ArmJson(deps);
+  const group = parseResourceGroup(deps.stagingResourceGroup, deps.subscriptionId);
+  let accounts: StorageAccountRef[];
+  try {
+    accounts = await listStagingAccounts(arm, group);
+  } catch (err) {
+    if (!isAccessRefused(err)) throw err;
+    if (!deps.preferAccount || !deps.preferEndpoint) {
+      deps.sink.warning(listingWarning(group.name, describe(err)));
+      return 'refused';
+    }
+    deps.sink.debug(`Listing storage accounts in ${group.name} refused (${describe(err)}); using ${deps.preferAccount} from the run's message`);
+    const id =
+      `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}` +
+      `/providers/Microsoft.Storage/storageAccounts/${deps.preferAccount}`;
+    accounts = [{ name: deps.preferAccount, id, blobEndpoint: deps.preferEndpoint }];
+  }
+  if (accounts.length === 0) return 'no-account';
+  const account = accounts.find((a) => a.name.toLowerCase() === deps.preferAccount?.toLowerCase()) ?? accounts[0]!;
+  const factory = deps.containerFactory ?? defaultContainerFactory;
+  const entra = await factory(account.blobEndpoint, { kind: 'entra', credential: deps.credential });
+  let entraError: string;
+  try {
+    await probe(entra);
+    return { account, auth: 'entra', container: entra };
+  } catch (err) {
+    if (!isAccessRefused(err)) throw err;
+    entraError = describe(err);
+    deps.sink.debug(`Entra ID access to ${account.name} refused: ${entraError}; trying an account key`);
+  }
+  let keyError: string;
+  try {
+    const key = await listAccountKey(arm, account.id);
+    if (!key) throw Object.assign(new Error('listKeys returned no key'), { statusCode: 403 });
+    deps.sink.mask(key);
+    const viaKey = await factory(account.blobEndpoint, { kind: 'key', account: account.name, key });
+    await probe(viaKey);
+    return { account, auth: 'key', container: viaKey };
+  } catch (err) {
+    if (!isAccessRefused(err)) throw err;
+    keyError = describe(err);
+  }
+  deps.sink.warning(accessWarning(account.name, group.name, entraError, keyError));
+  return 'refused';
+}
+
+function describe(err: unknown): string {
+  const { status, code } = errorInfo(err);
+  return [status, code].filter((x) => x !== undefined).join(' ') || errorInfo(err).message;
+}
+
+/** Checks the identity may read blobs. A missing container (early in a build) is not a refusal. */
+async function probe(container: ContainerClient): Promise<void> {
+  try {
+    await container.listBlobsFlat({ prefix: 'none/' }).byPage({ maxPageSize: 1 }).next();
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+}
+
+/**
+ * The newest `<guid>/customization.log` in the container (by last-modified), ignoring ones last written
+ * before `notBefore` (logs of earlier runs kept in the same staging account).
+ */
+export async function findNewestCustomizationLog(container: ContainerClient, notBefore?: Date): Promise<string | undefined> {
+  let best: { name: string; t: number } | undefined;
+  try {
+    for await (const b of container.listBlobsFlat()) {
+      if (!/^[^/]+\/customization\.log$/.test(b.name)) continue;
+      const t = b.properties.lastModified?.getTime() ?? 0;
+      // Last-Modified has whole seconds: compare at that precision.
+      if (notBefore && t < Math.floor(notBefore.getTime() / 1000) * 1000) continue;
+      if (!best || t > best.t) best = { name: b.name, t };
+    }
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  return best?.name;
+}
+
+/** The real `LogBlob` over a `BlobClient`. */
+export function blobLog(client: BlobClient): LogBlob {
+  return {
+    url: stripQuery(client.url),
+    async properties(): Promise<BlobInfo | undefined> {
+      try {
+        const p = await client.getProperties();
+        return { length: p.contentLength ?? 0, etag: p.etag, createdOn: p.createdOn };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async read(offset: number, count: number): Promise<Uint8Array> {
+      if (count <= 0) return new Uint8Array(0);
+      try {
+        const res = await client.download(offset, count);
+        const chunks: Buffer[] = [];
+        for await (const c of res.readableStreamBody ?? []) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+        const buf = Buffer.concat(chunks);
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      } catch (err) {
+        if (errorInfo(err).status === 416) return new Uint8Array(0); // nothing past the end
+        throw err;
+      }
+    },
+    async stream(offset: number): Promise<NodeJS.ReadableStream> {
+      const res = await client.download(offset);
+      if (!res.readableStreamBody) throw new Error('the blob download returned no stream');
+      return res.readableStreamBody;
+    },
+  };
+}
+
+export function stripQuery(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.hash = '';
+  return u.toString();
+}

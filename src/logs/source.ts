@@ -1,0 +1,93 @@
+/**
+ * The build's log blobs in the staging storage account, found once and remembered.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  ArmJson,
+  blobLog,
+  findNewestCustomizationLog,
+  openLogContainer,
+  parseLogPath,
+  siblingValidationPath,
+  type LogContainer,
+} from './locate.js';
+import type { LogBlob, LogSink } from './types.js';
+
+export interface FoundLogs {
+  customization: LogBlob;
+  validation: LogBlob;
+}
+
+export interface FindHint {
+  /** The run's status message (a failure message names the log's location). */
+  message?: string;
+  /** Ignore logs last written before this (earlier runs' logs in the same account). */
+  notBefore?: Date;
+}
+
+/** Where the logs come from; the real one is `stagingLogSource`, tests use fakes. */
+export interface LogSource {
+  /** The blobs, or undefined when they cannot be found (yet) or cannot be read (warned once). */
+  find(hint: FindHint): Promise<FoundLogs | undefined>;
+  /** True once access was refused: stop trying. */
+  readonly refused: boolean;
+}
+
+export interface StagingSourceDeps {
+  credential: TokenCredential;
+  armEndpoint: string;
+  armScope?: string;
+  subscriptionId: string;
+  /** `exactStagingResourceGroup` of the template (ID or name). */
+  stagingResourceGroup: string;
+  sink: LogSink;
+}
+
+export function stagingLogSource(deps: StagingSourceDeps): LogSource {
+  const arm = new ArmJson(deps);
+  let container: LogContainer | undefined;
+  let refused = false;
+  let retriedWithHint = false;
+  return {
+    get refused() {
+      return refused;
+    },
+    async find(hint: FindHint): Promise<FoundLogs | undefined> {
+      const fromMessage = parseLogPath(hint.message);
+      // After a refusal, only a message naming the account's URL is worth one more try.
+      if (refused && (!fromMessage?.blobEndpoint || retriedWithHint)) return undefined;
+      if (refused) {
+        retriedWithHint = true;
+        container = undefined;
+      }
+      if (!container || (fromMessage && fromMessage.account !== container.account.name.toLowerCase())) {
+        const quiet = refused ? { ...deps.sink, warning: (m: string) => deps.sink.debug(m) } : deps.sink;
+        const opened = await openLogContainer({
+          ...deps,
+          sink: quiet,
+          arm,
+          preferAccount: fromMessage?.account,
+          preferEndpoint: fromMessage?.blobEndpoint,
+        });
+        if (opened === 'refused') {
+          refused = true;
+          return undefined;
+        }
+        refused = false;
+        if (opened === 'no-account') {
+          deps.sink.debug(`No storage account in ${deps.stagingResourceGroup} yet`);
+          return undefined;
+        }
+        container = opened;
+        deps.sink.debug(`Build logs in ${opened.account.name} (read with ${opened.auth === 'entra' ? 'Entra ID' : 'an account key'})`);
+      }
+      const named = fromMessage?.blobPath.replace(/validation\.log$/, 'customization.log');
+      const path = named ?? (await findNewestCustomizationLog(container.container, hint.notBefore));
+      if (!path) return undefined;
+      return {
+        customization: blobLog(container.container.getBlobClient(path)),
+        validation: blobLog(container.container.getBlobClient(siblingValidationPath(path))),
+      };
+    },
+  };
+}
