@@ -1,0 +1,126 @@
+// Starts Azurite's blob service over https with OAuth, a pool of staging accounts, and stops it with
+// its whole process group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Certificate } from '../tls.ts';
+
+export interface AzuriteAccount {
+  name: string;
+  key: string;
+}
+
+export interface Azurite {
+  origin: string; // https://127.0.0.1:<port>
+  port: number;
+  accounts: AzuriteAccount[];
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Random 24-character storage account names like real staging accounts. */
+export function makeAccounts(count: number): AzuriteAccount[] {
+  const out: AzuriteAccount[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = (randomBytes(12).toString('hex').replace(/^[0-9]/, 'a')).slice(0, 24);
+    out.push({ name, key: randomBytes(64).toString('base64') });
+  }
+  return out;
+}
+
+export async function startAzurite(cert: Certificate, workDir: string, accounts: AzuriteAccount[]): Promise<Azurite> {
+  const location = join(workDir, 'azurite');
+  mkdirSync(location, { recursive: true });
+  const script = fileURLToPath(new URL('../../node_modules/azurite/dist/src/blob/main.js', import.meta.url));
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [
+      script, '--blobHost', '127.0.0.1', '--blobPort', String(port),
+      '--cert', cert.certPath, '--key', cert.keyPath, '--oauth', 'basic',
+      '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
+    ], {
+      detached: true,
+      cwd: location, // --location cannot be combined with --inMemoryPersistence
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+    });
+    // If this process exits without stop() (a crashed test, process.exit), take Azurite down with it.
+    const onExit = (): void => {
+      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    };
+    process.once('exit', onExit);
+    try {
+      await waitListening(child);
+      return {
+        origin: `https://127.0.0.1:${port}`,
+        port,
+        accounts,
+        stop: async () => {
+          process.off('exit', onExit);
+          await stopGroup(child);
+        },
+      };
+    } catch (err) {
+      lastError = err as Error;
+      process.off('exit', onExit);
+      await stopGroup(child);
+    }
+  }
+  throw lastError ?? new Error('Azurite did not start');
+}
+
+function waitListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => done(new Error(`Azurite did not report "successfully listens" within 30 s:\n${out}`)), 30_000);
+    const onData = (c: Buffer): void => {
+      out += c.toString('utf8');
+      if (/successfully listen/i.test(out)) done();
+      else if (/EADDRINUSE|error/i.test(out) && !/listen/i.test(out)) done(new Error(`Azurite failed:\n${out}`));
+    };
+    const onExit = (code: number | null): void => done(new Error(`Azurite exited (${code}) before listening:\n${out}`));
+    function done(err?: Error): void {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      // keep draining output so the pipe never fills up
+      child.stdout?.resume();
+      child.stderr?.resume();
+      if (err) reject(err);
+      else resolve();
+    }
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+function stopGroup(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    const pid = child.pid;
+    const kill = setTimeout(() => {
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    }, 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    try { process.kill(-pid, 'SIGTERM'); } catch { clearTimeout(kill); resolve(); }
+  });
+}

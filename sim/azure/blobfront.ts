@@ -1,0 +1,67 @@
+// The blob front: a transparent https proxy in front of Azurite that applies each staging account's
+// access rules (Entra tokens or shared keys refused) before passing the request on.
+import { request } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Certificate } from '../tls.ts';
+import { storageXmlError } from './common.ts';
+import type { FaultSet } from './faults.ts';
+import type { SimTemplate } from './templates.ts';
+
+export interface BlobFrontWorld {
+  azuriteOrigin: string;
+  cert: Certificate;
+  faults: FaultSet;
+  templates: SimTemplate[];
+}
+
+export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
+  return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
+    if (await w.faults.apply('blob', req, res)) return;
+    const url = new URL(req.url ?? '/', 'https://x');
+    const account = url.pathname.split('/')[1] ?? '';
+    const owner = w.templates.find((t) => t.storageAccount === account);
+    const auth = String(req.headers.authorization ?? '');
+    if (owner && /^Bearer /i.test(auth) && owner.scenario.access?.blobBearer === 'deny') {
+      return storageXmlError(res, 403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
+    }
+    const keyBased = /^SharedKey(Lite)? /i.test(auth) || (!auth && url.searchParams.has('sig'));
+    if (owner && keyBased && owner.scenario.access?.sharedKey === 'deny') {
+      return storageXmlError(res, 403, 'KeyBasedAuthenticationNotPermitted', 'Key based authentication is not permitted on this storage account.');
+    }
+    const target = new URL(req.url ?? '/', w.azuriteOrigin);
+    const isList = url.searchParams.get('comp') === 'list';
+    const headers = { ...req.headers, host: target.host };
+    delete headers.connection;
+    await new Promise<void>((resolve) => {
+      const up = request(target, { method: req.method, headers, ca: w.cert.cert }, (ur) => {
+        const h = { ...ur.headers };
+        delete h.connection;
+        delete h['keep-alive'];
+        if (isList) {
+          // Listings name the service endpoint: show the front's, not Azurite's.
+          const chunks: Buffer[] = [];
+          ur.on('data', (c: Buffer) => chunks.push(c));
+          ur.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8').split(w.azuriteOrigin).join(frontOrigin());
+            delete h['transfer-encoding'];
+            h['content-length'] = String(Buffer.byteLength(text));
+            res.writeHead(ur.statusCode ?? 502, h);
+            res.end(text);
+            resolve();
+          });
+        } else {
+          res.writeHead(ur.statusCode ?? 502, h);
+          ur.pipe(res);
+          ur.on('end', resolve);
+        }
+        ur.on('error', () => { res.destroy(); resolve(); });
+      });
+      up.on('error', (err) => {
+        if (!res.headersSent) storageXmlError(res, 502, 'ServerBusy', `Blob front could not reach Azurite: ${err.message}`);
+        else res.destroy();
+        resolve();
+      });
+      up.end(body);
+    });
+  };
+}

@@ -1,0 +1,562 @@
+// The simulated image templates: state, the build's progress through its phases, run outputs, the
+// long-running operations, and the build log appended to Azurite as the build advances.
+import { EventEmitter } from 'node:events';
+import { AppendBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { azTime, guid } from './common.ts';
+
+export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' | 'Validating' | 'Distributing';
+export type RunState = 'Running' | 'Canceling' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled';
+
+export interface LastRunStatus {
+  startTime: string;
+  endTime?: string;
+  runState: RunState;
+  runSubState?: RunSubState;
+  message: string;
+}
+
+export interface PhaseSpec {
+  subState: RunSubState;
+  durationMs: number;
+  /** Lines appended to customization.log, spread over the phase (defaults: packer-style lines). */
+  lines?: string[];
+}
+
+export interface DistributeSpec {
+  type: 'ManagedImage' | 'SharedImage' | 'VHD';
+  runOutputName: string;
+  /** On a PartiallySucceeded run this target fails. */
+  fail?: boolean;
+}
+
+export interface TemplateScenario {
+  resourceGroup: string;
+  name: string;
+  location?: string; // default 'eastus'
+  /** false: nothing exists until a PUT creates it (with this scenario's behaviour). Default true. */
+  exists?: boolean;
+  /** Extra template body (ARM shape): identity, tags, properties.* override the generated ones. */
+  body?: { identity?: unknown; tags?: Record<string, string>; properties?: Record<string, unknown> };
+  /** Distribute targets (default: one ManagedImage 'managedImageOutput', or those of body.properties.distribute). */
+  distribute?: DistributeSpec[];
+  /** Staging resource group name (default IT_<rg>_<name>_<guid>). */
+  stagingResourceGroup?: string;
+  phases?: PhaseSpec[]; // default: Queued 100, Building 150, Customizing 300, Optimizing 50, Validating 50, Distributing 150 (ms)
+  outcome?: 'Succeeded' | 'PartiallySucceeded' | 'Failed'; // default Succeeded
+  /** For outcome Failed: the phase that fails (default Customizing), the service message and extra log lines. */
+  failure?: {
+    atSubState?: RunSubState;
+    message?: string;
+    lines?: string[];
+    /** How the message names the log: 'url' (blob URL through the front, default) or 'arm'
+     *  (/subscriptions/.../storageAccounts/<acct>/blobServices/default/containers/packerlogs/<guid>/customization.log). */
+    logLocationStyle?: 'url' | 'arm';
+  };
+  /** Lines written to <guid>/validation.log during Validating. */
+  validationLog?: string[];
+  /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
+  runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
+  /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
+  lastRun?: LastRunStatus;
+  /** Cancel: time from Canceling to Canceled (default 200 ms), or a build that ignores cancel. */
+  cancel?: { durationMs?: number; ignore?: boolean };
+  access?: {
+    /** ARM actions answered 403 AuthorizationFailed, e.g. 'Microsoft.VirtualMachineImages/imageTemplates/run/action',
+     *  'Microsoft.Storage/storageAccounts/listKeys/action', 'Microsoft.Storage/storageAccounts/read'. */
+    forbiddenActions?: string[];
+    /** Blob data access with Entra tokens through the front (default allow). */
+    blobBearer?: 'allow' | 'deny';
+    /** Shared key access through the front (default allow). */
+    sharedKey?: 'allow' | 'deny';
+  };
+}
+
+export interface RunOutput {
+  name: string;
+  artifactId?: string;
+  artifactUri?: string;
+  provisioningState: 'Succeeded' | 'Failed';
+}
+
+export interface Operation {
+  id: string;
+  kind: 'create' | 'run' | 'cancel' | 'delete';
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+  startTime: number;
+  endTime?: number;
+  error?: { code: string; message: string };
+  template: SimTemplate;
+}
+
+export interface TemplateHandle {
+  readonly id: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  /** Full resource id of the staging resource group. */
+  readonly stagingResourceGroup: string;
+  readonly stagingResourceGroupName: string;
+  readonly storageAccount: string;
+  readonly storageKey: string;
+  /** Blob endpoint of the staging account through the front: https://127.0.0.1:PORT/<account>/ */
+  readonly blobEndpoint: string;
+  /** packerlogs/<guid>/customization.log of the latest run (undefined before any run). */
+  readonly logBlobPath: string | undefined;
+  /** Full URL of the latest customization.log through the front. */
+  readonly logUrl: string | undefined;
+  /** 'change' on every state change; 'runStarted', 'subState' (name), 'cancelRequested', 'finished' (LastRunStatus), 'deleted'. */
+  readonly events: EventEmitter;
+  readonly runCount: number;
+  readonly cancelCount: number;
+  readonly finishedCount: number;
+  exists(): boolean;
+  status(): LastRunStatus | undefined;
+  runOutputs(): RunOutput[];
+  /** Resolves once `n` runs (default 1) have started since the template was added (a runInProgress run counts). */
+  runStarted(n?: number): Promise<void>;
+  /** Resolves when the latest run reaches this sub-state (at once if it already has). */
+  subState(s: RunSubState): Promise<void>;
+  cancelRequested(n?: number): Promise<void>;
+  /** Resolves once `n` runs (default 1) have ended (log writes flushed), with the final status. */
+  finished(n?: number): Promise<LastRunStatus>;
+  /** Appends text to the latest run's log blob. */
+  appendLog(text: string, file?: 'customization.log' | 'validation.log'): Promise<void>;
+  /** Waits for pending log appends. */
+  flushLogs(): Promise<void>;
+}
+
+export interface TemplateContext {
+  subscriptionId: string;
+  blobFrontOrigin: string;
+  azuriteOrigin: string;
+  account: { name: string; key: string };
+  newOperation(kind: Operation['kind'], t: SimTemplate): Operation;
+}
+
+const DEFAULT_PHASES: PhaseSpec[] = [
+  { subState: 'Queued', durationMs: 100 },
+  { subState: 'Building', durationMs: 150 },
+  { subState: 'Customizing', durationMs: 300 },
+  { subState: 'Optimizing', durationMs: 50 },
+  { subState: 'Validating', durationMs: 50 },
+  { subState: 'Distributing', durationMs: 150 },
+];
+
+function stamp(): string {
+  return `[${new Date().toISOString()}]`;
+}
+
+function defaultLines(s: RunSubState, t: SimTemplate): string[] {
+  switch (s) {
+    case 'Queued':
+      return [];
+    case 'Building':
+      return [
+        'PACKER OUT azure-arm: output will be in this color.',
+        'PACKER OUT ==> azure-arm: Running builder ...',
+        `PACKER OUT ==> azure-arm: Getting source image id for the deployment ...`,
+        `PACKER OUT ==> azure-arm: Creating resource group ...`,
+        `PACKER OUT ==> azure-arm:  -> ResourceGroupName : '${t.stagingResourceGroupName}'`,
+        `PACKER OUT ==> azure-arm:  -> Location          : '${t.location}'`,
+        'PACKER OUT ==> azure-arm: Validating deployment template ...',
+        'PACKER OUT ==> azure-arm: Deploying deployment template ...',
+        'PACKER OUT ==> azure-arm: Waiting for SSH to become available...',
+        'PACKER OUT ==> azure-arm: Connected to SSH!',
+      ];
+    case 'Customizing':
+      return [
+        'PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/packer-shell1234567890',
+        'PACKER OUT     azure-arm: Hit:1 http://azure.archive.ubuntu.com/ubuntu noble InRelease',
+        'PACKER OUT     azure-arm: Reading package lists...',
+        'PACKER OUT     azure-arm: Setting up nginx (1.24.0-2ubuntu7) ...',
+        'PACKER OUT     azure-arm: Processing triggers for man-db (2.12.0-4build2) ...',
+      ];
+    case 'Optimizing':
+      return ['PACKER OUT ==> azure-arm: Optimizing image ...'];
+    case 'Validating':
+      return ['PACKER OUT ==> azure-arm: Running in-VM validations ...'];
+    case 'Distributing':
+      return [
+        'PACKER OUT ==> azure-arm: Querying the machine\'s properties ...',
+        'PACKER OUT ==> azure-arm: Powering off machine ...',
+        'PACKER OUT ==> azure-arm: Capturing image ...',
+        'PACKER OUT ==> azure-arm: Deleting individual resources ...',
+        `PACKER OUT Build 'azure-arm' finished.`,
+        'PACKER OUT ==> Builds finished. The artifacts of successful builds are:',
+      ];
+  }
+}
+
+const FAIL_LINES = [
+  'PACKER ERR ==> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]',
+  'PACKER ERR ==> azure-arm: Step "StepProvision" failed',
+  'PACKER ERR ==> azure-arm: Deleting individual resources ...',
+  "PACKER ERR Build 'azure-arm' errored after 4 minutes 12 seconds: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+  'PACKER ERR ==> Some builds didn\'t complete successfully and had errors:',
+  "PACKER ERR --> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+  'PACKER ERR ==> Builds finished but no artifacts were created.',
+];
+
+interface RunState_ {
+  n: number;
+  logGuid: string;
+  op: Operation;
+  visited: RunSubState[];
+  timers: NodeJS.Timeout[];
+  cancelOps: Operation[];
+}
+
+export class SimTemplate implements TemplateHandle {
+  readonly scenario: TemplateScenario;
+  readonly ctx: TemplateContext;
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly location: string;
+  readonly id: string;
+  readonly stagingResourceGroupName: string;
+  readonly stagingResourceGroup: string;
+  readonly events = new EventEmitter();
+  body: Record<string, unknown> | undefined;
+  provisioningState: 'Creating' | 'Succeeded' | 'Deleting' = 'Succeeded';
+  runCount = 0;
+  cancelCount = 0;
+  finishedCount = 0;
+  private lastRun: LastRunStatus | undefined;
+  private outputs: RunOutput[] = [];
+  private run: RunState_ | undefined;
+  private logChain: Promise<void> = Promise.resolve();
+  private existsNow: boolean;
+  private disposed = false;
+  private readonly credential: StorageSharedKeyCredential;
+  private readonly principal = { principalId: guid(), clientId: guid() };
+
+  constructor(scenario: TemplateScenario, ctx: TemplateContext) {
+    this.scenario = scenario;
+    this.ctx = ctx;
+    this.events.setMaxListeners(100);
+    this.resourceGroup = scenario.resourceGroup;
+    this.name = scenario.name;
+    this.location = scenario.location ?? 'eastus';
+    this.id = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${this.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${this.name}`;
+    this.stagingResourceGroupName = scenario.stagingResourceGroup ?? `IT_${this.resourceGroup}_${this.name}_${guid()}`;
+    this.stagingResourceGroup = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${this.stagingResourceGroupName}`;
+    this.lastRun = scenario.lastRun;
+    this.existsNow = scenario.exists !== false;
+    if (this.existsNow) this.body = this.makeBody(scenario.body ?? {});
+    this.credential = new StorageSharedKeyCredential(ctx.account.name, ctx.account.key);
+    const rip = scenario.runInProgress;
+    if (rip && this.existsNow) {
+      const from = typeof rip === 'object' && rip.fromSubState ? this.phases().findIndex((p) => p.subState === rip.fromSubState) : 0;
+      const op = ctx.newOperation('run', this);
+      if (typeof rip === 'object' && rip.startedAgoMs) op.startTime -= rip.startedAgoMs;
+      this.startRun(op, Math.max(0, from));
+    }
+  }
+
+  get storageAccount(): string { return this.ctx.account.name; }
+  get storageKey(): string { return this.ctx.account.key; }
+  get blobEndpoint(): string { return `${this.ctx.blobFrontOrigin}/${this.ctx.account.name}/`; }
+  get logBlobPath(): string | undefined { return this.run ? `packerlogs/${this.run.logGuid}/customization.log` : undefined; }
+  get logUrl(): string | undefined { return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined; }
+  get forbidden(): string[] { return this.scenario.access?.forbiddenActions ?? []; }
+
+  exists(): boolean { return this.existsNow; }
+  status(): LastRunStatus | undefined { return this.lastRun ? { ...this.lastRun } : undefined; }
+  runOutputs(): RunOutput[] { return this.outputs.map((o) => ({ ...o })); }
+  isRunning(): boolean { return this.lastRun?.runState === 'Running' || this.lastRun?.runState === 'Canceling'; }
+
+  private until<T>(pred: () => T | undefined): Promise<T> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const v = pred();
+        if (v === undefined) return false;
+        this.events.off('change', check);
+        resolve(v);
+        return true;
+      };
+      if (!check()) this.events.on('change', check);
+    });
+  }
+  runStarted(n = 1): Promise<void> { return this.until(() => (this.runCount >= n ? true : undefined)).then(() => undefined); }
+  subState(s: RunSubState): Promise<void> { return this.until(() => (this.run?.visited.includes(s) ? true : undefined)).then(() => undefined); }
+  cancelRequested(n = 1): Promise<void> { return this.until(() => (this.cancelCount >= n ? true : undefined)).then(() => undefined); }
+  finished(n = 1): Promise<LastRunStatus> {
+    return this.until(() => (this.finishedCount >= n && this.lastRun ? { ...this.lastRun } : undefined));
+  }
+  private changed(event?: string, arg?: unknown): void {
+    if (event) this.events.emit(event, arg);
+    this.events.emit('change');
+  }
+
+  // ----- body -----
+  distributeSpecs(): DistributeSpec[] {
+    if (this.scenario.distribute) return this.scenario.distribute;
+    const fromBody = (this.body?.properties as { distribute?: Array<{ type: DistributeSpec['type']; runOutputName: string }> } | undefined)?.distribute;
+    if (fromBody?.length) return fromBody.map((d) => ({ type: d.type, runOutputName: d.runOutputName }));
+    return [{ type: 'ManagedImage', runOutputName: 'managedImageOutput' }];
+  }
+
+  private distributor(d: DistributeSpec): Record<string, unknown> {
+    const rg = `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.resourceGroup}`;
+    switch (d.type) {
+      case 'ManagedImage':
+        return { type: 'ManagedImage', runOutputName: d.runOutputName, imageId: `${rg}/providers/Microsoft.Compute/images/${d.runOutputName}`, location: this.location, artifactTags: {} };
+      case 'SharedImage':
+        return {
+          type: 'SharedImage', runOutputName: d.runOutputName, artifactTags: {},
+          galleryImageId: `${rg}/providers/Microsoft.Compute/galleries/simGallery/images/${d.runOutputName}`,
+          targetRegions: [{ name: this.location, replicaCount: 1, storageAccountType: 'Standard_LRS' }],
+          excludeFromLatest: false,
+        };
+      case 'VHD':
+        return { type: 'VHD', runOutputName: d.runOutputName, artifactTags: {} };
+    }
+  }
+
+  makeBody(given: { identity?: unknown; tags?: Record<string, string>; properties?: Record<string, unknown> }): Record<string, unknown> {
+    const identityId = `/subscriptions/${this.ctx.subscriptionId}/resourcegroups/${this.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-identity`;
+    const props = given.properties ?? {};
+    const body: Record<string, unknown> = {
+      identity: given.identity ?? { type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } },
+      properties: {
+        source: { type: 'PlatformImage', publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' },
+        customize: [{ type: 'Shell', name: 'install-nginx', inline: ['sudo apt-get update', 'sudo apt-get install -y nginx'] }],
+        distribute: (this.scenario.distribute ?? (props.distribute ? [] : [{ type: 'ManagedImage', runOutputName: 'managedImageOutput' }]) as DistributeSpec[]).map((d) => this.distributor(d)),
+        vmProfile: { vmSize: 'Standard_D2s_v3', osDiskSizeGB: 0 },
+        buildTimeoutInMinutes: 0,
+        ...props,
+      },
+    };
+    if (given.tags) body.tags = given.tags;
+    return body;
+  }
+
+  /** The resource as GET returns it. */
+  resource(): Record<string, unknown> {
+    const b = this.body ?? {};
+    const identity = JSON.parse(JSON.stringify(b.identity ?? {})) as { userAssignedIdentities?: Record<string, unknown> };
+    for (const k of Object.keys(identity.userAssignedIdentities ?? {})) {
+      identity.userAssignedIdentities![k] = { ...this.principal };
+    }
+    const props: Record<string, unknown> = {
+      ...(b.properties as Record<string, unknown>),
+      provisioningState: this.provisioningState,
+      stagingResourceGroup: this.scenario.stagingResourceGroup ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}` : '',
+      exactStagingResourceGroup: this.provisioningState === 'Creating' ? '' : this.stagingResourceGroup,
+    };
+    if (this.lastRun) props.lastRunStatus = { ...this.lastRun };
+    const out: Record<string, unknown> = {
+      properties: props,
+      identity,
+      location: this.location,
+      id: `/subscriptions/${this.ctx.subscriptionId}/resourcegroups/${this.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${this.name}`,
+      name: this.name,
+      type: 'Microsoft.VirtualMachineImages/imageTemplates',
+    };
+    if (b.tags) out.tags = b.tags;
+    return out;
+  }
+
+  /** PUT: create from a request body. Returns false when the template exists with a different body. */
+  create(given: Record<string, unknown>): 'created' | 'same' | 'conflict' {
+    const normal = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [c]) => a.localeCompare(c))) : v);
+    const wanted = { identity: given.identity, tags: given.tags, properties: given.properties };
+    if (this.existsNow && this.body) {
+      const cur = { identity: this.body.identity, tags: this.body.tags, properties: this.body.properties };
+      return normal(cur) === normal(wanted) ? 'same' : 'conflict';
+    }
+    this.body = { identity: given.identity, properties: given.properties, ...(given.tags ? { tags: given.tags } : {}) };
+    this.existsNow = true;
+    this.provisioningState = 'Creating';
+    this.changed();
+    return 'created';
+  }
+
+  markCreated(): void { this.provisioningState = 'Succeeded'; this.changed(); }
+  markDeleting(): void { this.provisioningState = 'Deleting'; this.changed(); }
+  markDeleted(): void {
+    this.existsNow = false;
+    this.body = undefined;
+    this.lastRun = undefined;
+    this.outputs = [];
+    this.provisioningState = 'Succeeded';
+    this.changed('deleted');
+  }
+
+  // ----- runs -----
+  phases(): PhaseSpec[] { return this.scenario.phases ?? DEFAULT_PHASES; }
+
+  startRun(op: Operation, fromIndex = 0): void {
+    const run: RunState_ = { n: this.runCount + 1, logGuid: guid(), op, visited: [], timers: [], cancelOps: [] };
+    this.run = run;
+    this.runCount += 1;
+    this.outputs = [];
+    this.lastRun = { startTime: azTime(op.startTime), endTime: undefined, runState: 'Running', runSubState: this.phases()[fromIndex]?.subState ?? 'Queued', message: '' };
+    delete this.lastRun.endTime;
+    const blob = `packerlogs/${run.logGuid}/customization.log`;
+    this.enqueue(async () => {
+      await this.appendClient(blob).createIfNotExists();
+      if (this.scenario.validationLog) await this.appendClient(`packerlogs/${run.logGuid}/validation.log`).createIfNotExists();
+    });
+    this.changed('runStarted');
+    this.enterPhase(run, fromIndex);
+  }
+
+  private failIndex(): number {
+    if ((this.scenario.outcome ?? 'Succeeded') !== 'Failed') return -1;
+    const phases = this.phases();
+    const at = this.scenario.failure?.atSubState ?? 'Customizing';
+    const i = phases.findIndex((p) => p.subState === at);
+    return i >= 0 ? i : phases.length - 1;
+  }
+
+  private enterPhase(run: RunState_, i: number): void {
+    if (this.run !== run || this.lastRun?.runState !== 'Running' && this.lastRun?.runState !== 'Canceling') return;
+    const phases = this.phases();
+    const phase = phases[i];
+    if (!phase) return this.finish(run, (this.scenario.outcome ?? 'Succeeded') === 'Failed' ? 'Failed' : this.scenario.outcome ?? 'Succeeded');
+    if (this.lastRun.runState === 'Running') this.lastRun.runSubState = phase.subState;
+    run.visited.push(phase.subState);
+    const lines = phase.lines ?? defaultLines(phase.subState, this);
+    lines.forEach((line, k) => {
+      run.timers.push(setTimeout(() => this.logLine(run, line), (phase.durationMs * k) / Math.max(1, lines.length)));
+    });
+    if (phase.subState === 'Validating' && this.scenario.validationLog) {
+      const text = this.scenario.validationLog.map((l) => `${stamp()} ${l}\n`).join('');
+      this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/validation.log`, text));
+    }
+    this.changed('subState', phase.subState);
+    const failing = i === this.failIndex();
+    run.timers.push(setTimeout(() => {
+      if (failing) {
+        for (const l of this.scenario.failure?.lines ?? FAIL_LINES) this.logLine(run, l);
+        this.finish(run, 'Failed');
+      } else {
+        this.enterPhase(run, i + 1);
+      }
+    }, phase.durationMs));
+  }
+
+  private logLine(run: RunState_, line: string): void {
+    if (this.run !== run) return;
+    const text = `${stamp()} ${line}\n`;
+    this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/customization.log`, text));
+  }
+
+  private finish(run: RunState_, state: 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled'): void {
+    for (const t of run.timers) clearTimeout(t);
+    run.timers = [];
+    const logLocation = this.scenario.failure?.logLocationStyle === 'arm'
+      ? `${this.stagingResourceGroup}/providers/Microsoft.Storage/storageAccounts/${this.storageAccount}/blobServices/default/containers/packerlogs/${run.logGuid}/customization.log`
+      : `${this.blobEndpoint}packerlogs/${run.logGuid}/customization.log`;
+    let message = '';
+    if (state === 'Failed') {
+      message = this.scenario.failure?.message ??
+        'Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: ' +
+        'Packer build command has failed: exit status 1. During the image build, a failure has occurred. Please review the build log to identify which build/customization step failed. ' +
+        'For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. ' +
+        `Image Build log location: ${logLocation}. OperationId: ${run.op.id}. Use this operation ID when contacting support.`;
+    } else if (state === 'PartiallySucceeded') {
+      const failed = this.distributeSpecs().filter((d) => d.fail).map((d) => d.runOutputName);
+      message = `Distribution failed for run output(s) ${failed.map((n) => `'${n}'`).join(', ')}: one or more distribution targets did not complete. ` +
+        `Image Build log location: ${logLocation}. OperationId: ${run.op.id}.`;
+    } else if (state === 'Canceled') {
+      message = 'Build was canceled by user request.';
+    }
+    if (state === 'Succeeded' || state === 'PartiallySucceeded') {
+      this.outputs = this.distributeSpecs().map((d) => this.outputFor(d, state === 'PartiallySucceeded' && d.fail === true));
+    }
+    this.enqueue(async () => undefined);
+    const chain = this.logChain;
+    void chain.then(() => {
+      if (this.run !== run || !this.lastRun) return;
+      const end = Date.now();
+      this.lastRun = { ...this.lastRun, endTime: azTime(end), runState: state, message };
+      const op = run.op;
+      op.endTime = end;
+      if (state === 'Succeeded') op.status = 'Succeeded';
+      else if (state === 'Canceled') op.status = 'Canceled';
+      else { op.status = 'Failed'; op.error = { code: 'InternalOperationError', message }; }
+      for (const c of run.cancelOps) {
+        if (c.status === 'InProgress') { c.status = 'Succeeded'; c.endTime = end; }
+      }
+      this.finishedCount += 1;
+      this.changed('finished', { ...this.lastRun });
+    });
+  }
+
+  private outputFor(d: DistributeSpec, failed: boolean): RunOutput {
+    if (failed) return { name: d.runOutputName, provisioningState: 'Failed' };
+    const dist = ((this.body?.properties as { distribute?: Array<Record<string, string>> } | undefined)?.distribute ?? [])
+      .find((x) => x.runOutputName === d.runOutputName) ?? this.distributor(d) as Record<string, string>;
+    if (d.type === 'VHD') {
+      return { name: d.runOutputName, artifactUri: `${this.blobEndpoint}vhds/${this.name}_${Date.now()}.vhd`, provisioningState: 'Succeeded' };
+    }
+    if (d.type === 'SharedImage') {
+      const now = new Date();
+      const version = `0.${now.getUTCFullYear() % 100}${String(now.getUTCMonth() + 1).padStart(2, '0')}${String(now.getUTCDate()).padStart(2, '0')}.${this.runCount}`;
+      return { name: d.runOutputName, artifactId: `${dist.galleryImageId ?? ''}/versions/${version}`, provisioningState: 'Succeeded' };
+    }
+    return { name: d.runOutputName, artifactId: dist.imageId ?? '', provisioningState: 'Succeeded' };
+  }
+
+  /** POST cancel. Returns 'conflict' when nothing is running. */
+  requestCancel(op: Operation): 'accepted' | 'conflict' {
+    const run = this.run;
+    if (!run || !this.isRunning()) return 'conflict';
+    this.cancelCount += 1;
+    run.cancelOps.push(op);
+    this.changed('cancelRequested');
+    if (this.scenario.cancel?.ignore) return 'accepted';
+    if (this.lastRun?.runState === 'Canceling') return 'accepted';
+    for (const t of run.timers) clearTimeout(t);
+    run.timers = [];
+    this.lastRun = { ...this.lastRun!, runState: 'Canceling' };
+    this.changed();
+    this.logLine(run, 'PACKER ERR ==> azure-arm: Cancelling build: received a cancel request');
+    run.timers.push(setTimeout(() => {
+      this.logLine(run, "PACKER ERR Build 'azure-arm' errored: build was cancelled");
+      this.finish(run, 'Canceled');
+    }, this.scenario.cancel?.durationMs ?? 200));
+    return 'accepted';
+  }
+
+  // ----- logs -----
+  private appendClient(path: string): AppendBlobClient {
+    return new AppendBlobClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path}`, this.credential, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 50 },
+    });
+  }
+
+  private async appendRaw(path: string, text: string): Promise<void> {
+    const data = Buffer.from(text, 'utf8');
+    await this.appendClient(path).appendBlock(data, data.length);
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.logChain = this.logChain.then(() => (this.disposed ? undefined : fn())).catch((err: unknown) => {
+      if (this.disposed) return;
+      process.stderr.write(`[azure-sim] log write failed for ${this.name}: ${String(err)}\n`);
+    });
+  }
+
+  appendLog(text: string, file: 'customization.log' | 'validation.log' = 'customization.log'): Promise<void> {
+    const run = this.run;
+    if (!run) return Promise.reject(new Error('no run yet: no log blob'));
+    const path = `packerlogs/${run.logGuid}/${file}`;
+    this.enqueue(async () => {
+      await this.appendClient(path).createIfNotExists();
+      await this.appendRaw(path, text);
+    });
+    return this.logChain;
+  }
+
+  flushLogs(): Promise<void> { return this.logChain; }
+
+  /** Stops timers (sim shutdown). */
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.run?.timers ?? []) clearTimeout(t);
+  }
+}
