@@ -1,0 +1,109 @@
+// npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
+//   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
+//   BENCH_ONLY=tail,download,startup (all).
+import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
+
+const { MiB, median, startBenchAzurite } = await import('./common.ts');
+const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
+const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup').split(','));
+const f2 = (x: number): string => x.toFixed(2);
+const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
+const range = (xs: number[], fmt: (x: number) => string): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+
+const rows: string[][] = [];
+const row = (...cells: string[]): void => void rows.push(cells);
+const notes: string[] = [];
+let problems = 0;
+
+console.log(`image-builder-run benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+
+let az: Awaited<ReturnType<typeof startBenchAzurite>> | undefined;
+try {
+  if (only.has('tail') || only.has('download')) az = await startBenchAzurite();
+
+  if (only.has('tail')) {
+    const { tailRun } = await import('./tail.ts');
+    const n = num('BENCH_TAIL_RUNS', 5);
+    const runs = [];
+    for (let i = 0; i < n; i++) {
+      const r = await tailRun(az!, 1000 + i);
+      runs.push(r);
+      console.log(`  tail run ${i + 1}/${n}: ${mb(r.size)} MiB in ${r.appends} appends, ${r.polls} polls, fetched ${r.fetched} B ` +
+        `(${r.finalFetched} B by completeDownload), ${r.rangeGets} GETs, ${r.heads} HEADs, file identical: ${r.identical}, ` +
+        `${r.linesPrinted} lines printed once in order: ${r.linesInOrder}`);
+      if (!r.identical || !r.linesInOrder) problems++;
+    }
+    const ratios = runs.map((r) => r.fetched / r.size);
+    row('1 tail', 'bytes fetched ÷ final blob size', String(n), f2(median(ratios)), range(ratios, (x) => x.toFixed(4)), 'target 1.00');
+    const perPoll = runs.map((r) => (r.rangeGets) / (r.polls + 1));
+    row('1 tail', 'range GETs (tail + final download)', String(n), String(median(runs.map((r) => r.rangeGets))),
+      range(runs.map((r) => r.rangeGets), String), `${f2(median(perPoll))} per poll`);
+    row('1 tail', 'HEADs (getProperties)', String(n), String(median(runs.map((r) => r.heads))),
+      range(runs.map((r) => r.heads), String), `${f2(median(runs.map((r) => r.heads / (r.polls + 1))))} per poll`);
+    row('1 tail', 'log size (MiB) / appends / polls', String(n),
+      `${mb(median(runs.map((r) => r.size)))} / ${median(runs.map((r) => r.appends))} / ${median(runs.map((r) => r.polls))}`, '', '');
+  }
+
+  if (only.has('download')) {
+    const { makeBigBlob, downloadInChild, childFile } = await import('./download.ts');
+    const n = num('BENCH_DL_RUNS', 5);
+    const sizes = [num('BENCH_SMALL_MB', 100), num('BENCH_BIG_MB', 500)];
+    const growth: Record<number, number> = {};
+    for (const sizeMb of sizes) {
+      const big = await makeBigBlob(az!, `big-${sizeMb}/customization.log`, sizeMb * MiB);
+      console.log(`  uploaded ${sizeMb} MiB in 4 MiB appends: ${(big.uploadMs / 1000).toFixed(1)} s`);
+      const figs = [];
+      for (let i = 0; i < n; i++) {
+        const f = await downloadInChild(az!, big, childFile(az!, `${sizeMb}-${i}`));
+        figs.push(f);
+        console.log(`  download ${sizeMb} MiB run ${i + 1}/${n}: ${(f.ms / 1000).toFixed(2)} s, maxRSS ${mb(f.baseMaxRss)} → ${mb(f.maxRss)} MiB, ` +
+          `heap ${mb(f.baseHeap)} → peak ${mb(f.peakHeap)} MiB, buffers peak ${mb(f.peakBuffers)} MiB (${mb(f.afterGcBuffers)} after GC), identical: ${f.identical}`);
+        if (!f.identical) problems++;
+      }
+      await az!.container.deleteBlob(big.name);
+      const g = figs.map((f) => f.maxRss - f.baseMaxRss);
+      growth[sizeMb] = median(g);
+      const tp = figs.map((f) => f.length / MiB / (f.ms / 1000));
+      row(`2 ${sizeMb} MiB`, 'child peak RSS growth (maxRSS − baseline), MiB', String(n), mb(median(g)), range(g, mb),
+        `${(median(g) / (sizeMb * MiB) * 100).toFixed(1)}% of log size`);
+      row(`2 ${sizeMb} MiB`, 'child maxRSS: baseline / peak, MiB', String(n),
+        `${mb(median(figs.map((f) => f.baseMaxRss)))} / ${mb(median(figs.map((f) => f.maxRss)))}`, '',
+        `sampled RSS ${mb(median(figs.map((f) => f.baseRss)))} → ${mb(median(figs.map((f) => f.peakRss)))}`);
+      row(`2 ${sizeMb} MiB`, 'heap used: baseline → peak (sampled 20 ms), MiB', String(n),
+        `${mb(median(figs.map((f) => f.baseHeap)))} → ${mb(median(figs.map((f) => f.peakHeap)))}`, '', `Buffers peak ${mb(median(figs.map((f) => f.peakBuffers)))}, ${mb(median(figs.map((f) => f.afterGcBuffers)))} after GC`);
+      row(`2 ${sizeMb} MiB`, 'throughput to disk, MiB/s', String(n), median(tp).toFixed(0), range(tp, (x) => x.toFixed(0)), '');
+    }
+    const [s, b] = sizes as [number, number];
+    row('2', `RSS growth ${b} MiB ÷ ${s} MiB log`, '', f2(growth[b]! / growth[s]!), '', `log ratio ${(b / s).toFixed(0)}; 1.00 = size-independent`);
+  }
+} finally {
+  await az?.stop();
+}
+
+if (only.has('startup')) {
+  const { startup } = await import('./startup.ts');
+  const s = startup(num('BENCH_STARTUP_RUNS', 10));
+  const b = median(s.bundleMs);
+  const e = median(s.nodeMs);
+  if (!s.failedAsExpected) {
+    problems++;
+    notes.push('dist/main/index.js did not fail with the expected input error: the start-up figure is not what it says.');
+  }
+  row('3 start-up', "node dist/main/index.js (bad input → exit 1), ms", String(s.bundleMs.length), b.toFixed(0), range(s.bundleMs, (x) => x.toFixed(0)), `${f2(b / e)}× node -e ''`);
+  row('3 start-up', "node -e '', ms", String(s.nodeMs.length), e.toFixed(0), range(s.nodeMs, (x) => x.toFixed(0)), '');
+  row('3 start-up', 'bundle load cost (median difference), ms', '', (b - e).toFixed(0), '', '');
+  for (const f of s.sizes) row('3 size', f.file, '', `${(f.bytes / 1024).toFixed(0)} KiB`, '', '');
+}
+
+const head = ['#', 'measure', 'N', 'median', 'min–max', 'ratio / note'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log();
+console.log(line(head));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+for (const n of notes) console.log(`NOTE: ${n}`);
+if (problems > 0) {
+  console.log(`${problems} check(s) failed (see above).`);
+  process.exitCode = 1;
+}
