@@ -1,0 +1,241 @@
+import { describe, expect, it } from '@jest/globals';
+import { ActionError, run, selectRunOutput } from '../../src/action.js';
+import { parseSettings, type Settings } from '../../src/settings.js';
+import { STATE_PHASE, STATE_RUN_START } from '../../src/state.js';
+import type { BuildLogHooks, RunResult, RunStatus, SummaryWriter } from '../../src/types.js';
+import { FakeClock, FakeOps, FakeReporter } from './fakes.js';
+
+function settings(extra: Record<string, string> = {}): Settings {
+  const values: Record<string, string> = {
+    'subscription-id': '11111111-1111-1111-1111-111111111111',
+    'resource-group': 'rg',
+    'template-name': 'tpl',
+    'poll-interval': '1s',
+    timeout: '1m',
+    'cancel-timeout': '10s',
+    ...extra,
+  };
+  return parseSettings((n) => values[n] ?? '', {});
+}
+
+const T0 = new Date('2026-01-01T09:59:00Z');
+const T1 = new Date('2026-01-01T10:12:30Z');
+const OLD = new Date('2025-12-01T00:00:00Z');
+const running = (sub: string, startTime = T0): RunStatus => ({ runState: 'Running', runSubState: sub, startTime });
+const done = (runState: string, message?: string): RunStatus => ({ runState, startTime: T0, endTime: T1, ...(message ? { message } : {}) });
+
+const OUTPUTS = [
+  { name: 'managed', artifactId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img', provisioningState: 'Succeeded' },
+  { name: 'vhd', artifactUri: 'https://acct.blob.core.windows.net/vhds/x.vhd?sv=1&sig=SECRET', provisioningState: 'Succeeded' },
+];
+
+function setup(extra: Record<string, string> = {}, initial: RunStatus | undefined = { runState: 'Succeeded', startTime: OLD, endTime: OLD }) {
+  const ops = new FakeOps(initial ? { lastRunStatus: initial } : {});
+  const report = new FakeReporter();
+  const clock = new FakeClock();
+  return { ops, report, clock, s: settings(extra), deps: { ops, report, clock } };
+}
+
+describe('run()', () => {
+  it('starts a run, follows it, and sets the outputs of the first distribute target', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.script = [{ runState: 'Succeeded', startTime: OLD, endTime: OLD }, running('Queued'), running('Building'), done('Succeeded')];
+    ops.outputs = OUTPUTS;
+    const result = await run(s, deps);
+    expect(result.state).toBe('Succeeded');
+    expect(ops.calls).toEqual(['get', 'run', 'get', 'get', 'get', 'get', 'runOutputs']);
+    expect(report.failed).toBe(false);
+    expect(report.outputs).toMatchObject({
+      'run-state': 'Succeeded',
+      'staging-resource-group': '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/IT_rg_tpl_0000',
+      'image-uri': OUTPUTS[0]!.artifactId,
+      'image-id': OUTPUTS[0]!.artifactId,
+      'vhd-uri': '',
+      'duration-seconds': '810',
+    });
+    const all = JSON.parse(report.outputs['run-outputs']!) as unknown[];
+    expect(all).toEqual([
+      { name: 'managed', artifactId: OUTPUTS[0]!.artifactId, artifactUri: '', provisioningState: 'Succeeded' },
+      { name: 'vhd', artifactId: '', artifactUri: 'https://acct.blob.core.windows.net/vhds/x.vhd', provisioningState: 'Succeeded' },
+    ]);
+    expect(report.lines.filter((l) => l.includes('Succeeded') && l.includes('(+'))).toHaveLength(1);
+    expect(report.state[STATE_PHASE]).toBe('finished');
+    expect(report.state[STATE_RUN_START]).toBe(T0.toISOString());
+  });
+
+  it('run-output-name picks a VHD output; a missing name fails naming the ones there are', async () => {
+    const a = setup({ 'run-output-name': 'vhd' });
+    a.ops.script = [done('Succeeded')];
+    a.ops.outputs = OUTPUTS;
+    await run(a.s, a.deps);
+    expect(a.report.outputs['image-uri']).toBe('https://acct.blob.core.windows.net/vhds/x.vhd');
+    expect(a.report.outputs['vhd-uri']).toBe('https://acct.blob.core.windows.net/vhds/x.vhd');
+    expect(a.report.outputs['image-id']).toBe('');
+
+    const b = setup({ 'run-output-name': 'gallery' });
+    b.ops.script = [done('Succeeded')];
+    b.ops.outputs = OUTPUTS;
+    await run(b.s, b.deps);
+    expect(b.report.failed).toBe(true);
+    expect(b.report.errors[0]!.message).toContain("run-output-name 'gallery' is not among the run outputs of template 'tpl' (managed, vhd)");
+    expect(b.report.outputs['run-state']).toBe('Succeeded');
+  });
+
+  it('attaches to a run in progress instead of starting one', async () => {
+    const { ops, report, s, deps } = setup({}, running('Customizing'));
+    ops.script = [running('Customizing'), running('Distributing'), done('Succeeded')];
+    ops.outputs = OUTPUTS;
+    const result = await run(s, deps);
+    expect(result.attached).toBe(true);
+    expect(ops.calls).not.toContain('run');
+    expect(report.lines.some((l) => l.includes('Attaching to the run in progress') && l.includes(T0.toISOString()))).toBe(true);
+    expect(report.state[STATE_RUN_START]).toBe(T0.toISOString());
+    expect(report.outputs['run-state']).toBe('Succeeded');
+  });
+
+  it('if-running: fail refuses, naming the run and its start time, and starts nothing', async () => {
+    const { ops, report, s, deps } = setup({ 'if-running': 'fail' }, running('Building'));
+    await expect(run(s, deps)).rejects.toThrow(ActionError);
+    await expect(run(s, { ...deps, ops: new FakeOps({ lastRunStatus: running('Building') }) })).rejects.toThrow(
+      /already has a run in progress \(Running, sub-state Building, started 2026-01-01T09:59:00.000Z\)/,
+    );
+    expect(ops.calls).toEqual(['get']);
+    expect(report.state[STATE_PHASE]).toBeUndefined();
+  });
+
+  it('on timeout cancels, waits for Canceled and fails saying how long, the last sub-state and what next', async () => {
+    const { ops, report, s, deps, clock } = setup({ timeout: '10s', 'cancel-timeout': '30s' });
+    ops.script = [running('Customizing')];
+    ops.afterCancel = [{ runState: 'Canceling', startTime: T0 }, { runState: 'Canceling', startTime: T0 }, { runState: 'Canceled', startTime: T0, endTime: T1 }];
+    const result = await run(s, deps);
+    expect(result.state).toBe('TimedOut');
+    expect(result.cancel).toEqual({ requested: true, reachedCanceled: true });
+    expect(ops.calls.filter((c) => c === 'cancel')).toHaveLength(1);
+    expect(report.outputs['run-state']).toBe('TimedOut');
+    expect(report.failed).toBe(true);
+    const msg = report.errors[0]!.message;
+    expect(msg).toContain('did not finish within 10s (timeout)');
+    expect(msg).toContain('last state: Running, sub-state Customizing');
+    expect(msg).toContain('reached Canceled after 2s');
+    expect(msg).toContain('raise timeout');
+    expect(report.stateLog.map(([, v]) => v)).toContain('cancel-sent');
+    expect(report.state[STATE_PHASE]).toBe('finished');
+    expect(clock.t - Date.parse('2026-01-01T10:00:00Z')).toBe(12_000);
+  });
+
+  it('on timeout, a cancel that does not land within cancel-timeout is reported and left for the post step', async () => {
+    const { ops, report, s, deps } = setup({ timeout: '5s', 'cancel-timeout': '3s' });
+    ops.script = [running('Validating')];
+    ops.afterCancel = [{ runState: 'Canceling', startTime: T0 }];
+    await run(s, deps);
+    expect(report.errors[0]!.message).toContain('had not reached Canceled after 3s (cancel-timeout)');
+    expect(report.state[STATE_PHASE]).toBe('cancel-sent');
+  });
+
+  it('on-timeout: leave does not cancel and says how to follow the build', async () => {
+    const { ops, report, s, deps } = setup({ timeout: '5s', 'on-timeout': 'leave' });
+    ops.script = [running('Building')];
+    const result = await run(s, deps);
+    expect(result.state).toBe('TimedOut');
+    expect(ops.calls).not.toContain('cancel');
+    expect(report.errors[0]!.message).toContain('left running (on-timeout: leave)');
+    expect(report.errors[0]!.message).toContain('if-running: attach');
+    expect(report.state[STATE_PHASE]).toBe('finished');
+  });
+
+  it.each([
+    ['warn', false],
+    ['fail', true],
+  ])('PartiallySucceeded with partial-success: %s sets outputs, failed=%s', async (mode, failed) => {
+    const { ops, report, s, deps } = setup({ 'partial-success': String(mode) });
+    ops.script = [done('PartiallySucceeded', 'distribution to eastus failed')];
+    ops.outputs = OUTPUTS;
+    await run(s, deps);
+    expect(report.outputs['run-state']).toBe('PartiallySucceeded');
+    expect(report.outputs['image-id']).toBe(OUTPUTS[0]!.artifactId);
+    expect(report.failed).toBe(failed);
+    if (failed) expect(report.errors[0]!.message).toContain('distribution to eastus failed');
+    else expect(report.warnings.some((w) => w.includes('distribution to eastus failed'))).toBe(true);
+  });
+
+  it('Failed fails the step with the service message and the diagnosis from the logs seam', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.script = [running('Customizing'), { ...done('Failed', 'Build failed. Image Build log location: https://a.blob.core.windows.net/packerlogs/g/customization.log?sig=abc'), runSubState: 'Customizing' }];
+    const finished: RunResult[] = [];
+    const logs: BuildLogHooks = {
+      onPoll: async () => {
+        throw new Error('tail broke');
+      },
+      finish: async (r) => {
+        finished.push(r);
+        return { logUri: 'https://a.blob.core.windows.net/packerlogs/g/customization.log', diagnosis: 'Customizer "install" failed: exit 1' };
+      },
+    };
+    const summaries: string[] = [];
+    const summary: SummaryWriter = { write: async (r) => void summaries.push(r.state) };
+    await run(s, { ...deps, logs, summary });
+    expect(report.outputs['run-state']).toBe('Failed');
+    expect(report.outputs['log-uri']).toBe('https://a.blob.core.windows.net/packerlogs/g/customization.log');
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.message).toContain('The image build failed (Failed, sub-state Customizing): Build failed.');
+    expect(report.errors[0]!.message).toContain('Customizer "install" failed: exit 1');
+    expect(finished[0]!.state).toBe('Failed');
+    expect(summaries).toEqual(['Failed']);
+    expect(report.warnings[0]).toContain('tail broke');
+    expect(ops.calls).not.toContain('runOutputs');
+  });
+
+  it('a logs seam that throws in finish is a warning and does not hide the result', async () => {
+    const { ops, report, s, deps } = setup({ 'job-summary': 'false' });
+    ops.script = [done('Canceled', 'canceled by user')];
+    const summary: SummaryWriter = {
+      write: async () => {
+        throw new Error('should not be called');
+      },
+    };
+    await run(s, { ...deps, summary, logs: { onPoll: async () => {}, finish: async () => Promise.reject(new Error('no storage access')) } });
+    expect(report.outputs['run-state']).toBe('Canceled');
+    expect(report.warnings).toEqual(['Build logs: no storage access']);
+    expect(report.errors[0]!.message).toContain('canceled');
+  });
+
+  it('a refused run request fails with a useful message and no run-state', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.startError = Object.assign(new Error('does not have authorization to perform action \'Microsoft.VirtualMachineImages/imageTemplates/run/action\''), {
+      statusCode: 403,
+      code: 'AuthorizationFailed',
+    });
+    await expect(run(s, deps)).rejects.toThrow(/Could not start a run of template 'tpl': .*run\/action/);
+    expect(report.outputs['run-state']).toBeUndefined();
+  });
+
+  it('a signal cancels the build at once and records it for the post step', async () => {
+    const { ops, report, s } = setup();
+    const controller = new AbortController();
+    ops.script = [running('Building')];
+    const clock = new FakeClock();
+    clock.sleep = async () => {
+      controller.abort();
+    };
+    const result = await run(s, { ops, report, clock, signal: controller.signal });
+    expect(result.interrupted).toBe(true);
+    expect(ops.calls.at(-1)).toBe('cancel');
+    expect(report.state[STATE_PHASE]).toBe('cancel-sent');
+    expect(report.failed).toBe(true);
+  });
+
+  it('template-file is refused clearly before any call', async () => {
+    const ops = new FakeOps();
+    const s = parseSettings((n) => ({ 'subscription-id': '11111111-1111-1111-1111-111111111111', 'resource-group': 'rg', 'template-file': 't.json' })[n] ?? '', {});
+    await expect(run(s, { ops, report: new FakeReporter(), clock: new FakeClock() })).rejects.toThrow(/template-file is not supported yet/);
+    expect(ops.calls).toEqual([]);
+  });
+});
+
+describe('selectRunOutput', () => {
+  const template = new FakeOps().template;
+  it('falls back to the first output when the template names none that exist', () => {
+    expect(selectRunOutput([{ name: 'other' }], template, undefined).selected?.name).toBe('other');
+    expect(selectRunOutput([], template, undefined)).toEqual({});
+  });
+});

@@ -1,0 +1,394 @@
+/** The action's core: read the template, start or attach to a run, wait, cancel on timeout or signal, report. */
+import { formatDuration } from './duration.js';
+import { describeAzureError, type ErrorContext } from './errors.js';
+import type { ImageBuilderOps } from './imagebuilder.js';
+import { redactSas, type Reporter } from './report.js';
+import type { Settings } from './settings.js';
+import { STATE_KEY, STATE_PHASE, STATE_RUN_START, type Phase, type SavedContext } from './state.js';
+import {
+  IN_PROGRESS_STATES,
+  noopLogHooks,
+  noopSummary,
+  type BuildLogHooks,
+  type BuildLogOutcome,
+  type FinalRunState,
+  type RunOutputInfo,
+  type RunResult,
+  type RunStatus,
+  type SummaryWriter,
+  type TemplateInfo,
+} from './types.js';
+import { waitForRun, type Clock } from './wait.js';
+
+/** An error whose message is already written for the user (no prefix, no stack). */
+export class ActionError extends Error {
+  override name = 'ActionError';
+  constructor(
+    message: string,
+    readonly title = 'Image Builder run failed',
+  ) {
+    super(message);
+  }
+}
+
+export interface ActionDeps {
+  ops: ImageBuilderOps;
+  clock: Clock;
+  report: Reporter;
+  /** Build logs seam (src/logs/); default: no-op. */
+  logs?: BuildLogHooks;
+  /** Job summary seam (src/summary.ts); default: no-op. Only called when settings.jobSummary. */
+  summary?: SummaryWriter;
+  /** Aborted on SIGINT/SIGTERM: the action cancels the build and returns quickly. */
+  signal?: AbortSignal;
+  /** Longest time to spend sending the cancel after a signal (default 5 s; the runner kills at 10 s). */
+  signalCancelBudgetMs?: number;
+  /** Sub claim of the OIDC token, read lazily for error hints. */
+  oidcSubject?: () => string | undefined;
+}
+
+/** Run outcome returned by run(); `failureMessage` set means the step failed (already reported). */
+export type ActionResult = RunResult & { interrupted?: boolean };
+
+function errorContext(settings: Settings, deps: ActionDeps): ErrorContext {
+  const ctx: ErrorContext = {
+    subscriptionId: settings.subscriptionId,
+    resourceGroup: settings.resourceGroup,
+    templateName: settings.templateName,
+  };
+  const sub = deps.oidcSubject?.();
+  if (sub !== undefined) ctx.oidcSubject = sub;
+  return ctx;
+}
+
+export function savedContext(settings: Settings): SavedContext {
+  const auth: SavedContext['auth'] = {
+    type: settings.auth.type,
+    audience: settings.auth.audience,
+    authorityHost: settings.auth.authorityHost,
+  };
+  if (settings.auth.clientId) auth.clientId = settings.auth.clientId;
+  if (settings.auth.tenantId) auth.tenantId = settings.auth.tenantId;
+  return {
+    subscriptionId: settings.subscriptionId,
+    resourceGroup: settings.resourceGroup,
+    templateName: settings.templateName,
+    resourceManagerEndpoint: settings.resourceManagerEndpoint,
+    armScope: settings.armScope,
+    auth,
+  };
+}
+
+/** Picks the run output that feeds image-uri / image-id / vhd-uri. */
+export function selectRunOutput(
+  outputs: RunOutputInfo[],
+  template: TemplateInfo,
+  wanted: string | undefined,
+): { selected?: RunOutputInfo; error?: string } {
+  if (wanted !== undefined) {
+    const found = outputs.find((o) => o.name === wanted);
+    if (found) return { selected: found };
+    return {
+      error: `run-output-name '${wanted}' is not among the run outputs of template '${template.name}' (${outputs.map((o) => o.name).join(', ') || 'none'}).`,
+    };
+  }
+  const first = template.runOutputNames[0];
+  const byTemplate = first !== undefined ? outputs.find((o) => o.name === first) : undefined;
+  const selected = byTemplate ?? outputs[0];
+  return selected ? { selected } : {};
+}
+
+function isVhd(output: RunOutputInfo, template: TemplateInfo): boolean {
+  const i = template.runOutputNames.indexOf(output.name);
+  const type = i >= 0 ? template.distributeTypes[i] : undefined;
+  if (type !== undefined) return type.toUpperCase() === 'VHD';
+  return !output.artifactId && !!output.artifactUri;
+}
+
+function durationSeconds(status: RunStatus | undefined): number | undefined {
+  if (!status?.startTime || !status.endTime) return undefined;
+  const s = (status.endTime.getTime() - status.startTime.getTime()) / 1000;
+  return Number.isFinite(s) && s >= 0 ? Math.round(s) : undefined;
+}
+
+function stateLine(status: RunStatus | undefined): string {
+  if (!status) return 'no run status seen';
+  return status.runSubState ? `${status.runState}, sub-state ${status.runSubState}` : `${status.runState}`;
+}
+
+export async function run(settings: Settings, deps: ActionDeps): Promise<ActionResult> {
+  const { ops, clock, report } = deps;
+  const logs = deps.logs ?? noopLogHooks;
+  const summary = deps.summary ?? noopSummary;
+  const ctx = (): ErrorContext => errorContext(settings, deps);
+  const azure = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new ActionError(`${what}: ${describeAzureError(err, ctx())}`, 'Azure request failed');
+    }
+  };
+  const setPhase = (phase: Phase): void => report.saveState(STATE_PHASE, phase);
+
+  if (settings.templateFile !== undefined) {
+    throw new ActionError(
+      `template-file is not supported yet: this version runs an existing template only. Remove template-file and set template-name to a template created beforehand (for example with Bicep, ARM or az image builder create).`,
+      'Unsupported input',
+    );
+  }
+
+  // 1. Read the template.
+  const template = await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal));
+  report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
+  if (template.stagingResourceGroupId) report.setOutput('staging-resource-group', template.stagingResourceGroupId);
+
+  // 2. Attach to a run in progress, refuse, or start one.
+  const previous = template.lastRunStatus;
+  let attached = false;
+  const previousStart = previous?.startTime?.getTime();
+  if (previous?.runState !== undefined && IN_PROGRESS_STATES.includes(previous.runState)) {
+    const since = previous.startTime ? previous.startTime.toISOString() : 'an unknown time';
+    if (settings.ifRunning === 'fail') {
+      throw new ActionError(
+        `Template '${settings.templateName}' already has a run in progress (${stateLine(previous)}, started ${since}). ` +
+          'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.',
+        'A run is already in progress',
+      );
+    }
+    attached = true;
+    report.info(`Attaching to the run in progress (${stateLine(previous)}, started ${since}); if-running is attach.`);
+  }
+  report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
+  setPhase('started');
+  if (attached) {
+    if (previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
+  } else {
+    await azure(`Could not start a run of template '${settings.templateName}'`, () => ops.startRun());
+    report.info(`Run of ${settings.templateName} requested.`);
+  }
+
+  // A status is ours once the template shows a run other than the one it showed before we started.
+  const isCurrent = (s: RunStatus): boolean => {
+    if (attached) return true;
+    if (s.startTime === undefined) return IN_PROGRESS_STATES.includes(s.runState ?? '');
+    return s.startTime.getTime() !== previousStart;
+  };
+  let runStartSaved = attached && previousStart !== undefined;
+  const getStatus = async (signal?: AbortSignal): Promise<RunStatus | undefined> => {
+    const t = await ops.getTemplate(signal);
+    return t.lastRunStatus;
+  };
+  const onPoll = async (s: RunStatus): Promise<void> => {
+    if (!runStartSaved && s.startTime) {
+      runStartSaved = true;
+      report.saveState(STATE_RUN_START, s.startTime.toISOString());
+    }
+    await logs.onPoll(s);
+  };
+
+  // 3. Wait.
+  const waitOpts = {
+    clock,
+    log: report,
+    pollIntervalMs: settings.pollIntervalMs,
+    getStatus,
+    isCurrent,
+    onPoll,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  };
+  let waited;
+  try {
+    waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+  }
+
+  const result: ActionResult = {
+    state: 'TimedOut',
+    status: waited.status,
+    template,
+    attached,
+    runOutputs: [],
+  };
+
+  // 3a. Signal: cancel before the runner kills us.
+  if (waited.outcome === 'aborted') {
+    result.interrupted = true;
+    report.warning('The workflow was canceled or the step timed out: canceling the build.');
+    const budget = AbortSignal.timeout(deps.signalCancelBudgetMs ?? 5000);
+    try {
+      await ops.cancelRun(budget);
+      setPhase('cancel-sent');
+      report.setOutput('run-state', 'Canceled');
+      result.state = 'Canceled';
+      result.cancel = { requested: true, reachedCanceled: false };
+      report.info('Cancel sent; the post step checks the build again.');
+    } catch (err) {
+      result.cancel = { requested: false, reachedCanceled: false };
+      report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
+    }
+    result.failureMessage = `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(waited.status)}).`;
+    report.error(result.failureMessage, 'Interrupted');
+    report.markFailed();
+    return result;
+  }
+
+  // 3b. Timeout: cancel (or leave) and say what to do next.
+  if (waited.outcome === 'timeout') {
+    const timeoutText = formatDuration(settings.timeoutMs);
+    const last = stateLine(waited.status);
+    report.setOutput('run-state', 'TimedOut');
+    let message: string;
+    if (settings.onTimeout === 'leave') {
+      setPhase('finished');
+      result.cancel = { requested: false, reachedCanceled: false };
+      message =
+        `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running (on-timeout: leave). ` +
+        `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
+    } else {
+      report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
+      let sent = false;
+      let cancelError = '';
+      try {
+        await ops.cancelRun(deps.signal);
+        sent = true;
+        setPhase('cancel-sent');
+      } catch (err) {
+        cancelError = describeAzureError(err, ctx());
+      }
+      let reached = false;
+      let cancelWait = 0;
+      let after: RunStatus | undefined = waited.status;
+      if (sent) {
+        try {
+          const w = await waitForRun({
+            ...waitOpts,
+            timeoutMs: settings.cancelTimeoutMs,
+          });
+          cancelWait = w.waitedMs;
+          after = w.status ?? after;
+          reached = w.outcome === 'done';
+        } catch (err) {
+          report.warning(`Could not follow the cancel: ${describeAzureError(err, ctx())}`);
+        }
+        if (reached) setPhase('finished');
+      }
+      result.status = after;
+      result.cancel = { requested: sent, reachedCanceled: reached && after?.runState === 'Canceled' };
+      const cancelText = !sent
+        ? `The cancel request failed: ${cancelError} Cancel it yourself (az image builder cancel -g ${settings.resourceGroup} -n ${settings.templateName}).`
+        : reached && after?.runState === 'Canceled'
+          ? `It was canceled and reached Canceled after ${formatDuration(cancelWait)}.`
+          : reached
+            ? `A cancel was sent, but the build ended as ${after?.runState} first (after ${formatDuration(cancelWait)}).`
+          : `A cancel was sent, but the build had not reached Canceled after ${formatDuration(cancelWait)} (cancel-timeout); check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
+      message =
+        `The build did not finish within ${timeoutText} (timeout); last state: ${last}. ${cancelText} ` +
+        'If the build needs longer, raise timeout (and the template\'s buildTimeoutInMinutes); if a customizer hangs, look at customization.log.';
+    }
+    result.failureMessage = message;
+    await finishAndReport(settings, deps, logs, summary, result, 'Build timed out');
+    return result;
+  }
+
+  // 4. Terminal state.
+  const status = waited.status!;
+  const state = status.runState as FinalRunState;
+  result.state = state;
+  setPhase('finished');
+  report.setOutput('run-state', state);
+  const duration = durationSeconds(status);
+  if (duration !== undefined) {
+    result.durationSeconds = duration;
+    report.setOutput('duration-seconds', String(duration));
+  }
+  let title = 'Image build failed';
+  if (state === 'Succeeded' || state === 'PartiallySucceeded') {
+    try {
+      result.runOutputs = await ops.listRunOutputs();
+    } catch (err) {
+      result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${describeAzureError(err, ctx())}`;
+      title = 'Run outputs unavailable';
+    }
+    report.setOutput(
+      'run-outputs',
+      JSON.stringify(
+        result.runOutputs.map((o) => ({
+          name: o.name,
+          artifactId: o.artifactId ?? '',
+          artifactUri: redactSas(o.artifactUri ?? ''),
+          provisioningState: o.provisioningState ?? '',
+        })),
+      ),
+    );
+    if (result.failureMessage === undefined) {
+      const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
+      if (pick.selected) {
+        const o = pick.selected;
+        result.selectedOutput = o;
+        report.setOutput('image-uri', redactSas(o.artifactId || o.artifactUri || ''));
+        report.setOutput('image-id', o.artifactId ?? '');
+        report.setOutput('vhd-uri', isVhd(o, template) ? redactSas(o.artifactUri ?? '') : '');
+        report.info(`Run output ${o.name}: ${redactSas(o.artifactId || o.artifactUri || '(no artifact)')}`);
+      } else if (pick.error) {
+        result.failureMessage = pick.error;
+        title = 'Run output not found';
+      } else {
+        report.warning('The run has no run outputs: image-uri, image-id and vhd-uri are empty.');
+      }
+    }
+    if (state === 'PartiallySucceeded' && result.failureMessage === undefined) {
+      const msg = `The build partially succeeded: ${status.message ?? 'some distribute targets failed'}`;
+      if (settings.partialSuccess === 'fail') {
+        result.failureMessage = `${msg} (partial-success: fail; set partial-success: warn to accept it).`;
+        title = 'Image build partially succeeded';
+      } else {
+        report.warning(`${msg} (partial-success: warn).`);
+      }
+    }
+  } else if (state === 'Failed') {
+    result.failureMessage = `The image build failed (${stateLine(status)}): ${status.message ?? 'no message from the service'}`;
+  } else if (state === 'Canceled') {
+    result.failureMessage = `The image build was canceled${attached ? '' : ' (by someone else, or by the service)'}: ${status.message ?? 'no message from the service'}`;
+    title = 'Image build canceled';
+  }
+  if (result.failureMessage === undefined && state === 'Succeeded') {
+    report.info(`Build succeeded${duration !== undefined ? ` in ${formatDuration(duration * 1000)}` : ''}.`);
+  }
+  await finishAndReport(settings, deps, logs, summary, result, title);
+  return result;
+}
+
+/** Lets the logs and summary seams run (their failures are warnings), then reports the failure if any. */
+async function finishAndReport(
+  settings: Settings,
+  deps: ActionDeps,
+  logs: BuildLogHooks,
+  summary: SummaryWriter,
+  result: ActionResult,
+  title: string,
+): Promise<void> {
+  const { report } = deps;
+  let outcome: BuildLogOutcome = {};
+  try {
+    outcome = await logs.finish(result);
+  } catch (err) {
+    report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (outcome.logUri) report.setOutput('log-uri', redactSas(outcome.logUri));
+  if (outcome.artifactId) report.setOutput('logs-artifact-id', outcome.artifactId);
+  if (outcome.artifactUrl) report.setOutput('logs-artifact-url', outcome.artifactUrl);
+  if (settings.jobSummary) {
+    try {
+      await summary.write(result, outcome);
+    } catch (err) {
+      report.warning(`Job summary: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (result.failureMessage !== undefined) {
+    const full = outcome.diagnosis ? `${result.failureMessage}\n${outcome.diagnosis}` : result.failureMessage;
+    report.error(full, title);
+    report.markFailed();
+  }
+}

@@ -1,0 +1,135 @@
+/** Turns Azure errors into messages that say what to do. */
+
+/** Where a request was aimed, to name it in messages. */
+export interface ErrorContext {
+  subscriptionId: string;
+  resourceGroup: string;
+  templateName: string;
+  /** The `sub` claim of the GitHub OIDC token, when known (for subject-mismatch hints). */
+  oidcSubject?: string;
+}
+
+/** The actions a principal needs to run a template and follow it. */
+export const REQUIRED_ACTIONS = [
+  'Microsoft.VirtualMachineImages/imageTemplates/read',
+  'Microsoft.VirtualMachineImages/imageTemplates/run/action',
+  'Microsoft.VirtualMachineImages/imageTemplates/cancel/action',
+  'Microsoft.VirtualMachineImages/imageTemplates/runOutputs/read',
+  'Microsoft.VirtualMachineImages/locations/operations/read',
+] as const;
+
+/** Fields read off RestError-like values (RestError from @azure/core-rest-pipeline, AuthenticationError, ...). */
+interface ErrorShape {
+  message: string;
+  statusCode?: number;
+  code?: string;
+}
+
+function shape(err: unknown): ErrorShape {
+  if (err instanceof Error) {
+    const e = err as Error & { statusCode?: unknown; code?: unknown };
+    const out: ErrorShape = { message: e.message };
+    if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+    if (typeof e.code === 'string') out.code = e.code;
+    return out;
+  }
+  return { message: String(err) };
+}
+
+/** The AADSTS code in an Entra error message, e.g. `700213`. */
+export function aadstsCode(message: string): string | undefined {
+  return /AADSTS(\d+)/.exec(message)?.[1];
+}
+
+function expectedSubjects(): string {
+  const repo = process.env.GITHUB_REPOSITORY ?? '<owner>/<repo>';
+  return [
+    `repo:${repo}:ref:refs/heads/<branch>`,
+    `repo:${repo}:environment:<environment>`,
+    `repo:${repo}:pull_request`,
+    `repo:${repo}:ref:refs/tags/<tag>`,
+  ].join(', ');
+}
+
+/** A hint for an Entra ID (AADSTS) error, or undefined when the code is not one we know. */
+export function entraHint(message: string, oidcSubject?: string): string | undefined {
+  const code = aadstsCode(message);
+  switch (code) {
+    case '700024':
+      return 'The GitHub OIDC token (client assertion) had expired or was not yet valid. The action mints a fresh one for each sign-in; check the runner clock, and do not pass a stored token.';
+    case '700213':
+    case '70021':
+      return (
+        'No federated credential of the app matches this workflow: its subject, issuer (https://token.actions.githubusercontent.com) and audience must equal the token\'s. ' +
+        (oidcSubject ? `This token's subject is '${oidcSubject}'. ` : '') +
+        `Expected subject forms: ${expectedSubjects()}.`
+      );
+    case '700016':
+      return 'Entra does not know this client ID in this tenant: check client-id and tenant-id (the app registration or user-assigned identity must live in that tenant).';
+    case '90002':
+      return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
+    case '7000215':
+      return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
+    case '50034':
+    case '700027':
+      return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
+    default:
+      return undefined;
+  }
+}
+
+/** Parses the action and scope out of an AuthorizationFailed message. */
+export function parseAuthorizationFailed(message: string): { action?: string; scope?: string; client?: string } {
+  const out: { action?: string; scope?: string; client?: string } = {};
+  const action = /perform action '([^']+)'/.exec(message)?.[1];
+  const scope = /over scope '([^']+)'/.exec(message)?.[1];
+  const client = /client '([^']+)'/.exec(message)?.[1];
+  if (action) out.action = action;
+  if (scope) out.scope = scope;
+  if (client) out.client = client;
+  return out;
+}
+
+function templateRef(ctx: ErrorContext): string {
+  return `image template '${ctx.templateName}' in resource group '${ctx.resourceGroup}' of subscription '${ctx.subscriptionId}'`;
+}
+
+/** A message for any error met while talking to Azure, with what to do next. */
+export function describeAzureError(err: unknown, ctx: ErrorContext): string {
+  const e = shape(err);
+  const hint = entraHint(e.message, ctx.oidcSubject);
+  if (hint !== undefined) {
+    return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;
+  }
+  const code = e.code ?? '';
+  if (code === 'SubscriptionNotFound' || (e.statusCode === 404 && /subscription/i.test(code))) {
+    return `Subscription '${ctx.subscriptionId}' was not found (${code}): ${e.message} Check subscription-id, and that the signed-in identity has a role in that subscription.`;
+  }
+  if (code === 'ResourceGroupNotFound') {
+    return `Resource group '${ctx.resourceGroup}' was not found in subscription '${ctx.subscriptionId}' (${code}). Check resource-group and subscription-id.`;
+  }
+  if (e.statusCode === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
+    return `The ${templateRef(ctx)} was not found (${code || 'HTTP 404'}). Check template-name, resource-group and subscription-id; the action runs an existing template.`;
+  }
+  if (e.statusCode === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
+    const p = parseAuthorizationFailed(e.message);
+    const who = p.client ? `The identity '${p.client}'` : 'The signed-in identity';
+    const what = p.action ? `is missing the permission '${p.action}'` : 'was refused';
+    const where = p.scope ? ` on '${p.scope}'` : ` on the ${templateRef(ctx)}`;
+    return (
+      `${who} ${what}${where} (${code || 'HTTP 403'}). ` +
+      `Give it a role on resource group '${ctx.resourceGroup}' that includes ${REQUIRED_ACTIONS.join(', ')} ` +
+      `(a custom role with these actions, or a broader built-in role such as Contributor). Role assignments can take a few minutes to apply.`
+    );
+  }
+  if (e.statusCode === 401) {
+    return (
+      `Azure Resource Manager refused the access token (${code || 'HTTP 401'}): ${e.message} ` +
+      'Check that environment / resource-manager-endpoint match the cloud of the tenant, and that subscription-id belongs to tenant-id.'
+    );
+  }
+  if (e.statusCode !== undefined) {
+    return `Azure request failed with HTTP ${e.statusCode}${code ? ` (${code})` : ''}: ${e.message}`;
+  }
+  return e.message;
+}

@@ -1,0 +1,103 @@
+/** The few Image Builder operations the action uses, bound to one template. */
+import { ImageBuilderClient, type ImageBuilderClientOptionalParams, type ImageTemplate, type RunOutput } from '@azure/arm-imagebuilder';
+import type { TokenCredential } from '@azure/identity';
+import type { RunOutputInfo, RunStatus, TemplateInfo } from './types.js';
+
+export interface ImageBuilderOps {
+  /** GET the template (one ARM read; carries lastRunStatus). */
+  getTemplate(abortSignal?: AbortSignal): Promise<TemplateInfo>;
+  /** POST run: resolves once the service accepted the request (does not wait for the build). */
+  startRun(): Promise<void>;
+  /** POST cancel: resolves once the service accepted the request (does not wait for Canceled). */
+  cancelRun(abortSignal?: AbortSignal): Promise<void>;
+  /** GET runOutputs (all pages). */
+  listRunOutputs(): Promise<RunOutputInfo[]>;
+}
+
+export interface ImageBuilderTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  templateName: string;
+  resourceManagerEndpoint: string;
+  armScope: string;
+}
+
+/** Full resource ID of a staging group, whether the service gave an ID or a bare name. */
+export function stagingGroupId(value: string | undefined, subscriptionId: string): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (value.startsWith('/')) return value;
+  return `/subscriptions/${subscriptionId}/resourceGroups/${value}`;
+}
+
+export function toRunStatus(s: ImageTemplate['lastRunStatus']): RunStatus | undefined {
+  if (s === undefined || s === null) return undefined;
+  const out: RunStatus = {};
+  if (s.runState !== undefined) out.runState = s.runState;
+  if (s.runSubState !== undefined) out.runSubState = s.runSubState;
+  if (s.message !== undefined) out.message = s.message;
+  if (s.startTime !== undefined) out.startTime = s.startTime;
+  if (s.endTime !== undefined) out.endTime = s.endTime;
+  return out;
+}
+
+export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget, 'subscriptionId' | 'resourceGroup' | 'templateName'>): TemplateInfo {
+  const info: TemplateInfo = {
+    id:
+      t.id ??
+      `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${target.templateName}`,
+    name: t.name ?? target.templateName,
+    runOutputNames: (t.distribute ?? []).map((d) => d.runOutputName),
+    distributeTypes: (t.distribute ?? []).map((d) => d.type),
+  };
+  if (t.location) info.location = t.location;
+  const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
+  if (staging !== undefined) info.stagingResourceGroupId = staging;
+  const status = toRunStatus(t.lastRunStatus);
+  if (status !== undefined) info.lastRunStatus = status;
+  return info;
+}
+
+export function toRunOutputInfo(o: RunOutput): RunOutputInfo {
+  const out: RunOutputInfo = { name: o.name ?? '' };
+  if (o.artifactId) out.artifactId = o.artifactId;
+  if (o.artifactUri) out.artifactUri = o.artifactUri;
+  if (o.provisioningState) out.provisioningState = o.provisioningState;
+  return out;
+}
+
+export function createImageBuilderOps(
+  credential: TokenCredential,
+  target: ImageBuilderTarget,
+  /** Extra client options (tests pass an httpClient). */
+  extra: ImageBuilderClientOptionalParams = {},
+): ImageBuilderOps {
+  const client = new ImageBuilderClient(credential, target.subscriptionId, {
+    ...extra,
+    endpoint: target.resourceManagerEndpoint,
+    credentials: { scopes: [target.armScope] },
+    userAgentOptions: { userAgentPrefix: 'image-builder-run' },
+  });
+  const templates = client.virtualMachineImageTemplates;
+  const { resourceGroup: rg, templateName: name } = target;
+  return {
+    async getTemplate(abortSignal) {
+      const t = await templates.get(rg, name, abortSignal ? { abortSignal } : {});
+      return toTemplateInfo(t, target);
+    },
+    async startRun() {
+      // The poller sends POST .../run at once; submitted() settles with the initial response
+      // (and rejects with its RestError). We never await the LRO itself: the wait loop reads the template.
+      const poller = templates.run(rg, name);
+      await poller.submitted();
+    },
+    async cancelRun(abortSignal) {
+      const poller = templates.cancel(rg, name, abortSignal ? { abortSignal } : {});
+      await poller.submitted();
+    },
+    async listRunOutputs() {
+      const out: RunOutputInfo[] = [];
+      for await (const o of templates.listRunOutputs(rg, name)) out.push(toRunOutputInfo(o));
+      return out;
+    },
+  };
+}

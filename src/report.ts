@@ -1,0 +1,33 @@
+/** Outputs, annotations and masking, behind a small interface so run() can be tested without @actions/core. */
+import * as core from '@actions/core';
+
+export interface Reporter {
+  info(message: string): void;
+  warning(message: string): void;
+  /** An error annotation; does not end the step by itself. */
+  error(message: string, title?: string): void;
+  debug(message: string): void;
+  setOutput(name: string, value: string): void;
+  saveState(name: string, value: string): void;
+  setSecret(secret: string): void;
+  /** Marks the step failed (exit code 1) without printing anything more. */
+  markFailed(): void;
+}
+
+/** Removes the query of URLs that carry a SAS signature (sig=...). */
+export function redactSas(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\bsig=[^\s'"]*/gi, '$1');
+}
+
+export const coreReporter: Reporter = {
+  info: (m) => core.info(redactSas(m)),
+  warning: (m) => core.warning(redactSas(m)),
+  error: (m, title) => core.error(redactSas(m), title ? { title } : {}),
+  debug: (m) => core.debug(redactSas(m)),
+  setOutput: (n, v) => core.setOutput(n, redactSas(v)),
+  saveState: (n, v) => core.saveState(n, v),
+  setSecret: (s) => core.setSecret(s),
+  markFailed: () => {
+    process.exitCode = core.ExitCode.Failure;
+  },
+};

@@ -1,0 +1,239 @@
+/**
+ * The action's one typed settings object, parsed once from the inputs. Nothing else reads inputs.
+ * Parsing is pure and throws an InputError (naming the input, the value and the expected form)
+ * before any network call.
+ */
+import { CLOUDS, CLOUD_NAMES, type CloudName } from './clouds.js';
+import { DURATION_FORM, parseDuration } from './duration.js';
+
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    readonly value: string,
+    readonly expected: string,
+  ) {
+    super(`Input '${input}' ${value === '' ? 'is empty' : `has the value '${value}'`}: expected ${expected}.`);
+    this.name = 'InputError';
+  }
+}
+
+export type AuthType = 'oidc' | 'azure-cli';
+export type OnTimeout = 'cancel' | 'leave';
+export type IfRunning = 'attach' | 'fail';
+export type PartialSuccess = 'fail' | 'warn';
+export type UploadLogs = 'always' | 'on-failure' | 'never';
+export type Preflight = 'true' | 'warn' | 'false';
+export type DeleteTemplate = 'never' | 'on-success' | 'always';
+
+export interface AuthSettings {
+  /** Resolved sign-in method (`auto` is resolved while parsing). */
+  type: AuthType;
+  /** Entra app / user-assigned identity client ID (required for oidc). */
+  clientId?: string;
+  /** Entra tenant ID (required for oidc). */
+  tenantId?: string;
+  /** Audience of the GitHub OIDC token. */
+  audience: string;
+  /** Entra authority host (https). */
+  authorityHost: string;
+}
+
+export interface Settings {
+  /** Subscription that holds the template. */
+  subscriptionId: string;
+  /** Resource group of the template. */
+  resourceGroup: string;
+  /** Template name. */
+  templateName: string;
+  auth: AuthSettings;
+  /** Cloud name from `environment`. */
+  environment: CloudName;
+  /** Azure Resource Manager base URL (https, no trailing slash). */
+  resourceManagerEndpoint: string;
+  /** Token scope for Resource Manager. */
+  armScope: string;
+  /** Longest wait for the build, in ms. */
+  timeoutMs: number;
+  onTimeout: OnTimeout;
+  /** Longest wait for Canceled after a cancel, in ms. */
+  cancelTimeoutMs: number;
+  /** Time between two status reads, in ms. */
+  pollIntervalMs: number;
+  ifRunning: IfRunning;
+  partialSuccess: PartialSuccess;
+  /** Run output feeding image-uri / image-id / vhd-uri; undefined: the first distribute target. */
+  runOutputName?: string;
+  streamLogs: boolean;
+  uploadLogs: UploadLogs;
+  /** Logs artifact name; undefined: the default unique name. */
+  logsArtifactName?: string;
+  /** Logs artifact retention in days; undefined: the repository default. */
+  logsRetentionDays?: number;
+  jobSummary: boolean;
+  preflight: Preflight;
+  /** Template body file (not supported yet: rejected by the action). */
+  templateFile?: string;
+  deleteTemplate: DeleteTemplate;
+}
+
+export type GetInput = (name: string) => string;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RESOURCE_GROUP = /^[-\p{L}\p{N}._()]{1,90}$/u;
+const TEMPLATE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InputError(name, value, `one of ${allowed.join(', ')}`);
+}
+
+function bool(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InputError(name, value, 'true or false');
+}
+
+function guid(name: string, value: string, envName: string): string {
+  if (!GUID.test(value)) {
+    throw new InputError(name, value, `a GUID such as 00000000-0000-0000-0000-000000000000 (from the input or env ${envName})`);
+  }
+  return value.toLowerCase();
+}
+
+function duration(name: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InputError(name, value, DURATION_FORM);
+  return ms;
+}
+
+function httpsUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, value, 'an https URL such as https://management.azure.com');
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new InputError(name, value, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Parses and checks every input. Throws InputError on the first bad one. */
+export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settings {
+  const input = (name: string): string => getInput(name).trim();
+  const orEnv = (name: string, envName: string): string => input(name) || (env[envName] ?? '').trim();
+
+  const subscriptionRaw = orEnv('subscription-id', 'AZURE_SUBSCRIPTION_ID');
+  if (subscriptionRaw === '') {
+    throw new InputError('subscription-id', '', 'a subscription GUID, given as the input or as env AZURE_SUBSCRIPTION_ID');
+  }
+  const subscriptionId = guid('subscription-id', subscriptionRaw, 'AZURE_SUBSCRIPTION_ID');
+
+  const resourceGroup = input('resource-group');
+  if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) {
+    throw new InputError(
+      'resource-group',
+      resourceGroup,
+      'a resource group name: 1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period',
+    );
+  }
+
+  const templateFile = input('template-file') || undefined;
+  const templateName = input('template-name');
+  if (templateName === '' && templateFile === undefined) {
+    throw new InputError('template-name', '', 'the name of an existing image template (1-64 letters, digits, hyphens, underscores or periods)');
+  }
+  if (templateName !== '' && !TEMPLATE_NAME.test(templateName)) {
+    throw new InputError('template-name', templateName, 'an image template name: 1-64 letters, digits, hyphens, underscores or periods');
+  }
+
+  const clientRaw = orEnv('client-id', 'AZURE_CLIENT_ID');
+  const tenantRaw = orEnv('tenant-id', 'AZURE_TENANT_ID');
+  const clientId = clientRaw === '' ? undefined : guid('client-id', clientRaw, 'AZURE_CLIENT_ID');
+  const tenantId = tenantRaw === '' ? undefined : guid('tenant-id', tenantRaw, 'AZURE_TENANT_ID');
+  const authTypeRaw = oneOf('auth-type', input('auth-type') || 'auto', ['auto', 'oidc', 'azure-cli'] as const);
+  let authType: AuthType;
+  if (authTypeRaw === 'auto') {
+    authType = clientId !== undefined && tenantId !== undefined ? 'oidc' : 'azure-cli';
+  } else {
+    authType = authTypeRaw;
+  }
+  if (authType === 'oidc') {
+    if (clientId === undefined) {
+      throw new InputError('client-id', '', 'the client ID (GUID) of the app or identity with a federated credential when auth-type is oidc (input or env AZURE_CLIENT_ID)');
+    }
+    if (tenantId === undefined) {
+      throw new InputError('tenant-id', '', 'the Entra tenant ID (GUID) when auth-type is oidc (input or env AZURE_TENANT_ID)');
+    }
+  }
+  const audience = input('audience') || 'api://AzureADTokenExchange';
+
+  const envRaw = input('environment') || 'AzureCloud';
+  const environment = CLOUD_NAMES.find((c) => c.toLowerCase() === envRaw.toLowerCase());
+  if (environment === undefined) throw new InputError('environment', envRaw, `one of ${CLOUD_NAMES.join(', ')}`);
+  const cloud = CLOUDS[environment];
+
+  const armRaw = input('resource-manager-endpoint');
+  const resourceManagerEndpoint = armRaw === '' ? cloud.resourceManagerEndpoint : httpsUrl('resource-manager-endpoint', armRaw);
+  const authorityRaw = input('authority-host') || (env.AZURE_AUTHORITY_HOST ?? '').trim();
+  const authorityHost = authorityRaw === '' ? cloud.authorityHost : httpsUrl('authority-host', authorityRaw);
+
+  const timeoutMs = duration('timeout', input('timeout') || '4h');
+  const onTimeout = oneOf('on-timeout', input('on-timeout') || 'cancel', ['cancel', 'leave'] as const);
+  const cancelTimeoutMs = duration('cancel-timeout', input('cancel-timeout') || '10m');
+  const pollIntervalMs = duration('poll-interval', input('poll-interval') || '15s');
+  const ifRunning = oneOf('if-running', input('if-running') || 'attach', ['attach', 'fail'] as const);
+  const partialSuccess = oneOf('partial-success', input('partial-success') || 'fail', ['fail', 'warn'] as const);
+
+  const runOutputRaw = input('run-output-name');
+  if (runOutputRaw !== '' && !TEMPLATE_NAME.test(runOutputRaw)) {
+    throw new InputError('run-output-name', runOutputRaw, 'a run output name: 1-64 letters, digits, hyphens, underscores or periods');
+  }
+
+  const streamLogs = bool('stream-logs', input('stream-logs') || 'true');
+  const uploadLogs = oneOf('upload-logs', input('upload-logs') || 'always', ['always', 'on-failure', 'never'] as const);
+  const artifactRaw = input('logs-artifact-name');
+  if (/[":<>|*?\\/\r\n]/.test(artifactRaw)) {
+    throw new InputError('logs-artifact-name', artifactRaw, 'an artifact name without " : < > | * ? \\ / or line breaks');
+  }
+  const retentionRaw = input('logs-retention-days');
+  let logsRetentionDays: number | undefined;
+  if (retentionRaw !== '') {
+    if (!/^\d+$/.test(retentionRaw) || Number(retentionRaw) < 1 || Number(retentionRaw) > 90) {
+      throw new InputError('logs-retention-days', retentionRaw, 'a whole number of days from 1 to 90');
+    }
+    logsRetentionDays = Number(retentionRaw);
+  }
+  const jobSummary = bool('job-summary', input('job-summary') || 'true');
+  const preflight = oneOf('preflight', input('preflight') || 'true', ['true', 'warn', 'false'] as const);
+  const deleteTemplate = oneOf('delete-template', input('delete-template') || 'never', ['never', 'on-success', 'always'] as const);
+
+  const settings: Settings = {
+    subscriptionId,
+    resourceGroup,
+    templateName,
+    auth: { type: authType, audience, authorityHost },
+    environment,
+    resourceManagerEndpoint,
+    armScope: cloud.armScope,
+    timeoutMs,
+    onTimeout,
+    cancelTimeoutMs,
+    pollIntervalMs,
+    ifRunning,
+    partialSuccess,
+    streamLogs,
+    uploadLogs,
+    jobSummary,
+    preflight,
+    deleteTemplate,
+  };
+  if (clientId !== undefined) settings.auth.clientId = clientId;
+  if (tenantId !== undefined) settings.auth.tenantId = tenantId;
+  if (runOutputRaw !== '') settings.runOutputName = runOutputRaw;
+  if (artifactRaw !== '') settings.logsArtifactName = artifactRaw;
+  if (logsRetentionDays !== undefined) settings.logsRetentionDays = logsRetentionDays;
+  if (templateFile !== undefined) settings.templateFile = templateFile;
+  return settings;
+}

@@ -1,0 +1,41 @@
+/** What the main step saves for the post step (core.saveState), and reads back. */
+import type { AuthType } from './settings.js';
+
+export const STATE_KEY = 'ibr-context';
+export const STATE_PHASE = 'ibr-phase';
+export const STATE_RUN_START = 'ibr-run-start';
+
+/**
+ * Phase of the main step, saved as it moves on:
+ * - `started`: a run was requested or attached; the post step cancels it if still Running.
+ * - `cancel-sent`: the main step sent a cancel (timeout or signal); the post step checks again.
+ * - `finished`: the run reached a terminal state, or was left running on purpose; the post step does nothing.
+ */
+export type Phase = 'started' | 'cancel-sent' | 'finished';
+
+/** What the post step needs to sign in again and find the template. */
+export interface SavedContext {
+  subscriptionId: string;
+  resourceGroup: string;
+  templateName: string;
+  resourceManagerEndpoint: string;
+  armScope: string;
+  auth: {
+    type: AuthType;
+    clientId?: string;
+    tenantId?: string;
+    audience: string;
+    authorityHost: string;
+  };
+}
+
+export function parseSavedContext(text: string): SavedContext | undefined {
+  if (text === '') return undefined;
+  try {
+    const v = JSON.parse(text) as SavedContext;
+    if (typeof v.subscriptionId !== 'string' || typeof v.templateName !== 'string' || typeof v.auth?.type !== 'string') return undefined;
+    return v;
+  } catch {
+    return undefined;
+  }
+}

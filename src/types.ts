@@ -1,0 +1,96 @@
+/** Shared shapes: the run status we poll, the end result, and the seams for build logs and the job summary. */
+
+export type RunState = 'Running' | 'Canceling' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled';
+/** What the step reports in `run-state`: a service state or TimedOut. */
+export type FinalRunState = 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled' | 'TimedOut';
+
+export const TERMINAL_STATES: readonly string[] = ['Succeeded', 'PartiallySucceeded', 'Failed', 'Canceled'];
+export const IN_PROGRESS_STATES: readonly string[] = ['Running', 'Canceling'];
+
+/** `properties.lastRunStatus` of the template, as read on each poll. */
+export interface RunStatus {
+  runState?: string;
+  runSubState?: string;
+  message?: string;
+  startTime?: Date;
+  endTime?: Date;
+}
+
+/** The few template facts the action uses. */
+export interface TemplateInfo {
+  /** ARM resource ID of the template. */
+  id: string;
+  name: string;
+  location?: string;
+  /** Full resource ID of the staging resource group (`/subscriptions/<s>/resourceGroups/<g>`), if known. */
+  stagingResourceGroupId?: string;
+  /** runOutputName of each distribute target, in template order. */
+  runOutputNames: string[];
+  /** Distribute target types (ManagedImage, SharedImage, VHD), in template order. */
+  distributeTypes: string[];
+  lastRunStatus?: RunStatus;
+}
+
+/** One run output, as reported in `run-outputs`. */
+export interface RunOutputInfo {
+  name: string;
+  artifactId?: string;
+  artifactUri?: string;
+  provisioningState?: string;
+}
+
+/** What the wait ended with, handed to the log and summary seams. */
+export interface RunResult {
+  /** Final state reported as `run-state`. */
+  state: FinalRunState;
+  /** The last status read from the service. */
+  status: RunStatus | undefined;
+  /** The template as read at the start. */
+  template: TemplateInfo;
+  /** Whether the action attached to a run that was already in progress. */
+  attached: boolean;
+  /** Run outputs (Succeeded / PartiallySucceeded only). */
+  runOutputs: RunOutputInfo[];
+  /** The run output selected for image-uri / image-id / vhd-uri, if any. */
+  selectedOutput?: RunOutputInfo;
+  /** Wall time as Azure reports it, in seconds (start to end), if known. */
+  durationSeconds?: number;
+  /** For TimedOut: whether the cancel was sent, and whether Canceled was reached. */
+  cancel?: { requested: boolean; reachedCanceled: boolean };
+  /** The message the step fails with (undefined when the step succeeds). */
+  failureMessage?: string;
+}
+
+/** What the logs seam gives back at the end; every field optional, a failure there is only a warning. */
+export interface BuildLogOutcome {
+  /** Blob URL of customization.log (no SAS). */
+  logUri?: string;
+  artifactId?: string;
+  artifactUrl?: string;
+  /** The cause found in the log, shown in the failure annotation (e.g. the failing customizer and its last lines). */
+  diagnosis?: string;
+}
+
+/**
+ * Seam for build logs (src/logs/). `onPoll` is called after every successful status read while the
+ * action waits; `finish` once at the end, whatever the outcome. Both may throw: the action catches
+ * and turns errors into warnings; they never change the build's result.
+ */
+export interface BuildLogHooks {
+  onPoll(status: RunStatus): Promise<void>;
+  finish(result: RunResult): Promise<BuildLogOutcome>;
+}
+
+/** Seam for the job summary (src/summary.ts). Called once at the end when `job-summary` is true. */
+export interface SummaryWriter {
+  write(result: RunResult, logs: BuildLogOutcome): Promise<void>;
+}
+
+export const noopLogHooks: BuildLogHooks = {
+  onPoll: async () => {},
+  finish: async () => ({}),
+};
+
+export const noopSummary: SummaryWriter = {
+  write: async () => {},
+};

@@ -1,0 +1,128 @@
+/** The polling loop: one template read per poll, progress printed once per change, timeout, transient errors tolerated. */
+import { formatDuration } from './duration.js';
+import { TERMINAL_STATES, type RunStatus } from './types.js';
+
+export interface Clock {
+  /** ms since the epoch. */
+  now(): number;
+  /** Resolves after ms, or early when the signal aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+export interface WaitLog {
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+export interface WaitOptions {
+  /** Reads the run status (one template GET). */
+  getStatus(signal?: AbortSignal): Promise<RunStatus | undefined>;
+  clock: Clock;
+  log: WaitLog;
+  pollIntervalMs: number;
+  /** Longest wait from the loop's start. */
+  timeoutMs: number;
+  /** When to stop; default: a terminal runState. */
+  isDone?: (status: RunStatus) => boolean;
+  /** Whether a status belongs to the run we follow (false: the template still shows the previous run). */
+  isCurrent?: (status: RunStatus) => boolean;
+  /** Called after each successful read of a current status; errors are caught and warned about. */
+  onPoll?: (status: RunStatus) => Promise<void>;
+  /** Aborts the wait (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Consecutive failed reads tolerated before giving up (default 5). */
+  maxConsecutiveFailures?: number;
+}
+
+export interface WaitResult {
+  outcome: 'done' | 'timeout' | 'aborted';
+  /** The last current status read. */
+  status: RunStatus | undefined;
+  /** How long the loop waited, in ms. */
+  waitedMs: number;
+}
+
+/** HTTP statuses that will not get better by asking again. */
+function isPermanent(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function describe(status: RunStatus): string {
+  return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
+}
+
+export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
+  const { clock, log } = opts;
+  const isDone = opts.isDone ?? ((s: RunStatus) => TERMINAL_STATES.includes(s.runState ?? ''));
+  const isCurrent = opts.isCurrent ?? (() => true);
+  const maxFailures = opts.maxConsecutiveFailures ?? 5;
+  const start = clock.now();
+  const deadline = start + opts.timeoutMs;
+  let lastKey: string | undefined;
+  let last: RunStatus | undefined;
+  let failures = 0;
+  let hookWarnings = 0;
+  let announcedStale = false;
+
+  for (;;) {
+    if (opts.signal?.aborted) return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+    let status: RunStatus | undefined;
+    let ok = false;
+    try {
+      status = await opts.getStatus(opts.signal);
+      ok = true;
+      failures = 0;
+    } catch (err) {
+      if (opts.signal?.aborted) return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+      if (isPermanent(err)) throw err;
+      failures++;
+      const msg = err instanceof Error ? err.message : String(err);
+      if (failures >= maxFailures) throw err;
+      log.warning(`Reading the run status failed (${failures} of ${maxFailures} tolerated in a row): ${msg}`);
+    }
+    if (ok) {
+      if (status !== undefined && isCurrent(status)) {
+        last = status;
+        const key = `${status.runState ?? ''}/${status.runSubState ?? ''}`;
+        if (key !== lastKey) {
+          lastKey = key;
+          const now = clock.now();
+          log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - start)})`);
+        }
+        if (opts.onPoll) {
+          try {
+            await opts.onPoll(status);
+          } catch (err) {
+            hookWarnings++;
+            if (hookWarnings <= 3) {
+              log.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)}${hookWarnings === 3 ? ' (further errors of the log tail are not shown)' : ''}`);
+            }
+          }
+        }
+        if (isDone(status)) return { outcome: 'done', status, waitedMs: clock.now() - start };
+      } else if (!announcedStale) {
+        announcedStale = true;
+        log.info('Waiting for the template to show the new run...');
+      }
+    }
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) return { outcome: 'timeout', status: last, waitedMs: clock.now() - start };
+    await clock.sleep(Math.min(opts.pollIntervalMs, remaining), opts.signal);
+  }
+}
