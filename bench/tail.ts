@@ -1,6 +1,9 @@
 // 1. Tail efficiency: a log growing in Azurite, tailed by the real LogTail over the real blobLog reader,
-//    then completeDownload. Counts the body bytes the reader actually received and the requests made.
+//    then completeDownload. Counts the body bytes the reader actually received and, on the wire, the
+//    requests made for the blob (GET, and HEAD, which should be none).
+import diagnostics_channel from 'node:diagnostics_channel';
 import { readFileSync, rmSync } from 'node:fs';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { completeDownload } from '../src/logs/download.ts';
@@ -15,9 +18,11 @@ export interface TailRun {
   polls: number;
   /** Body bytes received by the tail's ranged reads plus the final download's stream. */
   fetched: number;
-  /** Ranged GETs by the tail + streamed GETs by completeDownload. */
-  rangeGets: number;
-  /** HEADs (getProperties) by the tail + completeDownload. */
+  /** GETs of the blob on the wire (tail reads + completeDownload), whatever their answer. */
+  gets: number;
+  /** Of those, answers with no body: 416 (nothing past the end) or Azurite's empty 206 at the end. */
+  emptyGets: number;
+  /** HEADs of the blob on the wire (getProperties): expected 0. */
   heads: number;
   /** Bytes completeDownload fetched (the rest after the last poll). */
   finalFetched: number;
@@ -28,32 +33,49 @@ export interface TailRun {
   ms: number;
 }
 
-interface Counter { bytes: number; gets: number; heads: number }
+interface Counter { bytes: number; gets: number; emptyGets: number; heads: number }
 
+/** Counts the body bytes the reader hands to the tail and to completeDownload. */
 function counted(blob: LogBlob, c: Counter): LogBlob {
   return {
     url: blob.url,
-    async properties() {
-      c.heads++;
-      return blob.properties();
-    },
     async read(offset, count) {
-      c.gets++;
-      const b = await blob.read(offset, count);
-      c.bytes += b.length;
-      return b;
+      const r = await blob.read(offset, count);
+      if (r !== 'not-found') c.bytes += r.bytes.length;
+      return r;
     },
     async stream(offset) {
-      c.gets++;
-      const body = await blob.stream(offset);
-      return Readable.from((async function* () {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          c.bytes += chunk.length;
-          yield chunk;
-        }
-      })());
+      const r = await blob.stream(offset);
+      if (r === 'not-found' || !r.body) return r;
+      const body = r.body;
+      return {
+        ...r,
+        body: Readable.from((async function* () {
+          for await (const chunk of body as AsyncIterable<Buffer>) {
+            c.bytes += chunk.length;
+            yield chunk;
+          }
+        })()),
+      };
     },
   };
+}
+
+/**
+ * Counts the requests for one blob on the wire (node's http client diagnostics channel), so requests the
+ * reader makes on its own (a HEAD) are seen too.
+ */
+function wireCounter(blobPath: string, c: Counter): () => void {
+  const onResponse = (m: unknown): void => {
+    const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
+    if (!request.path.split('?')[0]!.endsWith(blobPath)) return;
+    if (request.method === 'HEAD') c.heads++;
+    if (request.method !== 'GET') return;
+    c.gets++;
+    if (response.statusCode === 416 || response.headers['content-length'] === '0') c.emptyGets++;
+  };
+  diagnostics_channel.subscribe('http.client.response.finish', onResponse);
+  return () => diagnostics_channel.unsubscribe('http.client.response.finish', onResponse);
 }
 
 export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> {
@@ -63,8 +85,9 @@ export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> 
   const name = `bench-${seed}/customization.log`;
   const blob = az.appendBlob(name);
   await blob.create();
-  const c: Counter = { bytes: 0, gets: 0, heads: 0 };
+  const c: Counter = { bytes: 0, gets: 0, emptyGets: 0, heads: 0 };
   const reader = counted(blobLog(az.container.getBlobClient(name)), c);
+  const stopCounting = wireCounter(`/packerlogs/${name}`, c);
   const printed: string[] = [];
   const sink: LogSink = {
     info: (m) => void printed.push(m), warning: () => {}, debug: () => {}, startGroup: () => {}, endGroup: () => {}, mask: () => {},
@@ -94,6 +117,7 @@ export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> 
   tail.finish();
   const dl = await completeDownload(reader, file, tail.state);
   const ms = performance.now() - t0;
+  stopCounting();
   const identical = readFileSync(file).equals(content!);
   // The tail printed each line of what it fetched once, in order (its last, unfinished line by finish()).
   const expected = content!.subarray(0, tail.state.offset).toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
@@ -102,7 +126,7 @@ export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> 
   rmSync(file, { force: true });
   await blob.delete();
   return {
-    size, appends, polls, fetched: c.bytes, rangeGets: c.gets, heads: c.heads, finalFetched: dl.fetched,
+    size, appends, polls, fetched: c.bytes, gets: c.gets, emptyGets: c.emptyGets, heads: c.heads, finalFetched: dl.fetched,
     linesPrinted: printed.length, linesInOrder, identical, ms,
   };
 }

@@ -1,6 +1,6 @@
 /** The action's core: read the template, start or attach to a run, wait, cancel on timeout or signal, report. */
 import { formatDuration } from './duration.js';
-import { describeAzureError, type ErrorContext } from './errors.js';
+import { describeAzureError, isSignInError, type ErrorContext } from './errors.js';
 import type { ImageBuilderOps } from './imagebuilder.js';
 import { redactSas, type Reporter } from './report.js';
 import type { Settings } from './settings.js';
@@ -43,6 +43,8 @@ export interface ActionDeps {
   signal?: AbortSignal;
   /** Longest time to spend sending the cancel after a signal (default 5 s; the runner kills at 10 s). */
   signalCancelBudgetMs?: number;
+  /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 7.5 s). */
+  signalLogsDeadlineMs?: number;
   /** Sub claim of the OIDC token, read lazily for error hints. */
   oidcSubject?: () => string | undefined;
 }
@@ -98,7 +100,7 @@ export function selectRunOutput(
   return selected ? { selected } : {};
 }
 
-function isVhd(output: RunOutputInfo, template: TemplateInfo): boolean {
+export function isVhd(output: RunOutputInfo, template: TemplateInfo): boolean {
   const i = template.runOutputNames.indexOf(output.name);
   const type = i >= 0 ? template.distributeTypes[i] : undefined;
   if (type !== undefined) return type.toUpperCase() === 'VHD';
@@ -125,6 +127,7 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     try {
       return await fn();
     } catch (err) {
+      if (isSignInError(err)) throw new ActionError(describeAzureError(err, ctx()), 'sign-in');
       throw new ActionError(`${what}: ${describeAzureError(err, ctx())}`, 'Azure request failed');
     }
   };
@@ -137,244 +140,287 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     );
   }
 
-  // 1. Read the template.
-  const template = await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal));
-  report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
-  if (template.stagingResourceGroupId) report.setOutput('staging-resource-group', template.stagingResourceGroupId);
-
-  // 2. Attach to a run in progress, refuse, or start one.
-  const previous = template.lastRunStatus;
-  let attached = false;
-  const previousStart = previous?.startTime?.getTime();
-  if (previous?.runState !== undefined && IN_PROGRESS_STATES.includes(previous.runState)) {
-    const since = previous.startTime ? previous.startTime.toISOString() : 'an unknown time';
-    if (settings.ifRunning === 'fail') {
-      throw new ActionError(
-        `Template '${settings.templateName}' already has a run in progress (${stateLine(previous)}, started ${since}). ` +
-          'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.',
-        'A run is already in progress',
-      );
-    }
-    attached = true;
-    report.info(`Attaching to the run in progress (${stateLine(previous)}, started ${since}); if-running is attach.`);
-  }
-  report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
-  setPhase('started');
-  if (attached) {
-    if (previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
-  } else {
-    await azure(`Could not start a run of template '${settings.templateName}'`, () => ops.startRun());
-    report.info(`Run of ${settings.templateName} requested.`);
-  }
-
-  // A status is ours once the template shows a run other than the one it showed before we started.
-  const isCurrent = (s: RunStatus): boolean => {
-    if (attached) return true;
-    if (s.startTime === undefined) return IN_PROGRESS_STATES.includes(s.runState ?? '');
-    return s.startTime.getTime() !== previousStart;
+  // 1. Sign in (on the first request) and read the template, in a group of its own.
+  report.startGroup?.(`Sign-in and template ${settings.templateName}`);
+  let groupOpen = true;
+  const endGroup = (): void => {
+    if (groupOpen) report.endGroup?.();
+    groupOpen = false;
   };
-  let runStartSaved = attached && previousStart !== undefined;
-  const getStatus = async (signal?: AbortSignal): Promise<RunStatus | undefined> => {
-    const t = await ops.getTemplate(signal);
-    return t.lastRunStatus;
-  };
-  const onPoll = async (s: RunStatus): Promise<void> => {
-    if (!runStartSaved && s.startTime) {
-      runStartSaved = true;
-      report.saveState(STATE_RUN_START, s.startTime.toISOString());
-    }
-    await logs.onPoll(s);
-  };
-
-  // 3. Wait.
-  const waitOpts = {
-    clock,
-    log: report,
-    pollIntervalMs: settings.pollIntervalMs,
-    getStatus,
-    isCurrent,
-    onPoll,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  };
-  let waited;
   try {
-    waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
-  } catch (err) {
-    if (err instanceof ActionError) throw err;
-    throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
-  }
+    const template = await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal));
+    report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
+    if (template.stagingResourceGroupId) report.setOutput('staging-resource-group', template.stagingResourceGroupId);
+    logs.start?.(template);
 
-  const result: ActionResult = {
-    state: 'TimedOut',
-    status: waited.status,
-    template,
-    attached,
-    runOutputs: [],
-  };
-
-  // 3a. Signal: cancel before the runner kills us.
-  if (waited.outcome === 'aborted') {
-    result.interrupted = true;
-    report.warning('The workflow was canceled or the step timed out: canceling the build.');
-    const budget = AbortSignal.timeout(deps.signalCancelBudgetMs ?? 5000);
-    try {
-      await ops.cancelRun(budget);
-      setPhase('cancel-sent');
-      report.setOutput('run-state', 'Canceled');
-      result.state = 'Canceled';
-      result.cancel = { requested: true, reachedCanceled: false };
-      report.info('Cancel sent; the post step checks the build again.');
-    } catch (err) {
-      result.cancel = { requested: false, reachedCanceled: false };
-      report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
+    // 2. Attach to a run in progress, refuse, or start one.
+    const previous = template.lastRunStatus;
+    let attached = false;
+    const previousStart = previous?.startTime?.getTime();
+    if (previous?.runState !== undefined && IN_PROGRESS_STATES.includes(previous.runState)) {
+      const since = previous.startTime ? previous.startTime.toISOString() : 'an unknown time';
+      if (settings.ifRunning === 'fail') {
+        throw new ActionError(
+          `Template '${settings.templateName}' already has a run in progress (${stateLine(previous)}, started ${since}). ` +
+            'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.',
+          'A run is already in progress',
+        );
+      }
+      attached = true;
+      report.info(`Attaching to the run in progress (${stateLine(previous)}, started ${since}); if-running is attach.`);
     }
-    result.failureMessage = `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(waited.status)}).`;
-    report.error(result.failureMessage, 'Interrupted');
-    report.markFailed();
-    return result;
-  }
-
-  // 3b. Timeout: cancel (or leave) and say what to do next.
-  if (waited.outcome === 'timeout') {
-    const timeoutText = formatDuration(settings.timeoutMs);
-    const last = stateLine(waited.status);
-    report.setOutput('run-state', 'TimedOut');
-    let message: string;
-    if (settings.onTimeout === 'leave') {
-      setPhase('finished');
-      result.cancel = { requested: false, reachedCanceled: false };
-      message =
-        `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running (on-timeout: leave). ` +
-        `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
+    report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
+    setPhase('started');
+    if (attached) {
+      if (previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
     } else {
-      report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
-      let sent = false;
-      let cancelError = '';
       try {
-        await ops.cancelRun(deps.signal);
-        sent = true;
-        setPhase('cancel-sent');
+        await ops.startRun();
       } catch (err) {
-        cancelError = describeAzureError(err, ctx());
+        // Refused by the service (e.g. 409: another workflow's run started meanwhile): no run of ours for the post step to cancel.
+        const code = (err as { statusCode?: unknown } | null)?.statusCode;
+        if (typeof code === 'number' && code >= 400 && code < 500) setPhase('finished');
+        throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
       }
-      let reached = false;
-      let cancelWait = 0;
-      let after: RunStatus | undefined = waited.status;
-      if (sent) {
-        try {
-          const w = await waitForRun({
-            ...waitOpts,
-            timeoutMs: settings.cancelTimeoutMs,
-          });
-          cancelWait = w.waitedMs;
-          after = w.status ?? after;
-          reached = w.outcome === 'done';
-        } catch (err) {
-          report.warning(`Could not follow the cancel: ${describeAzureError(err, ctx())}`);
-        }
-        if (reached) setPhase('finished');
-      }
-      result.status = after;
-      result.cancel = { requested: sent, reachedCanceled: reached && after?.runState === 'Canceled' };
-      const cancelText = !sent
-        ? `The cancel request failed: ${cancelError} Cancel it yourself (az image builder cancel -g ${settings.resourceGroup} -n ${settings.templateName}).`
-        : reached && after?.runState === 'Canceled'
-          ? `It was canceled and reached Canceled after ${formatDuration(cancelWait)}.`
-          : reached
-            ? `A cancel was sent, but the build ended as ${after?.runState} first (after ${formatDuration(cancelWait)}).`
-          : `A cancel was sent, but the build had not reached Canceled after ${formatDuration(cancelWait)} (cancel-timeout); check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
-      message =
-        `The build did not finish within ${timeoutText} (timeout); last state: ${last}. ${cancelText} ` +
-        'If the build needs longer, raise timeout (and the template\'s buildTimeoutInMinutes); if a customizer hangs, look at customization.log.';
+      report.info(`Run of ${settings.templateName} requested.`);
     }
-    result.failureMessage = message;
-    await finishAndReport(settings, deps, logs, summary, result, 'Build timed out');
-    return result;
-  }
+    endGroup();
 
-  // 4. Terminal state.
-  const status = waited.status!;
-  const state = status.runState as FinalRunState;
-  result.state = state;
-  setPhase('finished');
-  report.setOutput('run-state', state);
-  const duration = durationSeconds(status);
-  if (duration !== undefined) {
-    result.durationSeconds = duration;
-    report.setOutput('duration-seconds', String(duration));
-  }
-  let title = 'Image build failed';
-  if (state === 'Succeeded' || state === 'PartiallySucceeded') {
+    // A status is ours once the template shows a run other than the one it showed before we started.
+    const isCurrent = (s: RunStatus): boolean => {
+      if (attached) return true;
+      if (s.startTime === undefined) return IN_PROGRESS_STATES.includes(s.runState ?? '');
+      return s.startTime.getTime() !== previousStart;
+    };
+    let runStartSaved = attached && previousStart !== undefined;
+    const getStatus = async (signal?: AbortSignal): Promise<RunStatus | undefined> => {
+      const t = await ops.getTemplate(signal);
+      return t.lastRunStatus;
+    };
+    const onPoll = async (s: RunStatus): Promise<void> => {
+      if (!runStartSaved && s.startTime) {
+        runStartSaved = true;
+        report.saveState(STATE_RUN_START, s.startTime.toISOString());
+      }
+      await logs.onPoll(s);
+    };
+
+    // 3. Wait.
+    const waitOpts = {
+      clock,
+      log: report,
+      pollIntervalMs: settings.pollIntervalMs,
+      getStatus,
+      isCurrent,
+      onPoll,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    };
+    let waited;
     try {
-      result.runOutputs = await ops.listRunOutputs();
+      waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
     } catch (err) {
-      result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${describeAzureError(err, ctx())}`;
-      title = 'Run outputs unavailable';
+      if (err instanceof ActionError) throw err;
+      throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
     }
-    report.setOutput(
-      'run-outputs',
-      JSON.stringify(
-        result.runOutputs.map((o) => ({
-          name: o.name,
-          artifactId: o.artifactId ?? '',
-          artifactUri: redactSas(o.artifactUri ?? ''),
-          provisioningState: o.provisioningState ?? '',
-        })),
-      ),
-    );
-    if (result.failureMessage === undefined) {
-      const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
-      if (pick.selected) {
-        const o = pick.selected;
-        result.selectedOutput = o;
-        report.setOutput('image-uri', redactSas(o.artifactId || o.artifactUri || ''));
-        report.setOutput('image-id', o.artifactId ?? '');
-        report.setOutput('vhd-uri', isVhd(o, template) ? redactSas(o.artifactUri ?? '') : '');
-        report.info(`Run output ${o.name}: ${redactSas(o.artifactId || o.artifactUri || '(no artifact)')}`);
-      } else if (pick.error) {
-        result.failureMessage = pick.error;
-        title = 'Run output not found';
-      } else {
-        report.warning('The run has no run outputs: image-uri, image-id and vhd-uri are empty.');
+
+    const result: ActionResult = {
+      state: 'TimedOut',
+      status: waited.status,
+      template,
+      attached,
+      runOutputs: [],
+    };
+
+    // 3a. Signal: cancel before the runner kills us.
+    if (waited.outcome === 'aborted') {
+      const abortedAt = Date.now();
+      result.interrupted = true;
+      report.warning('The workflow was canceled or the step timed out: canceling the build.');
+      const budget = AbortSignal.timeout(deps.signalCancelBudgetMs ?? 5000);
+      try {
+        await ops.cancelRun(budget);
+        setPhase('cancel-sent');
+        report.setOutput('run-state', 'Canceled');
+        result.state = 'Canceled';
+        result.cancel = { requested: true, reachedCanceled: false };
+        report.info('Cancel sent; the post step checks the build again.');
+      } catch (err) {
+        result.cancel = { requested: false, reachedCanceled: false };
+        report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
       }
-    }
-    if (state === 'PartiallySucceeded' && result.failureMessage === undefined) {
-      const msg = `The build partially succeeded: ${status.message ?? 'some distribute targets failed'}`;
-      if (settings.partialSuccess === 'fail') {
-        result.failureMessage = `${msg} (partial-success: fail; set partial-success: warn to accept it).`;
-        title = 'Image build partially succeeded';
-      } else {
-        report.warning(`${msg} (partial-success: warn).`);
+      const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? 7500);
+      // Which phase it stopped in: one quick read after the cancel (the last poll may be a phase behind).
+      if (logsDeadline - Date.now() > 2000) {
+        try {
+          const now = (await ops.getTemplate(AbortSignal.timeout(1500))).lastRunStatus;
+          if (now && isCurrent(now)) {
+            result.status = { ...now, ...(now.runSubState ? {} : waited.status?.runSubState ? { runSubState: waited.status.runSubState } : {}) };
+          }
+        } catch {
+          // The last status seen will do.
+        }
       }
+      result.failureMessage = `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).`;
+      report.error(result.failureMessage, 'Interrupted');
+      report.markFailed();
+      // Logs and summary only if time allows: the runner kills the step 10 s after SIGINT.
+      await logsAfterSignal(settings, deps, logs, summary, result, logsDeadline);
+      return result;
     }
-  } else if (state === 'Failed') {
-    result.failureMessage = `The image build failed (${stateLine(status)}): ${status.message ?? 'no message from the service'}`;
-  } else if (state === 'Canceled') {
-    result.failureMessage = `The image build was canceled${attached ? '' : ' (by someone else, or by the service)'}: ${status.message ?? 'no message from the service'}`;
-    title = 'Image build canceled';
+
+    // 3b. Timeout: cancel (or leave) and say what to do next.
+    if (waited.outcome === 'timeout') {
+      const timeoutText = formatDuration(settings.timeoutMs);
+      const last = stateLine(waited.status);
+      report.setOutput('run-state', 'TimedOut');
+      let message: string;
+      if (settings.onTimeout === 'leave') {
+        setPhase('finished');
+        result.cancel = { requested: false, reachedCanceled: false };
+        message =
+          `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running (on-timeout: leave). ` +
+          `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
+      } else {
+        report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
+        let sent = false;
+        let cancelError = '';
+        try {
+          await ops.cancelRun(deps.signal);
+          sent = true;
+          setPhase('cancel-sent');
+        } catch (err) {
+          cancelError = describeAzureError(err, ctx());
+        }
+        let reached = false;
+        let cancelWait = 0;
+        let after: RunStatus | undefined = waited.status;
+        if (sent) {
+          try {
+            const w = await waitForRun({
+              ...waitOpts,
+              timeoutMs: settings.cancelTimeoutMs,
+            });
+            cancelWait = w.waitedMs;
+            after = w.status ?? after;
+            reached = w.outcome === 'done';
+          } catch (err) {
+            report.warning(`Could not follow the cancel: ${describeAzureError(err, ctx())}`);
+          }
+          if (reached) setPhase('finished');
+        }
+        result.status = after;
+        result.cancel = { requested: sent, reachedCanceled: reached && after?.runState === 'Canceled' };
+        const cancelText = !sent
+          ? `The cancel request failed: ${cancelError} Cancel it yourself (az image builder cancel -g ${settings.resourceGroup} -n ${settings.templateName}).`
+          : reached && after?.runState === 'Canceled'
+            ? `It was canceled and reached Canceled after ${formatDuration(cancelWait)}.`
+            : reached
+              ? `A cancel was sent, but the build ended as ${after?.runState} first (after ${formatDuration(cancelWait)}).`
+            : `A cancel was sent, but the build had not reached Canceled after ${formatDuration(cancelWait)} (cancel-timeout); check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
+        message =
+          `The build did not finish within ${timeoutText} (timeout); last state: ${last}. ${cancelText} ` +
+          'If the build needs longer, raise timeout (and the template\'s buildTimeoutInMinutes); if a customizer hangs, look at customization.log.';
+      }
+      result.failureMessage = message;
+      await finishAndReport(settings, deps, logs, summary, result, 'Build timed out');
+      return result;
+    }
+
+    // 4. Terminal state. A log read still going must not print inside the outputs group.
+    try {
+      await logs.settle?.();
+    } catch {
+      // finish() reports log problems.
+    }
+    const status = waited.status!;
+    const state = status.runState as FinalRunState;
+    result.state = state;
+    setPhase('finished');
+    report.setOutput('run-state', state);
+    const duration = durationSeconds(status);
+    if (duration !== undefined) {
+      result.durationSeconds = duration;
+      report.setOutput('duration-seconds', String(duration));
+    }
+    let title = 'Image build failed';
+    if (state === 'Succeeded' || state === 'PartiallySucceeded') {
+      report.startGroup?.('Run outputs');
+      try {
+        try {
+          result.runOutputs = await ops.listRunOutputs();
+        } catch (err) {
+          result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${describeAzureError(err, ctx())}`;
+          title = 'Run outputs unavailable';
+        }
+        report.setOutput(
+          'run-outputs',
+          JSON.stringify(
+            result.runOutputs.map((o) => ({
+              name: o.name,
+              artifactId: o.artifactId ?? '',
+              artifactUri: redactSas(o.artifactUri ?? ''),
+              provisioningState: o.provisioningState ?? '',
+            })),
+          ),
+        );
+        if (result.failureMessage === undefined) {
+          const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
+          if (pick.selected) {
+            const o = pick.selected;
+            result.selectedOutput = o;
+            report.setOutput('image-uri', redactSas(o.artifactId || o.artifactUri || ''));
+            report.setOutput('image-id', o.artifactId ?? '');
+            report.setOutput('vhd-uri', isVhd(o, template) ? redactSas(o.artifactUri ?? '') : '');
+            report.info(`Run output ${o.name}: ${redactSas(o.artifactId || o.artifactUri || '(no artifact)')}`);
+          } else if (pick.error) {
+            result.failureMessage = pick.error;
+            title = 'Run output not found';
+          } else {
+            report.warning('The run has no run outputs: image-uri, image-id and vhd-uri are empty.');
+          }
+        }
+      } finally {
+        report.endGroup?.();
+      }
+      if (state === 'PartiallySucceeded' && result.failureMessage === undefined) {
+        const msg = `The build partially succeeded: ${status.message ?? 'some distribute targets failed'}`;
+        if (settings.partialSuccess === 'fail') {
+          result.failureMessage = `${msg} (partial-success: fail; set partial-success: warn to accept it).`;
+          title = 'Image build partially succeeded';
+        } else {
+          report.warning(`${msg} (partial-success: warn).`);
+        }
+      }
+    } else if (state === 'Failed') {
+      result.failureMessage = `The image build failed (${stateLine(status)}): ${status.message ?? 'no message from the service'}`;
+    } else if (state === 'Canceled') {
+      result.failureMessage = `The image build was canceled${attached ? '' : ' (by someone else, or by the service)'}: ${status.message ?? 'no message from the service'}`;
+      title = 'Image build canceled';
+    }
+    if (result.failureMessage === undefined && state === 'Succeeded') {
+      report.info(`Build succeeded${duration !== undefined ? ` in ${formatDuration(duration * 1000)}` : ''}.`);
+    }
+    await finishAndReport(settings, deps, logs, summary, result, title);
+    return result;
+  } finally {
+    endGroup();
   }
-  if (result.failureMessage === undefined && state === 'Succeeded') {
-    report.info(`Build succeeded${duration !== undefined ? ` in ${formatDuration(duration * 1000)}` : ''}.`);
-  }
-  await finishAndReport(settings, deps, logs, summary, result, title);
-  return result;
 }
 
-/** Lets the logs and summary seams run (their failures are warnings), then reports the failure if any. */
-async function finishAndReport(
+/** Runs the logs and summary seams (their failures are warnings), sets the log outputs. */
+async function finishLogs(
   settings: Settings,
   deps: ActionDeps,
   logs: BuildLogHooks,
   summary: SummaryWriter,
   result: ActionResult,
-  title: string,
-): Promise<void> {
+): Promise<BuildLogOutcome> {
   const { report } = deps;
   let outcome: BuildLogOutcome = {};
   try {
-    outcome = await logs.finish(result);
+    outcome = (await logs.finish(result)) ?? {};
   } catch (err) {
-    report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)}`);
+    report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
   }
   if (outcome.logUri) report.setOutput('log-uri', redactSas(outcome.logUri));
   if (outcome.artifactId) report.setOutput('logs-artifact-id', outcome.artifactId);
@@ -386,9 +432,48 @@ async function finishAndReport(
       report.warning(`Job summary: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  return outcome;
+}
+
+/** Lets the logs and summary seams run, then reports the failure if any, with the log's diagnosis beside it. */
+async function finishAndReport(
+  settings: Settings,
+  deps: ActionDeps,
+  logs: BuildLogHooks,
+  summary: SummaryWriter,
+  result: ActionResult,
+  title: string,
+): Promise<void> {
+  const { report } = deps;
+  const outcome = await finishLogs(settings, deps, logs, summary, result);
   if (result.failureMessage !== undefined) {
-    const full = outcome.diagnosis ? `${result.failureMessage}\n${outcome.diagnosis}` : result.failureMessage;
-    report.error(full, title);
+    const full = outcome.diagnosis ? `${result.failureMessage}\n\n${outcome.diagnosis}` : result.failureMessage;
+    const withCause = outcome.diagnosisTitle ? `${title}: ${outcome.diagnosisTitle.replace(/\s+/g, ' ').trim()}` : title;
+    report.error(full, withCause.length > 200 ? `${withCause.slice(0, 199)}…` : withCause);
     report.markFailed();
   }
+}
+
+/** After a signal (the cancel already sent): logs and summary, abandoned at `deadline` (ms since epoch). */
+async function logsAfterSignal(
+  settings: Settings,
+  deps: ActionDeps,
+  logs: BuildLogHooks,
+  summary: SummaryWriter,
+  result: ActionResult,
+  deadline: number,
+): Promise<void> {
+  const left = deadline - Date.now();
+  if (left < 500) {
+    deps.report.warning('Build logs skipped: no time left after the cancel (the runner stops the step 10 s after the signal).');
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), left);
+    timer.unref?.();
+  });
+  const done = await Promise.race([finishLogs(settings, deps, logs, summary, result).then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (done === 'late') deps.report.warning('Build logs incomplete: no time left after the cancel (the runner stops the step 10 s after the signal).');
 }

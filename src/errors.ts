@@ -94,9 +94,21 @@ function templateRef(ctx: ErrorContext): string {
   return `image template '${ctx.templateName}' in resource group '${ctx.resourceGroup}' of subscription '${ctx.subscriptionId}'`;
 }
 
+/** True when the error came from getting a token (no request reached Azure Resource Manager). */
+export function isSignInError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
+}
+
 /** A message for any error met while talking to Azure, with what to do next. */
 export function describeAzureError(err: unknown, ctx: ErrorContext): string {
   const e = shape(err);
+  if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
+    return (
+      `No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
+      'Run azure/login in an earlier step of this job, or set client-id and tenant-id (inputs, or env AZURE_CLIENT_ID and AZURE_TENANT_ID) ' +
+      "to sign in with GitHub OIDC (auth-type: auto picks OIDC when both are set; the job needs 'permissions: id-token: write')."
+    );
+  }
   const hint = entraHint(e.message, ctx.oidcSubject);
   if (hint !== undefined) {
     return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;

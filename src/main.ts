@@ -7,6 +7,7 @@ import { coreReporter, redactSas } from './report.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
 import { realClock } from './wait.js';
+import { createLogHooks, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings((name) => core.getInput(name), process.env);
@@ -23,11 +24,15 @@ async function main(): Promise<void> {
   });
   const ops = createImageBuilderOps(credential, settings);
   const trap = trapSignals({ onSignal: (sig) => core.info(`Received ${sig}.`) });
+  const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
+  const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
   try {
     const result = await run(settings, {
       ops,
       clock: realClock,
-      report: coreReporter,
+      report,
+      logs,
+      summary: createSummaryWriter(settings),
       signal: trap.signal,
       oidcSubject: () => subject,
     });

@@ -12,6 +12,9 @@ export interface Reporter {
   setSecret(secret: string): void;
   /** Marks the step failed (exit code 1) without printing anything more. */
   markFailed(): void;
+  /** Foldable sections of the job log (optional; never nested). */
+  startGroup?(name: string): void;
+  endGroup?(): void;
 }
 
 /** Removes the query of URLs that carry a SAS signature (sig=...). */
@@ -30,4 +33,6 @@ export const coreReporter: Reporter = {
   markFailed: () => {
     process.exitCode = core.ExitCode.Failure;
   },
+  startGroup: (n) => core.startGroup(n),
+  endGroup: () => core.endGroup(),
 };

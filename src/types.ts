@@ -67,8 +67,16 @@ export interface BuildLogOutcome {
   logUri?: string;
   artifactId?: string;
   artifactUrl?: string;
+  /** Name the artifact was uploaded under. */
+  artifactName?: string;
   /** The cause found in the log, shown in the failure annotation (e.g. the failing customizer and its last lines). */
   diagnosis?: string;
+  /** One-line title of that cause, added to the annotation's title. */
+  diagnosisTitle?: string;
+  /** The cause in parts, for the job summary. */
+  diagnosisDetail?: { title: string; errorLines: string[]; context: string[] };
+  /** Run sub-states in the order seen, with the time each was first seen. */
+  timeline?: Array<{ name: string; start: Date }>;
 }
 
 /**
@@ -77,7 +85,11 @@ export interface BuildLogOutcome {
  * and turns errors into warnings; they never change the build's result.
  */
 export interface BuildLogHooks {
+  /** Called once the template was read (gives the staging resource group). */
+  start?(template: TemplateInfo): void;
   onPoll(status: RunStatus): Promise<void>;
+  /** Waits for a log read still in progress (before the action opens a log group of its own). */
+  settle?(): Promise<void>;
   finish(result: RunResult): Promise<BuildLogOutcome>;
 }
 

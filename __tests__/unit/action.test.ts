@@ -195,7 +195,7 @@ describe('run()', () => {
     };
     await run(s, { ...deps, summary, logs: { onPoll: async () => {}, finish: async () => Promise.reject(new Error('no storage access')) } });
     expect(report.outputs['run-state']).toBe('Canceled');
-    expect(report.warnings).toEqual(['Build logs: no storage access']);
+    expect(report.warnings).toEqual(["Build logs: no storage access (the build's result is not affected)"]);
     expect(report.errors[0]!.message).toContain('canceled');
   });
 
@@ -207,6 +207,15 @@ describe('run()', () => {
     });
     await expect(run(s, deps)).rejects.toThrow(/Could not start a run of template 'tpl': .*run\/action/);
     expect(report.outputs['run-state']).toBeUndefined();
+    // Refused: there is no run of ours, so the post step must not cancel (another workflow's run, for a 409).
+    expect(report.state[STATE_PHASE]).toBe('finished');
+  });
+
+  it('a run request that fails without an answer leaves the post step to check', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.startError = new Error('socket hang up');
+    await expect(run(s, deps)).rejects.toThrow(/Could not start a run/);
+    expect(report.state[STATE_PHASE]).toBe('started');
   });
 
   it('a signal cancels the build at once and records it for the post step', async () => {
@@ -217,9 +226,12 @@ describe('run()', () => {
     clock.sleep = async () => {
       controller.abort();
     };
+    ops.afterCancel = [{ runState: 'Canceling', runSubState: 'Customizing', startTime: T0 }];
     const result = await run(s, { ops, report, clock, signal: controller.signal });
     expect(result.interrupted).toBe(true);
-    expect(ops.calls.at(-1)).toBe('cancel');
+    // The cancel first, then one read to name the phase the build stopped in.
+    expect(ops.calls.slice(-2)).toEqual(['cancel', 'get']);
+    expect(report.errors[0]?.message).toMatch(/last state: Canceling, sub-state Customizing/);
     expect(report.state[STATE_PHASE]).toBe('cancel-sent');
     expect(report.failed).toBe(true);
   });

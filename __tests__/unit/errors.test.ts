@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RestError } from '@azure/core-rest-pipeline';
-import { aadstsCode, describeAzureError, entraHint, parseAuthorizationFailed, REQUIRED_ACTIONS } from '../../src/errors.js';
+import { aadstsCode, describeAzureError, entraHint, isSignInError, parseAuthorizationFailed, REQUIRED_ACTIONS } from '../../src/errors.js';
 
 const ctx = { subscriptionId: '11111111-1111-1111-1111-111111111111', resourceGroup: 'rg-images', templateName: 'ubuntu' };
 
@@ -83,5 +83,24 @@ describe('entraHint', () => {
 describe('parseAuthorizationFailed', () => {
   it('returns nothing for a message without the parts', () => {
     expect(parseAuthorizationFailed('Forbidden')).toEqual({});
+  });
+});
+
+describe('no Azure CLI session', () => {
+  const cliCtx = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', templateName: 't' };
+  const unavailable = Object.assign(new Error("Please run 'az login' from a command prompt to authenticate before using this credential."), {
+    name: 'CredentialUnavailableError',
+  });
+
+  it('is a sign-in error, not a failed template read', () => {
+    expect(isSignInError(unavailable)).toBe(true);
+    expect(isSignInError(Object.assign(new Error('x'), { statusCode: 404 }))).toBe(false);
+  });
+
+  it('says to run azure/login or set client-id and tenant-id for OIDC', () => {
+    const msg = describeAzureError(unavailable, cliCtx);
+    expect(msg).toMatch(/azure\/login/);
+    expect(msg).toMatch(/client-id and tenant-id/);
+    expect(msg).toMatch(/id-token: write/);
   });
 });

@@ -21,17 +21,21 @@ describe('completeDownload', () => {
     expect(r).toEqual({ length: blob.data!.length, fetched: 11, replaced: false, exists: true });
     expect(readFileSync(f, 'utf8')).toBe('one\ntwo\nthree\nfour\n');
     expect(blob.bytesRead).toBe(blob.data!.length);
+    expect(blob.reads.slice(1)).toEqual([[8, 11]]); // one GET from the offset, no HEAD
   });
 
-  test('nothing fetched when length and ETag are unchanged', async () => {
+  test('nothing fetched when nothing was added: one GET, answered 416', async () => {
     const blob = new FakeBlob();
     const f = file();
     const tail = new LogTail({ reader: blob, file: f, sink: recordingSink() });
     blob.append('all\n');
     await tail.poll();
     const before = blob.bytesRead;
-    expect((await completeDownload(blob, f, tail.state)).fetched).toBe(0);
+    expect(await completeDownload(blob, f, tail.state)).toEqual({ length: 4, fetched: 0, replaced: false, exists: true });
     expect(blob.bytesRead).toBe(before);
+    expect(blob.reads).toHaveLength(2); // the tail's read and one GET past the end (a 416)
+    expect(blob.pastEnd).toBe(1);
+    expect(readFileSync(f, 'utf8')).toBe('all\n');
   });
 
   test('a replaced blob is fetched whole', async () => {
@@ -42,8 +46,22 @@ describe('completeDownload', () => {
     await tail.poll();
     blob.replace('brand new log, longer than before\n');
     const r = await completeDownload(blob, f, tail.state);
-    expect(r.replaced).toBe(true);
+    expect(r).toEqual({ length: 34, fetched: 34, replaced: true, exists: true });
     expect(readFileSync(f, 'utf8')).toBe('brand new log, longer than before\n');
+    // The GET from the old offset said "created again": its body was dropped and the blob read from 0.
+    expect(blob.reads.slice(1).map((x) => x[0])).toEqual([12, 0]);
+  });
+
+  test('a blob now shorter than the offset (the 416 says its length) is fetched whole', async () => {
+    const blob = new FakeBlob();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink: recordingSink() });
+    blob.append('0123456789\n');
+    await tail.poll();
+    blob.data = Buffer.from('abc\n');
+    const r = await completeDownload(blob, f, tail.state);
+    expect(r).toEqual({ length: 4, fetched: 4, replaced: true, exists: true });
+    expect(readFileSync(f, 'utf8')).toBe('abc\n');
   });
 
   test('without a tail, the whole blob is streamed to disk', async () => {
@@ -59,6 +77,15 @@ describe('completeDownload', () => {
   test('a missing blob is not an error', async () => {
     const r = await completeDownload(new FakeBlob(), file());
     expect(r.exists).toBe(false);
+  });
+
+  test('an empty blob gives an empty file', async () => {
+    const blob = new FakeBlob();
+    blob.data = Buffer.alloc(0);
+    const f = file();
+    writeFileSync(f, 'stale');
+    expect(await completeDownload(blob, f)).toEqual({ length: 0, fetched: 0, replaced: false, exists: true });
+    expect(readFileSync(f, 'utf8')).toBe('');
   });
 
   test('the local file size bounds the offset (a lost append is fetched again)', async () => {

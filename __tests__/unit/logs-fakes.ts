@@ -1,13 +1,21 @@
-import type { BlobInfo, LogBlob, LogSink } from '../../src/logs/types.js';
+import type { BlobInfo, LogBlob, LogSink, RangeRead, StreamRead } from '../../src/logs/types.js';
 import { Readable } from 'node:stream';
 
-/** An in-memory blob that the test grows, replaces or deletes; it counts the bytes read from it. */
+/**
+ * An in-memory blob that the test grows, replaces or deletes. It answers as Azure Storage does: a read
+ * within the blob gets the bytes with the blob's length, ETag and creation time (a 206); a read at or past
+ * the end gets no bytes and only the length (a 416, which carries no ETag or creation time); no blob is
+ * 'not-found' (a 404). It counts requests and the bytes read from it.
+ */
 export class FakeBlob implements LogBlob {
   data: Buffer | undefined;
   etagN = 0;
   created = new Date('2026-01-01T00:00:00Z');
   bytesRead = 0;
+  /** Requests: [offset, count] of each read, [offset, bytes sent] of each stream. */
   reads: Array<[number, number]> = [];
+  /** Answers that were a 416 (nothing past the end). */
+  pastEnd = 0;
   readonly url = 'https://acct.blob.core.windows.net/packerlogs/g/customization.log';
 
   append(text: string | Buffer): void {
@@ -20,26 +28,35 @@ export class FakeBlob implements LogBlob {
     this.etagN++;
     this.created = new Date(this.created.getTime() + 1000);
   }
-  async properties(): Promise<BlobInfo | undefined> {
-    if (!this.data) return undefined;
-    return { length: this.data.length, etag: `"${this.etagN}"`, createdOn: this.created };
+  private answer(offset: number): BlobInfo | undefined {
+    const length = this.data!.length;
+    if (offset >= length) {
+      this.pastEnd++;
+      return undefined;
+    }
+    return { totalLength: length, etag: `"${this.etagN}"`, createdOn: this.created };
   }
-  async read(offset: number, count: number): Promise<Uint8Array> {
-    if (!this.data) throw Object.assign(new Error('BlobNotFound'), { statusCode: 404 });
+  async read(offset: number, count: number): Promise<RangeRead | 'not-found'> {
+    if (!this.data) return 'not-found';
+    const info = this.answer(offset);
+    this.reads.push([offset, count]);
+    if (!info) return { bytes: new Uint8Array(0), totalLength: this.data.length };
     const b = this.data.subarray(offset, offset + count);
     this.bytesRead += b.length;
-    this.reads.push([offset, count]);
-    return new Uint8Array(b);
+    return { bytes: new Uint8Array(b), ...info };
   }
-  async stream(offset: number): Promise<NodeJS.ReadableStream> {
-    if (!this.data) throw Object.assign(new Error('BlobNotFound'), { statusCode: 404 });
+  async stream(offset: number): Promise<StreamRead | 'not-found'> {
+    if (!this.data) return 'not-found';
+    // Offset 0 with no range: a 200 with the whole blob, even an empty one.
+    const info = offset === 0 && this.data.length === 0 ? { totalLength: 0 } : this.answer(offset);
     const b = this.data.subarray(offset);
+    this.reads.push([offset, info ? b.length : 0]);
+    if (!info) return { totalLength: this.data.length };
     this.bytesRead += b.length;
-    this.reads.push([offset, b.length]);
     // Several chunks, as a network stream would give.
     const chunks: Buffer[] = [];
     for (let i = 0; i < b.length; i += 7) chunks.push(b.subarray(i, i + 7));
-    return Readable.from(chunks);
+    return { body: Readable.from(chunks), ...info };
   }
 }
 

@@ -7,6 +7,7 @@ import {
   openLogContainer,
   parseLogPath,
   parseResourceGroup,
+  sameBlobEndpoint,
   siblingValidationPath,
   stripQuery,
   type ArmJson,
@@ -220,4 +221,50 @@ test('listing refused: one warning naming Reader, or the account from the messag
   expect(r).toMatchObject({ auth: 'entra', account: { name: 'acct9', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct9' } });
   expect(endpoints).toEqual(['https://acct9.blob.core.windows.net/']);
   expect(sink2.warnings).toEqual([]);
+});
+
+describe('the three ways a failure message names the log', () => {
+  const guid = '7f0e5a2c-1d3b-4e8f-9a6b-2c4d5e6f7a8b';
+  const say = (where: string): string =>
+    'Failed while waiting for packerizer: ... Please review the build log to identify which build/customization step failed. ' +
+    `For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. Image Build log location: ${where}. OperationId: op-1. Use this operation ID when contacting support.`;
+  const forms: Array<[string, string]> = [
+    ['Azure URL', `https://a1b2c3d4e5f6a1b2c3d4e5f6.blob.core.windows.net/packerlogs/${guid}/customization.log`],
+    ['simulator path-style URL', `https://127.0.0.1:41234/a1b2c3d4e5f6a1b2c3d4e5f6/packerlogs/${guid}/customization.log`],
+    [
+      'ARM path',
+      `/subscriptions/0000/resourceGroups/IT_rg_t_1/providers/Microsoft.Storage/storageAccounts/a1b2c3d4e5f6a1b2c3d4e5f6/blobServices/default/containers/packerlogs/${guid}/customization.log`,
+    ],
+  ];
+  // Plain test per form (no it.each: its callback's extra argument can be taken for `done`).
+  for (const [name, where] of forms) {
+    test(`${name}: the container path and account are found`, () => {
+      const hint = parseLogPath(say(where));
+      expect(hint?.blobPath).toBe(`${guid}/customization.log`);
+      expect(hint?.account).toBe('a1b2c3d4e5f6a1b2c3d4e5f6');
+    });
+  }
+
+  test('the account comes from the ARM listing: a path-style segment that is not an ARM name still opens the listed account', async () => {
+    const listed = { name: 'stagingacct', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/stagingacct', properties: { primaryEndpoints: { blob: 'https://127.0.0.1:41234/devstoreaccount1' } } };
+    const other = { ...listed, name: 'otheracct', id: listed.id.replace('stagingacct', 'otheracct'), properties: { primaryEndpoints: { blob: 'https://otheracct.blob.core.windows.net/' } } };
+    const arm = { request: async () => ({ value: [other, listed] }) } as unknown as ArmJson;
+    const hint = parseLogPath(say(`https://127.0.0.1:41234/devstoreaccount1/packerlogs/${guid}/customization.log`))!;
+    const endpoints: string[] = [];
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm,
+      preferAccount: hint.account, preferEndpoint: hint.blobEndpoint,
+      containerFactory: async (e) => {
+        endpoints.push(e);
+        return { listBlobsFlat: () => ({ byPage: () => ({ next: async () => ({ done: true }) }) }) } as unknown as ContainerClient;
+      },
+    });
+    expect(r).toMatchObject({ auth: 'entra', account: { name: 'stagingacct' } });
+    expect(endpoints).toEqual(['https://127.0.0.1:41234/devstoreaccount1/']);
+  });
+
+  test('sameBlobEndpoint ignores case, default port and the trailing slash', () => {
+    expect(sameBlobEndpoint('https://Acct.blob.core.windows.net:443', 'https://acct.blob.core.windows.net/')).toBe(true);
+    expect(sameBlobEndpoint('https://127.0.0.1:1/a/', 'https://127.0.0.1:2/a/')).toBe(false);
+  });
 });

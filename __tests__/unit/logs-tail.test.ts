@@ -94,7 +94,8 @@ describe('LogTail', () => {
     await tail.poll();
     blob.data = Buffer.from('cc\n');
     blob.etagN++;
-    await tail.poll();
+    await tail.poll(); // the GET from 10 is a 416 saying the length is 3: read again from 0
+    expect(blob.reads.map((r) => r[0])).toEqual([0, 10, 0]);
     expect(sink.infos).toContain('cc');
     expect(readFileSync(f, 'utf8')).toBe('cc\n');
   });
@@ -125,6 +126,63 @@ describe('LogTail', () => {
     expect(sink.infos).toHaveLength(5);
     expect(sink.infos[4]).toMatch(/limit/);
     expect(readFileSync(f, 'utf8')).toBe('a\nb\nc\nd\ne\nf\ng\n');
+  });
+
+  test('one request per poll: a ranged GET from the offset, no HEAD; nothing new is a 416 with no bytes', async () => {
+    const blob = new FakeBlob();
+    const tail = new LogTail({ reader: blob, file: file(), sink: recordingSink() });
+    await tail.poll(); // 404
+    blob.append('a\n');
+    await tail.poll();
+    await tail.poll(); // nothing new
+    blob.append('bb\n');
+    await tail.poll();
+    expect(blob.reads).toEqual([
+      [0, 4 * 1024 * 1024],
+      [2, 4 * 1024 * 1024],
+      [2, 4 * 1024 * 1024],
+    ]);
+    expect(blob.pastEnd).toBe(1);
+    expect(blob.bytesRead).toBe(5);
+  });
+
+  test('a poll with more than chunkBytes new takes one GET per chunk and no more', async () => {
+    const blob = new FakeBlob();
+    const tail = new LogTail({ reader: blob, file: file(), sink: recordingSink(), chunkBytes: 4 });
+    blob.append('12345678'); // exactly two chunks: the second answer says the length is reached
+    await tail.poll();
+    expect(blob.reads).toEqual([
+      [0, 4],
+      [4, 4],
+    ]);
+    expect(blob.pastEnd).toBe(0);
+  });
+
+  test('a replaced blob seen in the middle of a read (new creation time) discards those bytes and reads from 0 in the same poll', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink });
+    blob.append('aaaa\n');
+    await tail.poll();
+    blob.replace('xxxxxxxx\nyy\n');
+    await tail.poll();
+    expect(blob.reads.map((r) => r[0])).toEqual([0, 5, 0]);
+    expect(readFileSync(f, 'utf8')).toBe('xxxxxxxx\nyy\n');
+    expect(sink.infos).toEqual(['aaaa', expect.stringMatching(/replaced or truncated/), 'xxxxxxxx', 'yy']);
+    expect(tail.state).toEqual({ offset: 12, etag: `"${blob.etagN}"`, createdOn: blob.created });
+  });
+
+  test('a blob that disappears keeps what was read, without an error', async () => {
+    const blob = new FakeBlob();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink: recordingSink() });
+    blob.append('kept\n');
+    await tail.poll();
+    blob.data = undefined;
+    expect(await tail.poll()).toBe(0);
+    expect(readFileSync(f, 'utf8')).toBe('kept\n');
+    expect(tail.state.offset).toBe(5);
   });
 
   test('workflow commands in the log are neutralised', () => {

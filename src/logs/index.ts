@@ -21,6 +21,7 @@ import { coreSink, systemClock, type Clock, type LogSink } from './types.js';
 export type { Diagnosis } from './diagnose.js';
 export { annotationOf, excerpt } from './diagnose.js';
 export type { UploadPolicy } from './artifact.js';
+export { defaultArtifactName } from './artifact.js';
 export type { LogSink, Clock } from './types.js';
 
 export interface BuildLogsDeps {

@@ -39,6 +39,19 @@ export function parseLogPath(message: string | undefined): LogPathHint | undefin
   return undefined;
 }
 
+/** Whether two blob endpoints are the same (case of the host, default port and trailing slash ignored). */
+export function sameBlobEndpoint(a: string, b: string): boolean {
+  const norm = (u: string): string => {
+    try {
+      const x = new URL(u);
+      return `${x.protocol}//${x.host}${x.pathname.replace(/\/+$/, '')}`.toLowerCase();
+    } catch {
+      return u.replace(/\/+$/, '').toLowerCase();
+    }
+  };
+  return norm(a) === norm(b);
+}
+
 /** `validation.log` beside a `customization.log`. */
 export function siblingValidationPath(customizationPath: string): string {
   const slash = customizationPath.lastIndexOf('/');
@@ -227,7 +240,12 @@ export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | '
     accounts = [{ name: deps.preferAccount, id, blobEndpoint: deps.preferEndpoint }];
   }
   if (accounts.length === 0) return 'no-account';
-  const account = accounts.find((a) => a.name.toLowerCase() === deps.preferAccount?.toLowerCase()) ?? accounts[0]!;
+  // The message's endpoint, then its account name, then the listing's first: in path-style (emulator) URLs the
+  // path segment need not be the ARM name; the container+blob path is what counts.
+  const account =
+    accounts.find((a) => deps.preferEndpoint !== undefined && sameBlobEndpoint(a.blobEndpoint, deps.preferEndpoint)) ??
+    accounts.find((a) => a.name.toLowerCase() === deps.preferAccount?.toLowerCase()) ??
+    accounts[0]!;
   const factory = deps.containerFactory ?? defaultContainerFactory;
   const entra = await factory(account.blobEndpoint, { kind: 'entra', credential: deps.credential });
   let entraError: string;
@@ -291,36 +309,64 @@ export async function findNewestCustomizationLog(container: ContainerClient, not
   return best?.name;
 }
 
-/** The real `LogBlob` over a `BlobClient`. */
+/**
+ * The real `LogBlob` over a `BlobClient`: one GET per read, no HEAD. A 206 says the blob's length
+ * (`Content-Range: bytes a-b/total`), ETag and creation time; a 416 (InvalidRange: the offset is past the
+ * end) says the length (`Content-Range: bytes *\/total`) and is "nothing new"; a 404 is "not there (yet)".
+ * Azurite answers a read at exactly the end with an empty 206 (`bytes L-(L-1)/L`) where Azure answers 416.
+ */
 export function blobLog(client: BlobClient): LogBlob {
+  /** `total` of `bytes a-b/total` or `bytes *\/total`; undefined when absent or `*`. */
+  const rangeTotal = (contentRange: string | undefined): number | undefined => {
+    const m = /\/(\d+)\s*$/.exec(contentRange ?? '');
+    return m ? Number(m[1]) : undefined;
+  };
+  type Answer = { contentRange?: string; contentLength?: number; etag?: string; createdOn?: Date };
+  const infoOf = (res: Answer): BlobInfo => ({
+    totalLength: rangeTotal(res.contentRange) ?? res.contentLength ?? 0,
+    etag: res.etag,
+    createdOn: res.createdOn,
+  });
+  /** The length a 416 reports; without a Content-Range (not seen from Azure or Azurite), a HEAD says it. */
+  const pastTheEnd = async (err: unknown, offset: number): Promise<BlobInfo | 'not-found'> => {
+    const headers = (err as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers;
+    const total = rangeTotal(headers?.get('content-range'));
+    if (total !== undefined) return { totalLength: total };
+    try {
+      const p = await client.getProperties();
+      return { totalLength: p.contentLength ?? offset, etag: p.etag, createdOn: p.createdOn };
+    } catch (e) {
+      if (isNotFound(e)) return 'not-found';
+      throw e;
+    }
+  };
   return {
     url: stripQuery(client.url),
-    async properties(): Promise<BlobInfo | undefined> {
+    async read(offset: number, count: number) {
       try {
-        const p = await client.getProperties();
-        return { length: p.contentLength ?? 0, etag: p.etag, createdOn: p.createdOn };
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async read(offset: number, count: number): Promise<Uint8Array> {
-      if (count <= 0) return new Uint8Array(0);
-      try {
-        const res = await client.download(offset, count);
+        const res = await client.download(offset, Math.max(1, count));
         const chunks: Buffer[] = [];
         for await (const c of res.readableStreamBody ?? []) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
         const buf = Buffer.concat(chunks);
-        return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+        return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), ...infoOf(res) };
       } catch (err) {
-        if (errorInfo(err).status === 416) return new Uint8Array(0); // nothing past the end
-        throw err;
+        if (isNotFound(err)) return 'not-found';
+        if (errorInfo(err).status !== 416) throw err;
+        const info = await pastTheEnd(err, offset);
+        return info === 'not-found' ? info : { bytes: new Uint8Array(0), ...info };
       }
     },
-    async stream(offset: number): Promise<NodeJS.ReadableStream> {
-      const res = await client.download(offset);
-      if (!res.readableStreamBody) throw new Error('the blob download returned no stream');
-      return res.readableStreamBody;
+    async stream(offset: number) {
+      try {
+        const res = await client.download(offset);
+        if (!res.readableStreamBody) throw new Error('the blob download returned no stream');
+        return { body: res.readableStreamBody, ...infoOf(res) };
+      } catch (err) {
+        if (isNotFound(err)) return 'not-found';
+        if (errorInfo(err).status !== 416) throw err;
+        const info = await pastTheEnd(err, offset);
+        return info; // no body: nothing past the end
+      }
     },
   };
 }

@@ -8,8 +8,10 @@ import {
   findNewestCustomizationLog,
   openLogContainer,
   parseLogPath,
+  sameBlobEndpoint,
   siblingValidationPath,
   type LogContainer,
+  type LogPathHint,
 } from './locate.js';
 import type { LogBlob, LogSink } from './types.js';
 
@@ -43,6 +45,12 @@ export interface StagingSourceDeps {
   sink: LogSink;
 }
 
+/** Whether a message's log location names the open account (by name, or by endpoint for path-style URLs). */
+function sameAccount(hint: LogPathHint, open: LogContainer): boolean {
+  if (hint.account === open.account.name.toLowerCase()) return true;
+  return hint.blobEndpoint !== undefined && sameBlobEndpoint(hint.blobEndpoint, open.account.blobEndpoint);
+}
+
 export function stagingLogSource(deps: StagingSourceDeps): LogSource {
   const arm = new ArmJson(deps);
   let container: LogContainer | undefined;
@@ -60,7 +68,7 @@ export function stagingLogSource(deps: StagingSourceDeps): LogSource {
         retriedWithHint = true;
         container = undefined;
       }
-      if (!container || (fromMessage && fromMessage.account !== container.account.name.toLowerCase())) {
+      if (!container || (fromMessage && !sameAccount(fromMessage, container))) {
         const quiet = refused ? { ...deps.sink, warning: (m: string) => deps.sink.debug(m) } : deps.sink;
         const opened = await openLogContainer({
           ...deps,

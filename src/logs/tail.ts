@@ -62,35 +62,43 @@ export class LogTail {
   }
 
   /**
-   * Read what was added since the last poll. `phase` (the run sub-state) names the log group the new
-   * lines go in. Returns the number of bytes fetched. Throws on storage errors (the caller warns).
+   * Read what was added since the last poll: one ranged GET from the current offset (more only when over
+   * `chunkBytes` arrived), whose answer also says the blob's length and identity. `phase` (the run
+   * sub-state) names the log group the new lines go in. Returns the number of bytes fetched. Throws on
+   * storage errors (the caller warns).
    */
   async poll(phase?: string): Promise<number> {
     if (!this.started) {
       await fs.writeFile(this.o.file, '');
       this.started = true;
     }
-    const info = await this.o.reader.properties();
-    if (!info) return 0; // not written yet: normal early in a build
-    if (this.isReplaced(info.length, info.createdOn)) {
-      if (!this.replacedNoticed) {
-        this.o.sink.info(`${this.o.label} was replaced or truncated in storage; reading it again from the start.`);
-        this.replacedNoticed = true;
-      }
-      await this.restart();
-    }
-    this.st.etag = info.etag;
-    this.st.createdOn = info.createdOn;
     let fetched = 0;
+    let restarted = false;
     const lines = new BurstBuffer(this.o.maxLinesPerPoll, Math.min(this.o.burstKeep, this.o.maxLinesPerPoll));
-    while (this.st.offset < info.length) {
-      const want = Math.min(this.o.chunkBytes, info.length - this.st.offset);
-      const bytes = await this.o.reader.read(this.st.offset, want);
-      if (bytes.length === 0) break;
-      await fs.appendFile(this.o.file, bytes);
-      this.st.offset += bytes.length;
-      fetched += bytes.length;
-      this.split(this.decoder.decode(bytes, { stream: true }), lines);
+    for (;;) {
+      const r = await this.o.reader.read(this.st.offset, this.o.chunkBytes);
+      if (r === 'not-found') break; // not written yet: normal early in a build
+      if (this.isReplaced(r.totalLength, r.createdOn)) {
+        if (!this.replacedNoticed) {
+          this.o.sink.info(`${this.o.label} was replaced or truncated in storage; reading it again from the start.`);
+          this.replacedNoticed = true;
+        }
+        // The bytes of this answer (if any) are from the middle of the new blob: read it again from 0.
+        // Once per poll: a blob replaced again meanwhile is the next poll's business.
+        const again = !restarted;
+        restarted = true;
+        await this.restart();
+        if (again) continue;
+        break;
+      }
+      if (r.etag !== undefined) this.st.etag = r.etag;
+      if (r.createdOn !== undefined) this.st.createdOn = r.createdOn;
+      if (r.bytes.length === 0) break; // nothing new (a 416 past the end)
+      await fs.appendFile(this.o.file, r.bytes);
+      this.st.offset += r.bytes.length;
+      fetched += r.bytes.length;
+      this.split(this.decoder.decode(r.bytes, { stream: true }), lines);
+      if (this.st.offset >= r.totalLength) break; // read up to the length this answer gave
     }
     this.print(lines, phase);
     return fetched;

@@ -24,26 +24,43 @@ export const coreSink: LogSink = {
   mask: (s) => core.setSecret(s),
 };
 
-/** What a blob looks like right now; `undefined` from `properties()` means it does not exist (yet). */
+/** What one read said about the blob as a whole (from `Content-Range`, `ETag`, `x-ms-creation-time`). */
 export interface BlobInfo {
-  /** Current length in bytes. */
-  length: number;
+  /** The blob's length in bytes when it was read. */
+  totalLength: number;
+  /** Absent when the answer was a 416 (nothing past the end), which carries no ETag. */
   etag?: string;
-  /** Creation time: changes when the blob is deleted and written again (replaced). */
+  /** Creation time: changes when the blob is deleted and written again (replaced). Absent on a 416. */
   createdOn?: Date;
 }
 
-/** Ranged reads of one blob: the tail is written against this, so tests can use an in-memory fake. */
+/** One ranged read: the bytes and what the same answer said about the blob. */
+export interface RangeRead extends BlobInfo {
+  /** Bytes [offset, offset + count) or fewer; empty when there is nothing past `offset`. */
+  bytes: Uint8Array;
+}
+
+/** One streamed read from an offset to the end, and what the same answer said about the blob. */
+export interface StreamRead extends BlobInfo {
+  /** Bytes [offset, totalLength); absent when there is nothing past `offset` (a 416). */
+  body?: NodeJS.ReadableStream;
+}
+
+/**
+ * Ranged reads of one blob, one request each: the tail is written against this, so tests can use an
+ * in-memory fake. There is no separate "properties" call: every answer says the blob's current length
+ * and identity, so growth, truncation (`totalLength < offset`) and replacement (`createdOn` changed) are
+ * seen without a HEAD.
+ */
 export interface RangeReader {
-  properties(): Promise<BlobInfo | undefined>;
-  /** Bytes [offset, offset + count). May return fewer bytes; an empty array when nothing is there. */
-  read(offset: number, count: number): Promise<Uint8Array>;
+  /** One GET of bytes [offset, offset + count); `'not-found'` when the blob does not exist (yet). */
+  read(offset: number, count: number): Promise<RangeRead | 'not-found'>;
 }
 
 /** A blob that can also be streamed from an offset to its end (for the final download). */
 export interface LogBlob extends RangeReader {
-  /** Readable stream of bytes [offset, end). */
-  stream(offset: number): Promise<NodeJS.ReadableStream>;
+  /** One GET of bytes [offset, end) as a stream; `'not-found'` when the blob does not exist. */
+  stream(offset: number): Promise<StreamRead | 'not-found'>;
   /** Blob URL without SAS or key. */
   readonly url: string;
 }
