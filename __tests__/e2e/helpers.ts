@@ -44,7 +44,13 @@ export function addTemplate(sim: Simulator, prefix: string, s: Partial<TemplateS
  * Inputs every run gets on top of sim.actionInputs: short polls, no artifact upload or summary unless a
  * test asks (they are covered by the logs tests), and a fast cancel wait.
  */
-export const FAST: Record<string, string> = { 'poll-interval': '200ms', timeout: '1m', 'cancel-timeout': '20s' };
+export const FAST: Record<string, string> = {
+  'poll-interval': '200ms',
+  timeout: '1m',
+  'cancel-timeout': '20s',
+  'upload-logs': 'never',
+  'job-summary': 'false',
+};
 
 export function run(sim: Simulator, t: { resourceGroup: string; name: string }, opts: SimRunOptions = {}): Promise<RunResult> {
   // timeoutMs: the harness's safety net (SIGKILL) per step, well under jest's test timeout, so a hung

@@ -46,7 +46,9 @@ beforeAll(async () => {
     phases: [
       { subState: 'Queued', durationMs: 30 },
       { subState: 'Building', durationMs: 60, lines: ['PACKER OUT ==> azure-arm: Running builder ...', 'PACKER OUT ==> azure-arm: Connected to SSH!'] },
-      { subState: 'Customizing', durationMs: 60, lines: ['PACKER OUT     azure-arm: hello from the customizer'] },
+      // Long enough that the first read (token + download after subState('Customizing')) lands before
+      // Distributing's lines: at 60 ms it sometimes did not, and the ranged read found nothing new (flaky).
+      { subState: 'Customizing', durationMs: 1500, lines: ['PACKER OUT     azure-arm: hello from the customizer'] },
       { subState: 'Validating', durationMs: 40 },
       { subState: 'Distributing', durationMs: 40 },
     ],

@@ -12,6 +12,20 @@ export interface BlobFrontWorld {
   cert: Certificate;
   faults: FaultSet;
   templates: SimTemplate[];
+  /** Every answer passed through from Azurite, with its body size (the journal has no response sizes). */
+  served: ServedBlob[];
+}
+
+export interface ServedBlob {
+  at: number;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** The request's x-ms-range (or Range) header. */
+  range?: string;
+  status: number;
+  /** Body bytes sent to the client. */
+  bytes: number;
 }
 
 export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
@@ -51,8 +65,14 @@ export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
           });
         } else {
           res.writeHead(ur.statusCode ?? 502, h);
+          let bytes = 0;
+          ur.on('data', (c: Buffer) => { bytes += c.length; });
           ur.pipe(res);
-          ur.on('end', resolve);
+          ur.on('end', () => {
+            const range = req.headers['x-ms-range'] ?? req.headers.range;
+            w.served.push({ at: Date.now(), method: req.method ?? 'GET', path: url.pathname, ...(range ? { range: String(range) } : {}), status: ur.statusCode ?? 502, bytes });
+            resolve();
+          });
         }
         ur.on('error', () => { res.destroy(); resolve(); });
       });

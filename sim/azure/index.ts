@@ -24,6 +24,7 @@
 //     addFault(f: Fault): FaultState;                                     // FaultState.hits counts matches
 //     setThrottle(t?: { capacity; refillPerSec }): void;                  // change the ARM token bucket at run time
 //     mintAccessToken(claims?: {...}): string;                            // a token as Entra would issue (tests: expired/wrong aud)
+//     blobResponses: ServedBlob[];                                        // blob front answers from Azurite, with body sizes
 //     stop(): Promise<void>;                                              // servers and Azurite (whole process group)
 //   }
 //
@@ -49,13 +50,14 @@ import { startHttpsServer, type Journal, type RunningServer } from '../server.ts
 import { trustInThisProcess, type Certificate } from '../tls.ts';
 import { armHandler, type ArmWorld } from './arm.ts';
 import { startAzurite, makeAccounts, type Azurite } from './azurite.ts';
-import { blobFrontHandler } from './blobfront.ts';
+import { blobFrontHandler, type ServedBlob } from './blobfront.ts';
 import { guid, signJwt } from './common.ts';
 import { entraHandler } from './entra.ts';
 import { FaultSet, TokenBucket, type Fault, type FaultState } from './faults.ts';
 import { SimTemplate, type Operation, type TemplateHandle, type TemplateScenario } from './templates.ts';
 
 export type { Fault, FaultState } from './faults.ts';
+export type { ServedBlob } from './blobfront.ts';
 export type { TemplateScenario, TemplateHandle, LastRunStatus, RunSubState, RunState, PhaseSpec, DistributeSpec, RunOutput } from './templates.ts';
 
 export const DEFAULT_TENANT_ID = '5c3e0f4e-8d7a-4b61-9f0e-2a6b1d9c7e01';
@@ -96,6 +98,8 @@ export interface AzureSim {
   /** Replaces (or with undefined removes) the ARM token bucket. */
   setThrottle(t: { capacity: number; refillPerSec: number } | undefined): void;
   mintAccessToken(claims?: { aud?: string; expiresInSec?: number; tid?: string }): string;
+  /** Answers the blob front passed through from Azurite, with their body sizes (bytes actually fetched). */
+  readonly blobResponses: ServedBlob[];
   stop(): Promise<void>;
 }
 
@@ -121,6 +125,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
   const freeAccounts = [...accounts];
   const templates: SimTemplate[] = [];
   const operations = new Map<string, Operation>();
+  const served: ServedBlob[] = [];
   const servers: RunningServer[] = [];
   let azurite: Azurite | undefined;
 
@@ -143,7 +148,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
     servers.push(entra);
     let blobOrigin = '';
     const blob = await startHttpsServer('blob', opts.cert, opts.journal,
-      blobFrontHandler({ azuriteOrigin: az.origin, cert: opts.cert, faults, templates }, () => blobOrigin));
+      blobFrontHandler({ azuriteOrigin: az.origin, cert: opts.cert, faults, templates, served }, () => blobOrigin));
     blobOrigin = blob.origin;
     servers.push(blob);
 
@@ -187,6 +192,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       authorityHost: entra.origin,
       blobFrontOrigin: blob.origin,
       azuriteOrigin: az.origin,
+      blobResponses: served,
       addTemplate: (s) => makeTemplate(s),
       addFault: (f) => faults.add(f),
       setThrottle: (t) => {

@@ -54,6 +54,8 @@ export interface TemplateScenario {
   };
   /** Lines written to <guid>/validation.log during Validating. */
   validationLog?: string[];
+  /** Write phase, failure and validation lines as given, without the sim's `[time] ` prefix (real log samples carry their own). */
+  rawLog?: boolean;
   /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
   runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
   /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
@@ -419,16 +421,23 @@ export class SimTemplate implements TemplateHandle {
     if (this.lastRun.runState === 'Running') this.lastRun.runSubState = phase.subState;
     run.visited.push(phase.subState);
     const lines = phase.lines ?? defaultLines(phase.subState, this);
-    lines.forEach((line, k) => {
-      run.timers.push(setTimeout(() => this.logLine(run, line), (phase.durationMs * k) / Math.max(1, lines.length)));
+    // Timers due at nearly the same time may fire out of order (seen under load): each one writes every
+    // line up to its own, so the log keeps the given order, and the phase's end writes any left.
+    let next = 0;
+    const upTo = (k: number): void => {
+      while (next <= k && next < lines.length) this.logLine(run, lines[next++]!);
+    };
+    lines.forEach((_line, k) => {
+      run.timers.push(setTimeout(() => upTo(k), (phase.durationMs * k) / Math.max(1, lines.length)));
     });
     if (phase.subState === 'Validating' && this.scenario.validationLog) {
-      const text = this.scenario.validationLog.map((l) => `${stamp()} ${l}\n`).join('');
+      const text = this.scenario.validationLog.map((l) => this.logText(l)).join('');
       this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/validation.log`, text));
     }
     this.changed('subState', phase.subState);
     const failing = i === this.failIndex();
     run.timers.push(setTimeout(() => {
+      upTo(lines.length - 1);
       if (failing) {
         for (const l of this.scenario.failure?.lines ?? FAIL_LINES) this.logLine(run, l);
         this.finish(run, 'Failed');
@@ -438,9 +447,13 @@ export class SimTemplate implements TemplateHandle {
     }, phase.durationMs));
   }
 
+  private logText(line: string): string {
+    return this.scenario.rawLog ? `${line}\n` : `${stamp()} ${line}\n`;
+  }
+
   private logLine(run: RunState_, line: string): void {
     if (this.run !== run) return;
-    const text = `${stamp()} ${line}\n`;
+    const text = this.logText(line);
     this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/customization.log`, text));
   }
 
