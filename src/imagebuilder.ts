@@ -50,6 +50,7 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
     distributeTypes: (t.distribute ?? []).map((d) => d.type),
   };
   if (t.location) info.location = t.location;
+  if (t.customize) info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
   const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
   if (staging !== undefined) info.stagingResourceGroupId = staging;
   const status = toRunStatus(t.lastRunStatus);

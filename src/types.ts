@@ -28,6 +28,8 @@ export interface TemplateInfo {
   runOutputNames: string[];
   /** Distribute target types (ManagedImage, SharedImage, VHD), in template order. */
   distributeTypes: string[];
+  /** The template's customizers (`properties.customize[]`): type and name, in template order. */
+  customizers?: Array<{ type: string; name?: string }>;
   lastRunStatus?: RunStatus;
 }
 

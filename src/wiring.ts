@@ -152,7 +152,11 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       await tailing;
       const l = await get();
       if (!l) return out;
-      const f: FinishResult = await l.logs.finish({ runState: result.state, ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId) });
+      const f: FinishResult = await l.logs.finish({
+        runState: result.state,
+        ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId),
+        ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
+      });
       if (f.logUri) out.logUri = f.logUri;
       if (f.artifactId !== undefined) out.artifactId = String(f.artifactId);
       if (f.artifactUrl) out.artifactUrl = f.artifactUrl;

@@ -17,8 +17,14 @@ afterAll(async () => {
 });
 
 /** Runs a sample's scenario; checks what every failed sample must show; returns the run for more. */
-async function failedSample(prefix: string, scenario: Parameters<typeof sampleScenario>, expectInError: string[]): Promise<{ r: RunResult; t: TemplateHandle; name: string }> {
-  const t = addTemplate(sim, prefix, sampleScenario(...scenario));
+async function failedSample(
+  prefix: string,
+  scenario: Parameters<typeof sampleScenario>,
+  expectInError: string[],
+  /** The template's `properties.customize[]` (default: the simulator's one Shell customizer). */
+  customize?: Array<Record<string, unknown>>,
+): Promise<{ r: RunResult; t: TemplateHandle; name: string }> {
+  const t = addTemplate(sim, prefix, { ...sampleScenario(...scenario), ...(customize ? { body: { properties: { customize } } } : {}) });
   const name = uniqueName(`${prefix}-logs`);
   const r = await runLogs(sim, t, { with: { 'logs-artifact-name': name } });
   const blob = await blobBytes(sim, t);
@@ -37,12 +43,38 @@ async function failedSample(prefix: string, scenario: Parameters<typeof sampleSc
 }
 
 test.concurrent('Linux shell sample (log named by URL in the message): the script and its apt error', async () => {
+  // The simulator's template has one Shell customizer, the log two shell provisioners: not matched, packer's name kept.
   const { r } = await failedSample('shell', ['linux-shell-failure.customization.log', { failAt: 'Customizing' }], [
-    "'/tmp/script_1.sh' (Shell)",
+    "Customizer '/tmp/script_1.sh' (Shell) failed",
     'Script exited with non-zero exit status: 100',
     'E: Unable to locate package contoso-agent',
   ]);
   check(r, () => expect(r.summary).toContain('E: Unable to locate package contoso-agent'));
+});
+
+test.concurrent("Linux shell sample with the template's customizers: the annotation names the template's customizer", async () => {
+  await failedSample(
+    'shell-named',
+    ['linux-shell-failure.customization.log', { failAt: 'Customizing' }],
+    ["Customizer 'install-web' (Shell, #2 of 3, packer: '/tmp/script_1.sh') failed", 'Script exited with non-zero exit status: 100'],
+    [
+      { type: 'Shell', name: 'apt-update', inline: ['sudo apt-get update'] },
+      { type: 'Shell', name: 'install-web', inline: ['sudo apt-get install -y nginx-full contoso-agent'] },
+      { type: 'Shell', name: 'deprovision-check', inline: ['true'] },
+    ],
+  );
+});
+
+test.concurrent("PowerShell sample with the template's customizers: the annotation names the template's customizer", async () => {
+  await failedSample(
+    'pwsh-named',
+    ['windows-powershell-failure.customization.log', { failAt: 'Customizing', logLocationStyle: 'arm' }],
+    ["Customizer 'install-tools' (PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools.ps1') failed", 'exited with code 1603'],
+    [
+      { type: 'PowerShell', name: 'install-tools', scriptUri: 'https://example.invalid/install-tools.ps1' },
+      { type: 'WindowsRestart', name: 'reboot' },
+    ],
+  );
 });
 
 test.concurrent('PowerShell sample (log named by ARM path in the message): the script and its exit code 1603', async () => {

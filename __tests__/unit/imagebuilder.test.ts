@@ -50,6 +50,7 @@ describe('createImageBuilderOps', () => {
     expect(t.lastRunStatus?.startTime?.toISOString()).toBe('2026-01-01T10:00:00.000Z');
     expect(t.runOutputNames).toEqual(['image_it_pir_1']);
     expect(t.distributeTypes).toEqual(['ManagedImage']);
+    expect(t.customizers).toEqual([{ type: 'Shell', name: 'Shell Customizer Example' }]);
     expect(t.stagingResourceGroupId).toBe(`/subscriptions/${SUB}/resourceGroups/IT_rg_myImageTemplate_abc`);
   });
 

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { annotationOf, cleanLine, diagnose, excerpt } from '../../src/logs/diagnose.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { annotationOf, cleanLine, diagnose, excerpt, matchCustomizer } from '../../src/logs/diagnose.js';
 
 const fx = (name: string): string => join(import.meta.dirname, '..', 'fixtures', 'logs', name);
 const loc = 'Image Build log location: https://abcd1234.blob.core.windows.net/packerlogs/g/customization.log. OperationId: x';
@@ -104,4 +106,68 @@ test('annotationOf: one-line title, bounded message with the error line', async 
   expect(a.message.length).toBeLessThanOrEqual(1500);
   expect(a.message).toContain('E: Unable to locate package contoso-agent');
   expect(annotationOf({ ...d, title: 'x'.repeat(500) }).title).toHaveLength(200);
+});
+
+describe('the failing provisioner named as the template names its customizer', () => {
+  const shell = (name: string): { type: string; name: string } => ({ type: 'Shell', name });
+  const linux = [shell('apt-update'), shell('install-web'), { type: 'File', name: 'agent-config' }, shell('cleanup')];
+
+  test('Linux shell: provisioner #2 is the template\'s second customizer', async () => {
+    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('linux-shell-failure.customization.log'), customizers: linux });
+    expect(d.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell', template: { name: 'install-web', index: 2, count: 4 } });
+    expect(d.title).toBe(
+      "Customizer 'install-web' (Shell, #2 of 4, packer: '/tmp/script_1.sh') failed: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+    );
+  });
+
+  test('PowerShell, WindowsRestart and File samples; template types in any case; an unnamed customizer gets its position', async () => {
+    const ps = await diagnose({ runState: 'Failed', customizationLog: fx('windows-powershell-failure.customization.log'), customizers: [{ type: 'PowerShell', name: 'install-tools' }, { type: 'WindowsUpdate' }] });
+    expect(ps.title).toMatch(/^Customizer 'install-tools' \(PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools\.ps1'\) failed: /);
+    const rs = await diagnose({ runState: 'Failed', customizationLog: fx('windows-restart-failure.customization.log'), customizers: [{ type: 'powershell', name: 'hyperv' }, { type: 'WindowsRestart' }] });
+    expect(rs.title).toMatch(/^Customizer #2 of 2 \(WindowsRestart, packer: 'windows-restart'\) failed: Timeout waiting for machine to restart/);
+    const f = await diagnose({ runState: 'Failed', customizationLog: fx('file-failure.customization.log'), customizers: [shell('prep'), { type: 'File', name: 'agent-config' }] });
+    expect(f.customizer?.template).toEqual({ name: 'agent-config', index: 2, count: 2 });
+  });
+
+  test('a count or type that does not line up keeps the packer name', async () => {
+    const log = fx('linux-shell-failure.customization.log');
+    const plain = "Customizer '/tmp/script_1.sh' (Shell) failed: ";
+    // Fewer customizers than provisioners started (Image Builder ran one of its own before them?).
+    const fewer = await diagnose({ runState: 'Failed', customizationLog: log, customizers: [shell('install-web')] });
+    expect(fewer.title.startsWith(plain)).toBe(true);
+    expect(fewer.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell' });
+    // A type that differs before or at the failing one.
+    for (const customizers of [[{ type: 'PowerShell', name: 'a' }, shell('b')], [shell('a'), { type: 'File', name: 'b' }]]) {
+      const d = await diagnose({ runState: 'Failed', customizationLog: log, customizers });
+      expect(d.title.startsWith(plain)).toBe(true);
+    }
+    // No customizers known (template not read, or none): as before.
+    expect((await diagnose({ runState: 'Failed', customizationLog: log, customizers: [] })).title.startsWith(plain)).toBe(true);
+  });
+
+  test('a log without telemetry lines is counted by its "Provisioning with" lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diag-'));
+    const file = join(dir, 'customization.log');
+    writeFileSync(
+      file,
+      [
+        'PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/script_0.sh',
+        'PACKER OUT     azure-arm: ok',
+        'PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/packer-shell123',
+        'PACKER ERR     azure-arm: curl: (6) Could not resolve host: example.invalid',
+        'PACKER OUT ==> azure-arm: Script exited with non-zero exit status: 6. Allowed exit codes are: [0]',
+      ].join('\n'),
+    );
+    const d = await diagnose({ runState: 'Failed', customizationLog: file, customizers: [shell('one'), shell('two'), shell('three')] });
+    expect(d.title).toMatch(/^Customizer 'two' \(Shell, #2 of 3, packer: '\/tmp\/packer-shell123'\) failed: /);
+    const short = await diagnose({ runState: 'Failed', customizationLog: file, customizers: [shell('one')] });
+    expect(short.title).toMatch(/^Customizer '\/tmp\/packer-shell123' \(Shell\) failed: /);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('matchCustomizer: unknown provisioner types and a failing step other than the last started are not matched', () => {
+    expect(matchCustomizer(['Shell', undefined], 1, [shell('a'), shell('b')])).toBeUndefined();
+    expect(matchCustomizer(['Shell', 'Shell'], 0, [shell('a'), shell('b')])).toBeUndefined();
+    expect(matchCustomizer(['Shell'], 0, [{ type: 'Shell', name: '  ' }])).toEqual({ index: 1, count: 1 });
+  });
 });

@@ -146,7 +146,11 @@ const VERDICT = [
 const SCRIPT_ERROR = /\b(error|fatal|failed|failure|exception|unable to|cannot|not found|denied)\b|^E: |^\s*\+ CategoryInfo/i;
 /** Scan one log file, line by line. */
 async function scanLog(file) {
-    const res = { verdicts: [], scriptErrors: [], context: [], sawVerdict: false };
+    const res = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false };
+    // Provisioners are counted by `(telemetry) Starting provisioner` lines; in a log without them, by the
+    // `Provisioning with ...` / `Restarting Machine` / `Uploading` lines that start a new customizer.
+    const steps = [];
+    let telemetry = false;
     let current;
     let snap;
     let ring = [];
@@ -166,6 +170,8 @@ async function scanLog(file) {
         if (start?.[1]) {
             const type = PROVISIONER_TYPES[start[1].toLowerCase()];
             current = type ? { name: start[1], type, open: true } : undefined;
+            telemetry = true;
+            steps.push(type);
             ring = [];
             stepErrors = [];
             closed = undefined;
@@ -190,14 +196,21 @@ async function scanLog(file) {
             }
             const type = /shell script/.test(line) && !/ower[Ss]hell/.test(line) ? 'Shell' : 'PowerShell';
             current = { name: named[1].trim(), type, open: true };
+            if (!telemetry)
+                steps.push(type);
         }
         else if (/^==> Restarting Machine/i.test(line)) {
-            if (!current || current.type !== 'WindowsRestart')
+            if (!current || current.type !== 'WindowsRestart') {
                 current = { name: 'windows-restart', type: 'WindowsRestart', open: true };
+                if (!telemetry)
+                    steps.push('WindowsRestart');
+            }
         }
         else if (/^==> Uploading (.+) => (.+)$/.test(line) && (!current || current.type === 'File')) {
             const m = /^==> Uploading (.+) => (.+)$/.exec(line);
             current = { name: `${m[1]} => ${m[2]}`, type: 'File', open: true };
+            if (!telemetry)
+                steps.push('File');
         }
         if (/Provisioning step had errors|Script exited with non-zero exit status|Upload failed|Timeout waiting for machine to restart|Error (uploading|restarting)/i.test(line)) {
             provisioningFailed = true;
@@ -209,7 +222,7 @@ async function scanLog(file) {
         if (VERDICT.some((r) => r.test(line.replace(/^==> /, '')))) {
             if (!res.sawVerdict) {
                 res.sawVerdict = true;
-                snap = { current: current && { ...current }, ring: ring.slice(), errors: stepErrors.slice(), closed };
+                snap = { current: current && { ...current }, steps: steps.length, ring: ring.slice(), errors: stepErrors.slice(), closed };
             }
             const v = line.replace(/^==> /, '');
             if (!res.verdicts.includes(v) && res.verdicts.length < MAX_ERROR_LINES)
@@ -228,6 +241,9 @@ async function scanLog(file) {
         }
     }
     if (snap) {
+        res.steps = steps.slice(0, snap.steps);
+        if (snap.current && snap.steps > 0)
+            res.failedStep = snap.steps - 1;
         if (snap.current?.open) {
             res.customizer = { name: snap.current.name, type: snap.current.type };
             res.context = snap.ring;
@@ -270,6 +286,39 @@ function verdictText(verdicts) {
         return arrow.replace(/^--> [\w.-]+: /, '');
     return verdicts[0];
 }
+const TEMPLATE_TYPES = {
+    shell: 'Shell',
+    powershell: 'PowerShell',
+    windowsrestart: 'WindowsRestart',
+    file: 'File',
+    windowsupdate: 'WindowsUpdate',
+};
+/**
+ * The template customizer behind the failing provisioner. Image Builder runs `customize[]` in order, one
+ * packer provisioner each, and may add its own after them; so the provisioners started up to the failure
+ * must be a type-for-type prefix of the template's customizers. Anything else (more provisioners than
+ * customizers, a type that differs, an unknown type) is not matched: the packer name is kept.
+ */
+function matchCustomizer(steps, failedStep, customizers) {
+    if (!customizers?.length || failedStep === undefined || failedStep !== steps.length - 1)
+        return undefined;
+    if (steps.length > customizers.length)
+        return undefined;
+    for (let i = 0; i < steps.length; i++) {
+        const want = TEMPLATE_TYPES[String(customizers[i]?.type ?? '').toLowerCase()];
+        if (steps[i] === undefined || steps[i] !== want)
+            return undefined;
+    }
+    const name = customizers[failedStep]?.name?.trim();
+    return { ...(name ? { name } : {}), index: failedStep + 1, count: customizers.length };
+}
+function customizerLabel(c) {
+    const m = c.template;
+    if (!m)
+        return `Customizer '${c.name}' (${c.type})`;
+    const pos = `#${m.index} of ${m.count}`;
+    return m.name ? `Customizer '${m.name}' (${c.type}, ${pos}, packer: '${c.name}')` : `Customizer ${pos} (${c.type}, packer: '${c.name}')`;
+}
 /** What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log. */
 async function diagnose(input) {
     const phase = input.runSubState;
@@ -301,11 +350,13 @@ async function diagnose(input) {
         const scan = await safeScan(input.customizationLog);
         if (scan?.sawVerdict) {
             const why = verdictText(scan.verdicts) ?? msg;
-            const title = scan.customizer
-                ? `Customizer '${scan.customizer.name}' (${scan.customizer.type}) failed: ${why}`
-                : `The build failed${where}: ${why}`;
+            // Only when the provisioner counted last is the one blamed (same type).
+            const counted = scan.failedStep !== undefined && scan.steps[scan.failedStep] === scan.customizer?.type;
+            const match = scan.customizer && counted ? matchCustomizer(scan.steps, scan.failedStep, input.customizers) : undefined;
+            const customizer = scan.customizer && (match ? { ...scan.customizer, template: match } : scan.customizer);
+            const title = customizer ? `${customizerLabel(customizer)} failed: ${why}` : `The build failed${where}: ${why}`;
             return {
-                customizer: scan.customizer,
+                customizer,
                 phase: phase ?? 'Customizing',
                 errorLines: [...scan.scriptErrors, ...scan.verdicts].slice(0, MAX_ERROR_LINES),
                 context: scan.context,
@@ -1201,6 +1252,7 @@ function createBuildLogs(deps) {
                         message: result.message,
                         customizationLog: out.files.includes(customizationFile) ? customizationFile : undefined,
                         validationLog: out.files.includes(validationFile) ? validationFile : undefined,
+                        customizers: result.customizers,
                     });
                 }
                 catch (err) {

@@ -75316,6 +75316,8 @@ function toTemplateInfo(t, target) {
     };
     if (t.location)
         info.location = t.location;
+    if (t.customize)
+        info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
     const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
     if (staging !== undefined)
         info.stagingResourceGroupId = staging;
@@ -75830,7 +75832,11 @@ function createLogHooks(o) {
             const l = await get();
             if (!l)
                 return out;
-            const f = await l.logs.finish({ runState: result.state, ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId) });
+            const f = await l.logs.finish({
+                runState: result.state,
+                ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId),
+                ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
+            });
             if (f.logUri)
                 out.logUri = f.logUri;
             if (f.artifactId !== undefined)

@@ -73980,6 +73980,8 @@ function toTemplateInfo(t, target) {
     };
     if (t.location)
         info.location = t.location;
+    if (t.customize)
+        info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
     const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
     if (staging !== undefined)
         info.stagingResourceGroupId = staging;

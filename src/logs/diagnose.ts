@@ -9,7 +9,7 @@ export type CustomizerType = 'Shell' | 'PowerShell' | 'WindowsRestart' | 'File' 
 
 export interface Diagnosis {
   /** The customizer (or validator) that failed, when the log names one. */
-  customizer?: { name: string; type: CustomizerType };
+  customizer?: { name: string; type: CustomizerType; template?: TemplateMatch };
   /** Run sub-state the build stopped in, or `Validating` / `Distributing` for those failures. */
   phase?: string;
   /** The error lines found (packer's verdict and the script's own last error output), cleaned. */
@@ -29,6 +29,22 @@ export interface DiagnoseInput {
   message?: string;
   customizationLog?: string;
   validationLog?: string;
+  /** The template's `properties.customize[]` (type and name), in order: names the failing customizer as the user does. */
+  customizers?: TemplateCustomizer[];
+}
+
+export interface TemplateCustomizer {
+  type: string;
+  name?: string;
+}
+
+/** The template customizer a failing packer provisioner was matched to. */
+export interface TemplateMatch {
+  /** `name` in the template, if it has one. */
+  name?: string;
+  /** 1-based position in `properties.customize[]`, and its length. */
+  index: number;
+  count: number;
 }
 
 const CONTEXT_LINES = 15;
@@ -74,6 +90,10 @@ const SCRIPT_ERROR = /\b(error|fatal|failed|failure|exception|unable to|cannot|n
 
 interface ScanResult {
   customizer?: { name: string; type: CustomizerType };
+  /** Provisioners started up to the failure, in order (undefined: a type we do not know). */
+  steps: Array<CustomizerType | undefined>;
+  /** 0-based index in `steps` of the failing customizer. */
+  failedStep?: number;
   verdicts: string[];
   scriptErrors: string[];
   context: string[];
@@ -82,10 +102,14 @@ interface ScanResult {
 
 /** Scan one log file, line by line. */
 export async function scanLog(file: string): Promise<ScanResult> {
-  const res: ScanResult = { verdicts: [], scriptErrors: [], context: [], sawVerdict: false };
+  const res: ScanResult = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false };
+  // Provisioners are counted by `(telemetry) Starting provisioner` lines; in a log without them, by the
+  // `Provisioning with ...` / `Restarting Machine` / `Uploading` lines that start a new customizer.
+  const steps: Array<CustomizerType | undefined> = [];
+  let telemetry = false;
   let current: { name: string; type: CustomizerType; open: boolean } | undefined;
   let snap:
-    | { current?: { name: string; type: CustomizerType; open: boolean }; ring: string[]; errors: string[]; closed?: { context: string[]; errors: string[] } }
+    | { current?: { name: string; type: CustomizerType; open: boolean }; steps: number; ring: string[]; errors: string[]; closed?: { context: string[]; errors: string[] } }
     | undefined;
   let ring: string[] = [];
   let stepErrors: string[] = [];
@@ -103,6 +127,8 @@ export async function scanLog(file: string): Promise<ScanResult> {
     if (start?.[1]) {
       const type = PROVISIONER_TYPES[start[1].toLowerCase()];
       current = type ? { name: start[1], type, open: true } : undefined;
+      telemetry = true;
+      steps.push(type);
       ring = [];
       stepErrors = [];
       closed = undefined;
@@ -128,11 +154,16 @@ export async function scanLog(file: string): Promise<ScanResult> {
       }
       const type: CustomizerType = /shell script/.test(line) && !/ower[Ss]hell/.test(line) ? 'Shell' : 'PowerShell';
       current = { name: named[1].trim(), type, open: true };
+      if (!telemetry) steps.push(type);
     } else if (/^==> Restarting Machine/i.test(line)) {
-      if (!current || current.type !== 'WindowsRestart') current = { name: 'windows-restart', type: 'WindowsRestart', open: true };
+      if (!current || current.type !== 'WindowsRestart') {
+        current = { name: 'windows-restart', type: 'WindowsRestart', open: true };
+        if (!telemetry) steps.push('WindowsRestart');
+      }
     } else if (/^==> Uploading (.+) => (.+)$/.test(line) && (!current || current.type === 'File')) {
       const m = /^==> Uploading (.+) => (.+)$/.exec(line)!;
       current = { name: `${m[1]} => ${m[2]}`, type: 'File', open: true };
+      if (!telemetry) steps.push('File');
     }
     if (/Provisioning step had errors|Script exited with non-zero exit status|Upload failed|Timeout waiting for machine to restart|Error (uploading|restarting)/i.test(line)) {
       provisioningFailed = true;
@@ -142,7 +173,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
     if (VERDICT.some((r) => r.test(line.replace(/^==> /, '')))) {
       if (!res.sawVerdict) {
         res.sawVerdict = true;
-        snap = { current: current && { ...current }, ring: ring.slice(), errors: stepErrors.slice(), closed };
+        snap = { current: current && { ...current }, steps: steps.length, ring: ring.slice(), errors: stepErrors.slice(), closed };
       }
       const v = line.replace(/^==> /, '');
       if (!res.verdicts.includes(v) && res.verdicts.length < MAX_ERROR_LINES) res.verdicts.push(v);
@@ -158,6 +189,8 @@ export async function scanLog(file: string): Promise<ScanResult> {
     }
   }
   if (snap) {
+    res.steps = steps.slice(0, snap.steps);
+    if (snap.current && snap.steps > 0) res.failedStep = snap.steps - 1;
     if (snap.current?.open) {
       res.customizer = { name: snap.current.name, type: snap.current.type };
       res.context = snap.ring;
@@ -197,6 +230,42 @@ function verdictText(verdicts: string[]): string | undefined {
   return verdicts[0];
 }
 
+const TEMPLATE_TYPES: Record<string, CustomizerType> = {
+  shell: 'Shell',
+  powershell: 'PowerShell',
+  windowsrestart: 'WindowsRestart',
+  file: 'File',
+  windowsupdate: 'WindowsUpdate',
+};
+
+/**
+ * The template customizer behind the failing provisioner. Image Builder runs `customize[]` in order, one
+ * packer provisioner each, and may add its own after them; so the provisioners started up to the failure
+ * must be a type-for-type prefix of the template's customizers. Anything else (more provisioners than
+ * customizers, a type that differs, an unknown type) is not matched: the packer name is kept.
+ */
+export function matchCustomizer(
+  steps: ReadonlyArray<CustomizerType | undefined>,
+  failedStep: number | undefined,
+  customizers: readonly TemplateCustomizer[] | undefined,
+): TemplateMatch | undefined {
+  if (!customizers?.length || failedStep === undefined || failedStep !== steps.length - 1) return undefined;
+  if (steps.length > customizers.length) return undefined;
+  for (let i = 0; i < steps.length; i++) {
+    const want = TEMPLATE_TYPES[String(customizers[i]?.type ?? '').toLowerCase()];
+    if (steps[i] === undefined || steps[i] !== want) return undefined;
+  }
+  const name = customizers[failedStep]?.name?.trim();
+  return { ...(name ? { name } : {}), index: failedStep + 1, count: customizers.length };
+}
+
+function customizerLabel(c: { name: string; type: CustomizerType; template?: TemplateMatch }): string {
+  const m = c.template;
+  if (!m) return `Customizer '${c.name}' (${c.type})`;
+  const pos = `#${m.index} of ${m.count}`;
+  return m.name ? `Customizer '${m.name}' (${c.type}, ${pos}, packer: '${c.name}')` : `Customizer ${pos} (${c.type}, packer: '${c.name}')`;
+}
+
 /** What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log. */
 export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
   const phase = input.runSubState;
@@ -229,11 +298,13 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     const scan = await safeScan(input.customizationLog!);
     if (scan?.sawVerdict) {
       const why = verdictText(scan.verdicts) ?? msg;
-      const title = scan.customizer
-        ? `Customizer '${scan.customizer.name}' (${scan.customizer.type}) failed: ${why}`
-        : `The build failed${where}: ${why}`;
+      // Only when the provisioner counted last is the one blamed (same type).
+      const counted = scan.failedStep !== undefined && scan.steps[scan.failedStep] === scan.customizer?.type;
+      const match = scan.customizer && counted ? matchCustomizer(scan.steps, scan.failedStep, input.customizers) : undefined;
+      const customizer = scan.customizer && (match ? { ...scan.customizer, template: match } : scan.customizer);
+      const title = customizer ? `${customizerLabel(customizer)} failed: ${why}` : `The build failed${where}: ${why}`;
       return {
-        customizer: scan.customizer,
+        customizer,
         phase: phase ?? 'Customizing',
         errorLines: [...scan.scriptErrors, ...scan.verdicts].slice(0, MAX_ERROR_LINES),
         context: scan.context,

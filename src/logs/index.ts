@@ -11,14 +11,14 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { defaultArtifactName, shouldUpload, uploadLogsArtifact, type ArtifactUploader, type UploadPolicy } from './artifact.js';
-import { diagnose, type Diagnosis } from './diagnose.js';
+import { diagnose, type Diagnosis, type TemplateCustomizer } from './diagnose.js';
 import { completeDownload } from './download.js';
 import { stripQuery } from './locate.js';
 import { stagingLogSource, type FoundLogs, type LogSource } from './source.js';
 import { LogTail, type TailOptions } from './tail.js';
 import { coreSink, systemClock, type Clock, type LogSink } from './types.js';
 
-export type { Diagnosis } from './diagnose.js';
+export type { Diagnosis, TemplateCustomizer } from './diagnose.js';
 export { annotationOf, excerpt } from './diagnose.js';
 export type { UploadPolicy } from './artifact.js';
 export { defaultArtifactName } from './artifact.js';
@@ -72,6 +72,8 @@ export interface PollStatus {
 export interface FinishInput extends PollStatus {
   /** Final state as the action reports it: Succeeded, PartiallySucceeded, Failed, Canceled, TimedOut. */
   runState: string;
+  /** The template's customizers (`properties.customize[]`), to name the failing one as the template does. */
+  customizers?: TemplateCustomizer[];
 }
 
 export interface FinishResult {
@@ -219,6 +221,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
             message: result.message,
             customizationLog: out.files.includes(customizationFile) ? customizationFile : undefined,
             validationLog: out.files.includes(validationFile) ? validationFile : undefined,
+            customizers: result.customizers,
           });
         } catch (err) {
           warn('Could not analyse the build log', err);
