@@ -4,7 +4,7 @@ import { describeAzureError, isSignInError, type ErrorContext } from './errors.j
 import type { ImageBuilderOps } from './imagebuilder.js';
 import { redactSas, type Reporter } from './report.js';
 import type { Settings } from './settings.js';
-import { STATE_KEY, STATE_PHASE, STATE_RUN_START, type Phase, type SavedContext } from './state.js';
+import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, type Phase, type SavedContext } from './state.js';
 import {
   IN_PROGRESS_STATES,
   noopLogHooks,
@@ -45,12 +45,20 @@ export interface ActionDeps {
   signalCancelBudgetMs?: number;
   /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 7.5 s). */
   signalLogsDeadlineMs?: number;
+  /** Longest wait for the logs and summary before the result is reported without the log's diagnosis (default LOGS_FINISH_DEADLINE_MS). */
+  logsFinishDeadlineMs?: number;
   /** Sub claim of the OIDC token, read lazily for error hints. */
   oidcSubject?: () => string | undefined;
 }
 
 /** Run outcome returned by run(); `failureMessage` set means the step failed (already reported). */
 export type ActionResult = RunResult & { interrupted?: boolean };
+
+/**
+ * Longest wait for the build logs (download, upload, diagnosis) and the summary once the run is over. The step's own
+ * result must not wait on a slow storage account: past this, the build's error is reported without the diagnosis.
+ */
+export const LOGS_FINISH_DEADLINE_MS = 5 * 60_000;
 
 function errorContext(settings: Settings, deps: ActionDeps): ErrorContext {
   const ctx: ErrorContext = {
@@ -133,6 +141,12 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
   };
   const setPhase = (phase: Phase): void => report.saveState(STATE_PHASE, phase);
 
+  if (settings.deleteTemplate !== 'never') {
+    throw new ActionError(
+      `delete-template is not supported yet (got '${settings.deleteTemplate}'): this version runs an existing template and never deletes it. Remove delete-template or set it to never.`,
+      'Unsupported input',
+    );
+  }
   if (settings.templateFile !== undefined) {
     throw new ActionError(
       `template-file is not supported yet: this version runs an existing template only. Remove template-file and set template-name to a template created beforehand (for example with Bicep, ARM or az image builder create).`,
@@ -156,34 +170,49 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     // 2. Attach to a run in progress, refuse, or start one.
     const previous = template.lastRunStatus;
     let attached = false;
-    const previousStart = previous?.startTime?.getTime();
-    if (previous?.runState !== undefined && IN_PROGRESS_STATES.includes(previous.runState)) {
-      const since = previous.startTime ? previous.startTime.toISOString() : 'an unknown time';
+    let previousStart = previous?.startTime?.getTime();
+    const inProgress = (st: RunStatus | undefined): st is RunStatus => st?.runState !== undefined && IN_PROGRESS_STATES.includes(st.runState);
+    /** A run in progress: refuse (if-running: fail) or follow it. */
+    const refuseOrAttach = (st: RunStatus): void => {
+      const since = st.startTime ? st.startTime.toISOString() : 'an unknown time';
       if (settings.ifRunning === 'fail') {
         throw new ActionError(
-          `Template '${settings.templateName}' already has a run in progress (${stateLine(previous)}, started ${since}). ` +
+          `Template '${settings.templateName}' already has a run in progress (${stateLine(st)}, started ${since}). ` +
             'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.',
           'A run is already in progress',
         );
       }
       attached = true;
-      report.info(`Attaching to the run in progress (${stateLine(previous)}, started ${since}); if-running is attach.`);
-    }
+      previousStart = st.startTime?.getTime();
+      report.info(`Attaching to the run in progress (${stateLine(st)}, started ${since}); if-running is attach.`);
+    };
+    if (inProgress(previous)) refuseOrAttach(previous);
     report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
+    if (!attached) {
+      // For the post step: only a run that started after this POST (or the one we saw start) is ours to cancel.
+      report.saveState(STATE_RUN_POSTED, new Date(clock.now()).toISOString());
+      if (previousStart !== undefined) report.saveState(STATE_PREVIOUS_START, new Date(previousStart).toISOString());
+    }
     setPhase('started');
-    if (attached) {
-      if (previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
-    } else {
+    if (!attached) {
       try {
         await ops.startRun();
+        report.info(`Run of ${settings.templateName} requested.`);
       } catch (err) {
-        // Refused by the service (e.g. 409: another workflow's run started meanwhile): no run of ours for the post step to cancel.
+        // Refused by the service: no run of ours for the post step to cancel.
         const code = (err as { statusCode?: unknown } | null)?.statusCode;
         if (typeof code === 'number' && code >= 400 && code < 500) setPhase('finished');
-        throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+        // 409: another run may have started between our read and the POST: treat it as if-running says.
+        let now: RunStatus | undefined;
+        if (code === 409) now = (await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal))).lastRunStatus;
+        if (!inProgress(now)) {
+          throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+        }
+        refuseOrAttach(now);
+        setPhase('started');
       }
-      report.info(`Run of ${settings.templateName} requested.`);
     }
+    if (attached && previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
     endGroup();
 
     // A status is ours once the template shows a run other than the one it showed before we started.
@@ -216,14 +245,21 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
       ...(deps.signal ? { signal: deps.signal } : {}),
     };
     let waited;
+    const waitStart = clock.now();
     try {
       waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
     } catch (err) {
       if (err instanceof ActionError) throw err;
-      throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+      // The last state read is not terminal (the loop would have ended) and no contract value fits it: run-state stays unset.
+      throw new ActionError(
+        `Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}\nThe run's state is unknown (run-state is not set): ` +
+          `check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName} or in the portal. The post step checks it again.`,
+        'Azure request failed',
+      );
     }
 
     const result: ActionResult = {
+      // Each branch below sets state (and the run-state output, where a contract value is honest) explicitly.
       state: 'TimedOut',
       status: waited.status,
       template,
@@ -245,6 +281,10 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
         result.cancel = { requested: true, reachedCanceled: false };
         report.info('Cancel sent; the post step checks the build again.');
       } catch (err) {
+        // The build is still running (its last reported state is not terminal), and no contract value says that:
+        // run-state stays unset, and the error says the state is unknown and where to look.
+        // result.state (summary, logs) cannot be empty (RunResult.state is required); TimedOut stands for "not finished".
+        result.state = 'TimedOut';
         result.cancel = { requested: false, reachedCanceled: false };
         report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
       }
@@ -260,7 +300,11 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
           // The last status seen will do.
         }
       }
-      result.failureMessage = `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).`;
+      result.failureMessage =
+        `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).` +
+        (result.cancel.requested
+          ? ''
+          : ` The run's state is unknown (run-state is not set): check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`);
       report.error(result.failureMessage, 'Interrupted');
       report.markFailed();
       // Logs and summary only if time allows: the runner kills the step 10 s after SIGINT.
@@ -272,6 +316,7 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     if (waited.outcome === 'timeout') {
       const timeoutText = formatDuration(settings.timeoutMs);
       const last = stateLine(waited.status);
+      result.state = 'TimedOut';
       report.setOutput('run-state', 'TimedOut');
       let message: string;
       if (settings.onTimeout === 'leave') {
@@ -299,6 +344,9 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
             const w = await waitForRun({
               ...waitOpts,
               timeoutMs: settings.cancelTimeoutMs,
+              // Continue the progress output: elapsed time from the first wait, the last state not printed again.
+              progressStart: waitStart,
+              ...(waited.lastKey !== undefined ? { lastKey: waited.lastKey } : {}),
             });
             cancelWait = w.waitedMs;
             after = w.status ?? after;
@@ -445,7 +493,25 @@ async function finishAndReport(
   title: string,
 ): Promise<void> {
   const { report } = deps;
-  const outcome = await finishLogs(settings, deps, logs, summary, result);
+  let outcome: BuildLogOutcome = {};
+  if (deps.signal?.aborted) {
+    report.warning('Build logs skipped: the step was interrupted.');
+  } else {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<'late' | 'aborted'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS);
+      timer.unref?.();
+      onAbort = () => resolve('aborted');
+      deps.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const got = await Promise.race([finishLogs(settings, deps, logs, summary, result), stop]);
+    clearTimeout(timer);
+    if (onAbort) deps.signal?.removeEventListener('abort', onAbort);
+    if (got === 'late') report.warning(`Build logs incomplete: not done after ${formatDuration(deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS)}; reporting the build's result without them.`);
+    else if (got === 'aborted') report.warning("Build logs incomplete: the step was interrupted; reporting the build's result without them.");
+    else outcome = got;
+  }
   if (result.failureMessage !== undefined) {
     const full = outcome.diagnosis ? `${result.failureMessage}\n\n${outcome.diagnosis}` : result.failureMessage;
     const withCause = outcome.diagnosisTitle ? `${title}: ${outcome.diagnosisTitle.replace(/\s+/g, ' ').trim()}` : title;

@@ -1,6 +1,9 @@
 /** The post step's logic: cancel a run the main step left running (killed, interrupted, or cancel not confirmed). */
 import type { ImageBuilderOps } from './imagebuilder.js';
-import { STATE_KEY, STATE_PHASE, STATE_RUN_START, parseSavedContext, type SavedContext } from './state.js';
+import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, parseSavedContext, type SavedContext } from './state.js';
+
+/** startTime is the service's clock, the saved POST time the runner's: a run that started this much before it is still ours. */
+export const CLOCK_SKEW_MS = 2 * 60_000;
 
 export interface CleanupDeps {
   getState(name: string): string;
@@ -11,7 +14,12 @@ export interface CleanupDeps {
   debug(message: string): void;
 }
 
-export type CleanupOutcome = 'nothing-to-do' | 'not-running' | 'other-run' | 'canceling' | 'canceled';
+export type CleanupOutcome = 'nothing-to-do' | 'not-running' | 'other-run' | 'unknown-run' | 'canceling' | 'canceled';
+
+const time = (iso: string): number | undefined => {
+  const t = iso === '' ? NaN : Date.parse(iso);
+  return Number.isFinite(t) ? t : undefined;
+};
 
 export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
   const phase = deps.getState(STATE_PHASE);
@@ -27,10 +35,28 @@ export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
   const ops = deps.makeOps(ctx);
   const template = await ops.getTemplate();
   const s = template.lastRunStatus;
-  const savedStart = deps.getState(STATE_RUN_START);
+  const savedStart = time(deps.getState(STATE_RUN_START));
+  const postedAt = time(deps.getState(STATE_RUN_POSTED));
+  const previousStart = time(deps.getState(STATE_PREVIOUS_START));
   if (s?.runState === 'Running') {
-    if (savedStart !== '' && s.startTime !== undefined && s.startTime.toISOString() !== new Date(savedStart).toISOString()) {
-      deps.info(`The template shows another run (started ${s.startTime.toISOString()}), not the one this job followed: leaving it alone.`);
+    const start = s.startTime?.getTime();
+    // Ours: the run start the main step saw, or (not seen) a run that started after our POST and is not the previous run.
+    const ours =
+      start !== undefined &&
+      (savedStart !== undefined ? start === savedStart : postedAt !== undefined && start !== previousStart && start >= postedAt - CLOCK_SKEW_MS);
+    if (!ours) {
+      if (start === undefined || (savedStart === undefined && postedAt === undefined)) {
+        const why =
+          start === undefined
+            ? 'the service gives no start time for it'
+            : "the main step saved neither its run's start nor the time it requested the run";
+        deps.info(
+          `The template shows a run in progress, but ${why}: the post step cannot tell whether it is this job's run, so it leaves it alone. ` +
+            `Check it with az image builder show -g ${ctx.resourceGroup} -n ${ctx.templateName}.`,
+        );
+        return 'unknown-run';
+      }
+      deps.info(`The template shows another run (started ${s.startTime!.toISOString()}), not the one this job followed: leaving it alone.`);
       return 'other-run';
     }
     deps.info(`The build of '${ctx.templateName}' is still running after the main step ended (${phase}): canceling it.`);

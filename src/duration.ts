@@ -38,7 +38,7 @@ export function parseDuration(text: string): number | undefined {
   return ms;
 }
 
-/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m`. */
+/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m05s` (seconds always shown above a minute). */
 export function formatDuration(ms: number): string {
   if (ms < 0) ms = 0;
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -17,9 +17,17 @@ export interface Reporter {
   endGroup?(): void;
 }
 
-/** Removes the query of URLs that carry a SAS signature (sig=...). */
+/**
+ * Removes secrets that URLs, connection strings and echoed HTTP headers carry: the query of URLs with a
+ * SAS (`sig=`, `sv=`, `se=`), a bare SAS signature (`...&sig=...` outside a URL), `AccountKey=...`, and
+ * `Authorization: Bearer|SharedKey ...` header values (packer debug output may echo requests).
+ */
 export function redactSas(text: string): string {
-  return text.replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\bsig=[^\s'"]*/gi, '$1');
+  return text
+    .replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\b(?:sig|sv|se)=[^\s'"]*/gi, '$1')
+    .replace(/\bsig=[^&\s'"]+/gi, 'sig=***')
+    .replace(/\bAccountKey=[^;\s'"]+/gi, 'AccountKey=***')
+    .replace(/(\bAuthorization["']?\s*[:=]\s*\[?["']?\s*)(Bearer|SharedKey(?:Lite)?|SharedAccessSignature)\s+[^\s'",\]]+/gi, '$1$2 ***');
 }
 
 export const coreReporter: Reporter = {

@@ -4,10 +4,15 @@ import type { AuthType } from './settings.js';
 export const STATE_KEY = 'ibr-context';
 export const STATE_PHASE = 'ibr-phase';
 export const STATE_RUN_START = 'ibr-run-start';
+/** When the main step was about to send the run POST (ISO time, runner's clock). */
+export const STATE_RUN_POSTED = 'ibr-run-posted';
+/** startTime of the template's previous run, read before the run POST (ISO time; absent when it had none). */
+export const STATE_PREVIOUS_START = 'ibr-previous-start';
 
 /**
  * Phase of the main step, saved as it moves on:
- * - `started`: a run was requested or attached; the post step cancels it if still Running.
+ * - `started`: a run was requested or attached; the post step cancels it if still Running and provably ours
+ *   (its start equals STATE_RUN_START, or is after STATE_RUN_POSTED).
  * - `cancel-sent`: the main step sent a cancel (timeout or signal); the post step checks again.
  * - `finished`: the run reached a terminal state, or was left running on purpose; the post step does nothing.
  */

@@ -2,6 +2,8 @@
  * The job summary: a pure markdown builder and a thin writer over `core.summary`.
  */
 import * as core from '@actions/core';
+import { formatDuration } from './duration.js';
+import { redactSas } from './report.js';
 
 export interface SubStateSpan {
   /** Run sub-state (Queued, Building, Customizing, ...) or a state such as Canceling. */
@@ -36,17 +38,6 @@ const STATE_ICON: Record<string, string> = {
   Canceled: '⏹️',
   TimedOut: '⏱️',
 };
-
-/** Seconds as `1h 02m 03s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
-  if (m > 0) return `${m}m ${String(r).padStart(2, '0')}s`;
-  return `${r}s`;
-}
 
 /** Text safe inside a markdown table cell. */
 function cell(text: string): string {
@@ -92,7 +83,7 @@ export function renderSummary(input: SummaryInput): string {
   const duration =
     input.durationSeconds ??
     (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
-  if (duration !== undefined) out.push(`| Duration | ${formatDuration(duration)} |`);
+  if (duration !== undefined) out.push(`| Duration | ${formatDuration(duration * 1000)} |`);
   if (input.startTime) out.push(`| Started | ${input.startTime.toISOString()} |`);
   if (input.imageId) out.push(`| Image ID | ${code(input.imageId)} |`);
   if (input.vhdUri) out.push(`| VHD URI | ${code(input.vhdUri)} |`);
@@ -104,8 +95,9 @@ export function renderSummary(input: SummaryInput): string {
   if (gantt) out.push('', '### Timeline', '', gantt);
   const d = input.diagnosis;
   if (d && input.runState !== 'Succeeded') {
-    out.push('', '### What went wrong', '', `**${cell(d.title)}**`);
-    const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])];
+    // Log lines and the service's message may carry a SAS or a key: none reaches the summary (contract 10).
+    out.push('', '### What went wrong', '', `**${cell(redactSas(d.title))}**`);
+    const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])].map(redactSas);
     if (body.length > 0) {
       const text = body.join('\n');
       const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));

@@ -47,6 +47,10 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Consecutive failed reads tolerated before giving up (default 5). */
   maxConsecutiveFailures?: number;
+  /** When the progress started (ms since the epoch), for the elapsed time printed; default: this loop's start. */
+  progressStart?: number;
+  /** The last state/sub-state key printed by an earlier loop, so it is not printed again. */
+  lastKey?: string;
 }
 
 export interface WaitResult {
@@ -55,6 +59,27 @@ export interface WaitResult {
   status: RunStatus | undefined;
   /** How long the loop waited, in ms. */
   waitedMs: number;
+  /** The last state/sub-state key printed (pass it on to a following loop). */
+  lastKey?: string;
+}
+
+/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** HTTP statuses that will not get better by asking again. */
@@ -73,23 +98,34 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
   const isCurrent = opts.isCurrent ?? (() => true);
   const maxFailures = opts.maxConsecutiveFailures ?? 5;
   const start = clock.now();
+  const progressStart = opts.progressStart ?? start;
   const deadline = start + opts.timeoutMs;
-  let lastKey: string | undefined;
+  let lastKey: string | undefined = opts.lastKey;
   let last: RunStatus | undefined;
   let failures = 0;
   let hookWarnings = 0;
   let announcedStale = false;
 
   for (;;) {
-    if (opts.signal?.aborted) return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+    const end = (outcome: WaitResult['outcome'], status: RunStatus | undefined): WaitResult => ({
+      outcome,
+      status,
+      waitedMs: clock.now() - start,
+      ...(lastKey !== undefined ? { lastKey } : {}),
+    });
+    if (opts.signal?.aborted) return end('aborted', last);
     let status: RunStatus | undefined;
     let ok = false;
+    // A hung read (or a long Retry-After inside the client) must not carry the wait past the timeout.
+    const readTimeout = AbortSignal.timeout(Math.max(1000, deadline - clock.now()));
+    const readSignal = opts.signal ? AbortSignal.any([opts.signal, readTimeout]) : readTimeout;
     try {
-      status = await opts.getStatus(opts.signal);
+      status = await raceAbort(opts.getStatus(readSignal), readSignal);
       ok = true;
       failures = 0;
     } catch (err) {
-      if (opts.signal?.aborted) return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+      if (opts.signal?.aborted) return end('aborted', last);
+      if (readTimeout.aborted) return end('timeout', last);
       if (isPermanent(err)) throw err;
       failures++;
       const msg = err instanceof Error ? err.message : String(err);
@@ -103,7 +139,7 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
         if (key !== lastKey) {
           lastKey = key;
           const now = clock.now();
-          log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - start)})`);
+          log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - progressStart)})`);
         }
         if (opts.onPoll) {
           try {
@@ -115,14 +151,14 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
             }
           }
         }
-        if (isDone(status)) return { outcome: 'done', status, waitedMs: clock.now() - start };
+        if (isDone(status)) return end('done', status);
       } else if (!announcedStale) {
         announcedStale = true;
         log.info('Waiting for the template to show the new run...');
       }
     }
     const remaining = deadline - clock.now();
-    if (remaining <= 0) return { outcome: 'timeout', status: last, waitedMs: clock.now() - start };
+    if (remaining <= 0) return end('timeout', last);
     await clock.sleep(Math.min(opts.pollIntervalMs, remaining), opts.signal);
   }
 }

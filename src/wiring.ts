@@ -78,7 +78,7 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
     },
   });
   let tailWarned = false;
-  // Our own timeline: the summary needs it even when src/logs is never loaded.
+  // The one timeline (src/logs keeps none): the summary needs it even when src/logs is never loaded.
   const timeline: Array<{ name: string; start: Date }> = [];
 
   const get = async (): Promise<{ m: LogsModule; logs: BuildLogs } | undefined> => {
@@ -93,7 +93,6 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       armEndpoint: settings.resourceManagerEndpoint,
       armScope: settings.armScope,
       subscriptionId: settings.subscriptionId,
-      ...(staging ? { stagingResourceGroup: staging } : {}),
       templateName: settings.templateName,
       workDir: logsWorkDir(settings, env),
       streamLogs: settings.streamLogs,
@@ -152,9 +151,12 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       await tailing;
       const l = await get();
       if (!l) return out;
+      // The staging group reaches src/logs one way only: with each poll's status (and the final one).
+      staging ??= result.template.stagingResourceGroupId;
       const f: FinishResult = await l.logs.finish({
         runState: result.state,
-        ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId),
+        failed,
+        ...pollFields(result.status, staging),
         ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
       });
       if (f.logUri) out.logUri = f.logUri;

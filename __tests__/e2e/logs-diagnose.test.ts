@@ -93,12 +93,28 @@ test.concurrent('Windows restart sample: the restart customizer and the WinRM ti
   ]);
 });
 
-test.concurrent('File customizer sample: source => destination and the scp error', async () => {
-  await failedSample('file', ['file-failure.customization.log', { failAt: 'Customizing' }], [
+test.concurrent('File customizer sample: source => destination and the scp error; its SAS download URL is printed nowhere', async () => {
+  const { r, t, name } = await failedSample('file', ['file-failure.customization.log', { failAt: 'Customizing' }], [
     "'/tmp/packer-files/agent-config.json => /etc/contoso/agent/config.json' (File)",
     'Upload failed: scp:',
     'No such file or directory',
   ]);
+  const blob = await blobBytes(sim, t);
+  const sig = /[?&]sig=([^&\s]+)/.exec(blob.toString())?.[1];
+  check(r, () => {
+    // The sample's File customizer downloads its source with a SAS URL (contract 10).
+    expect(sig).toBeDefined();
+    const url = 'https://contosofiles.blob.core.windows.net/config/agent-config.json';
+    // The line is streamed and is among the summary's last lines before the error, without its query.
+    expect(r.main.log).toContain(`Downloaded ${url} to /tmp/packer-files/agent-config.json`);
+    expect(r.summary).toContain(`Downloaded ${url} to /tmp/packer-files/agent-config.json`);
+    // Raw stdout (before any runner masking), the summary file, outputs and annotations: no signature.
+    expect(r.main.stdout + r.main.stderr).not.toContain(sig!);
+    expect(r.summary).not.toContain(sig!);
+    expect(JSON.stringify(r.main.outputs) + JSON.stringify(r.main.annotations)).not.toContain(sig!);
+    // The artifact is the user's own log, byte for byte, SAS included.
+    expect(artifactZip(sim, name).read('customization.log').toString()).toContain(`sig=${sig}`);
+  });
 });
 
 test.concurrent('validation sample (message names no log: the newest one is used): the validator from validation.log', async () => {

@@ -10,6 +10,7 @@ import { openZip, type ZipArchive } from '../../sim/zip.ts';
 import type { PhaseSpec, RunSubState, TemplateScenario } from '../../sim/azure/index.ts';
 import { FAST, phases, type RecordedRequest, type RunResult, type Simulator, type TemplateHandle } from './helpers.ts';
 import type { SimRunOptions } from '../../sim/index.ts';
+import { redactSas } from '../../src/report.ts';
 
 /** Like helpers' run, but upload-logs and job-summary keep action.yml's defaults (always, true). */
 export function runLogs(sim: Simulator, t: { resourceGroup: string; name: string }, opts: SimRunOptions = {}): Promise<RunResult> {
@@ -32,9 +33,12 @@ export function linesOf(text: string | Buffer): string[] {
   return lines;
 }
 
-/** Job log lines (workflow commands neutralised by a zero-width space undone) that are lines of `blobLines`. */
+/**
+ * Job log lines (workflow commands neutralised by a zero-width space undone) that are lines of `blobLines`
+ * as the job log shows them: without SAS, keys or auth headers (the returned lines are those, redacted).
+ */
 export function printedBlobLines(r: RunResult, blobLines: string[]): string[] {
-  const set = new Set(blobLines.filter((l) => l.trim() !== ''));
+  const set = new Set(blobLines.map(redactSas).filter((l) => l.trim() !== ''));
   return linesOf(r.main.log).map((l) => l.replace(/\u200b/g, '')).filter((l) => set.has(l));
 }
 
@@ -43,7 +47,7 @@ export function printedBlobLines(r: RunResult, blobLines: string[]): string[] {
  * are blob lines, in job-log order, are the blob's lines (a line the sample repeats is printed as often).
  */
 export function expectEachLineOnceInOrder(r: RunResult, blob: Buffer): void {
-  const lines = linesOf(blob).filter((l) => l.trim() !== '');
+  const lines = linesOf(blob).map(redactSas).filter((l) => l.trim() !== '');
   expect(lines.length).toBeGreaterThan(0);
   expect(printedBlobLines(r, lines)).toEqual(lines);
 }

@@ -33,7 +33,6 @@ test.concurrent('success: log lines streamed by range, log-uri, artifact and sum
     expectReadOnceByRange(sim, t, blob.length);
     // Outputs.
     expect(r.main.outputs['log-uri']).toBe(t.logUrl);
-    expect(r.main.outputs['log-uri']).not.toMatch(/[?&](sig|se|sp|sv)=/);
     const artifact = sim.github.artifacts.find(artifactName);
     expect(artifact).toBeDefined();
     expect(artifact!.retentionDays).toBe(5);
@@ -77,6 +76,33 @@ test.concurrent("failed build: the error annotation shows the failing customizer
     // upload-logs: never
     expect(r.main.outputs['logs-artifact-id'] ?? '').toBe('');
     expect(sim.github.artifacts.all().filter((a) => a.name.includes(t.name))).toEqual([]);
+  });
+});
+
+test.concurrent('a failure message naming the log by a SAS URL: log-uri is that blob without the SAS, printed nowhere', async () => {
+  // The service's message is set once the run has its log (its name has the run's GUID), before the build fails.
+  const failure: { atSubState: 'Customizing'; message?: string } = { atSubState: 'Customizing' };
+  const t = addTemplate(sim, 'logs-sas-message', {
+    outcome: 'Failed',
+    failure,
+    phases: phases(1500).map((p) => (p.subState === 'Customizing' ? { ...p, durationMs: 2000 } : p)),
+  });
+  const sig = 'TWVzc2FnZVNhc1NpZ25hdHVyZQ%2Bx%3D';
+  const running = runLogs(sim, t, { with: { 'upload-logs': 'never' } });
+  const deadline = Date.now() + 30_000;
+  while (!t.logUrl && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  failure.message =
+    'Packer build command has failed: exit status 1. ' +
+    `Image Build log location: ${t.logUrl}?sv=2022-11-02&se=2026-11-26T00%3A00%3A00Z&sr=b&sp=r&sig=${sig}. OperationId: x.`;
+  const r = await running;
+  check(r, () => {
+    expect(r.main.exitCode).toBe(1);
+    expect(r.main.outputs['log-uri']).toBe(t.logUrl);
+    // The error quotes the message (so the SAS really was in it), its URL without the query.
+    const e = errors(r.main).join('\n');
+    expect(e).toContain(`Image Build log location: ${t.logUrl}`);
+    expect(e).toContain('OperationId: x.');
+    expect(r.main.stdout + r.main.stderr + r.summary + JSON.stringify(r.main.outputs)).not.toContain(sig);
   });
 });
 

@@ -183,11 +183,29 @@ describe('waiting, canceling and attaching', () => {
     });
   });
 
-  test.concurrent("a run request refused because another workflow's run started meanwhile: that run is not canceled", async () => {
+  test.concurrent("a run request refused because another workflow's run started meanwhile: if-running: fail refuses, that run is not canceled", async () => {
     // Between the action's template read (no run) and its run request, someone else starts a run: the
-    // service answers the action's run request 409 Conflict. The action must not cancel a build it did
-    // not start, neither in the main step nor in the post step.
+    // service answers the action's run request 409 Conflict. With if-running: fail the action fails as for a
+    // run already in progress, and must not cancel a build it did not start, neither in the main step nor in the post step.
     const t = addTemplate(sim, 'race', { phases: LONG });
+    sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
+    const other = sim.journal
+      .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
+      .then(() => startRunElsewhere(sim, t));
+    const r = await run(sim, t, { with: { 'if-running': 'fail' } });
+    expect(await other).toBe(202);
+    check(r, () => {
+      const runs = posts(sim, t.name, 'run');
+      expect(runs.map((q) => q.status).sort()).toEqual([202, 409]);
+      expect(r.main.exitCode).toBe(1);
+      expect(errors(r.main).join('\n')).toMatch(/already has a run in progress[\s\S]*if-running is fail/);
+      expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
+    });
+    expect(t.status()?.runState).toBe('Running');
+  });
+
+  test.concurrent("a run request refused because another workflow's run started meanwhile: if-running: attach follows that run", async () => {
+    const t = addTemplate(sim, 'race-attach', { phases: phases(2000) });
     sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
     const other = sim.journal
       .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
@@ -195,13 +213,12 @@ describe('waiting, canceling and attaching', () => {
     const r = await run(sim, t);
     expect(await other).toBe(202);
     check(r, () => {
-      const runs = posts(sim, t.name, 'run');
-      expect(runs.map((q) => q.status).sort()).toEqual([202, 409]);
-      expect(r.main.exitCode).toBe(1);
-      expect(errors(r.main).join('\n')).toMatch(/in progress|already|Conflict/i);
+      expect(posts(sim, t.name, 'run').map((q) => q.status).sort()).toEqual([202, 409]);
+      expect(r.main.exitCode).toBe(0);
+      expect(r.main.log).toMatch(/Attaching to the run in progress/);
+      expect(r.main.outputs['run-state']).toBe('Succeeded');
       expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
     });
-    expect(t.status()?.runState).toBe('Running');
   });
 
   test.concurrent('a run already in progress is attached to (no second run); if-running: fail refuses it and cancels nothing', async () => {

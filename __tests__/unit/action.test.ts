@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, run, selectRunOutput } from '../../src/action.js';
 import { parseSettings, type Settings } from '../../src/settings.js';
-import { STATE_PHASE, STATE_RUN_START } from '../../src/state.js';
+import { STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START } from '../../src/state.js';
 import type { BuildLogHooks, RunResult, RunStatus, SummaryWriter } from '../../src/types.js';
 import { FakeClock, FakeOps, FakeReporter } from './fakes.js';
 
@@ -216,6 +216,88 @@ describe('run()', () => {
     ops.startError = new Error('socket hang up');
     await expect(run(s, deps)).rejects.toThrow(/Could not start a run/);
     expect(report.state[STATE_PHASE]).toBe('started');
+    // The post step can tell our run from another one: the POST time (and the previous run's start) came before 'started'.
+    const keys = report.stateLog.map(([k]) => k);
+    expect(keys.indexOf(STATE_RUN_POSTED)).toBeGreaterThanOrEqual(0);
+    expect(keys.indexOf(STATE_RUN_POSTED)).toBeLessThan(keys.indexOf(STATE_PHASE));
+    expect(report.state[STATE_RUN_POSTED]).toBe('2026-01-01T10:00:00.000Z');
+    expect(report.state[STATE_PREVIOUS_START]).toBe(OLD.toISOString());
+  });
+
+  it('a 409 on the run request because another run started meanwhile: attach follows it, fail refuses', async () => {
+    const conflict = () => Object.assign(new Error('Conflict: a run is in progress'), { statusCode: 409, code: 'Conflict' });
+    const a = setup();
+    a.ops.startError = conflict();
+    a.ops.script = [running('Building'), done('Succeeded')];
+    const result = await run(a.s, a.deps);
+    expect(result.attached).toBe(true);
+    expect(result.state).toBe('Succeeded');
+    expect(a.report.outputs['run-state']).toBe('Succeeded');
+    expect(a.report.state[STATE_RUN_START]).toBe(T0.toISOString());
+    expect(a.report.lines.some((l) => l.includes('Attaching to the run in progress'))).toBe(true);
+
+    const f = setup({ 'if-running': 'fail' });
+    f.ops.startError = conflict();
+    f.ops.script = [running('Building')];
+    await expect(run(f.s, f.deps)).rejects.toThrow(/already has a run in progress \(Running, sub-state Building.*if-running is fail/);
+    expect(f.report.state[STATE_PHASE]).toBe('finished');
+    expect(f.ops.calls).toEqual(['get', 'run', 'get']);
+  });
+
+  it('losing track of the run leaves run-state unset and says the state is unknown and where to look', async () => {
+    const { ops, report, s, deps } = setup();
+    const down = Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+    ops.script = [running('Building'), down, down, down, down, down];
+    await expect(run(s, deps)).rejects.toThrow(/Lost track of the run[\s\S]*state is unknown[\s\S]*az image builder show -g rg -n tpl/);
+    expect(report.outputs['run-state']).toBeUndefined();
+  });
+
+  it('a signal whose cancel cannot be sent leaves run-state unset and says the state is unknown', async () => {
+    const { ops, report, s } = setup();
+    const controller = new AbortController();
+    ops.script = [running('Building')];
+    ops.cancelError = Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+    const clock = new FakeClock();
+    clock.sleep = async () => {
+      controller.abort();
+    };
+    await run(s, { ops, report, clock, signal: controller.signal, signalLogsDeadlineMs: 0 });
+    expect(report.outputs['run-state']).toBeUndefined();
+    expect(report.errors[0]!.message).toMatch(/state is unknown.*az image builder show/);
+  });
+
+  it('the timeout cancel wait continues the progress: the last state is not printed again, elapsed time goes on', async () => {
+    const { ops, report, s, deps } = setup({ timeout: '10s', 'cancel-timeout': '30s' });
+    ops.script = [running('Customizing')];
+    ops.afterCancel = [running('Customizing'), { runState: 'Canceled', startTime: T0, endTime: T1 }];
+    await run(s, deps);
+    expect(report.lines.filter((l) => l.includes('Running / Customizing'))).toHaveLength(1);
+    expect(report.lines.find((l) => l.includes('Canceled') && l.includes('(+'))).toContain('(+11s)');
+  });
+
+  it('a logs seam that never finishes does not hold the result: the error is reported without the diagnosis', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.script = [done('Failed', 'customizer failed')];
+    const logs: BuildLogHooks = { onPoll: async () => {}, finish: () => new Promise(() => {}) };
+    await run(s, { ...deps, logs, logsFinishDeadlineMs: 20 });
+    expect(report.failed).toBe(true);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.message).toContain('The image build failed (Failed): customizer failed');
+    expect(report.warnings.some((w) => w.includes('Build logs incomplete'))).toBe(true);
+
+    const b = setup();
+    b.ops.script = [done('Failed', 'customizer failed')];
+    const controller = new AbortController();
+    const hung: BuildLogHooks = {
+      onPoll: async () => {},
+      finish: () => {
+        setTimeout(() => controller.abort(), 10);
+        return new Promise(() => {});
+      },
+    };
+    await run(b.s, { ...b.deps, logs: hung, signal: controller.signal });
+    expect(b.report.errors[0]!.message).toContain('customizer failed');
+    expect(b.report.failed).toBe(true);
   });
 
   it('a signal cancels the build at once and records it for the post step', async () => {
@@ -241,6 +323,14 @@ describe('run()', () => {
     const s = parseSettings((n) => ({ 'subscription-id': '11111111-1111-1111-1111-111111111111', 'resource-group': 'rg', 'template-file': 't.json' })[n] ?? '', {});
     await expect(run(s, { ops, report: new FakeReporter(), clock: new FakeClock() })).rejects.toThrow(/template-file is not supported yet/);
     expect(ops.calls).toEqual([]);
+  });
+
+  it('delete-template other than never is refused clearly before any call', async () => {
+    for (const value of ['on-success', 'always']) {
+      const { ops, s, deps } = setup({ 'delete-template': value });
+      await expect(run(s, deps)).rejects.toThrow(new RegExp(`delete-template is not supported yet \\(got '${value}'\\)`));
+      expect(ops.calls).toEqual([]);
+    }
   });
 });
 

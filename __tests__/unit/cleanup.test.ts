@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { cleanup } from '../../src/cleanup.js';
-import { STATE_KEY, STATE_PHASE, STATE_RUN_START, type SavedContext } from '../../src/state.js';
+import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, type SavedContext } from '../../src/state.js';
 import type { RunStatus } from '../../src/types.js';
 import { FakeOps } from './fakes.js';
 
@@ -49,9 +49,28 @@ describe('cleanup (post step)', () => {
     expect(h.made[0]).toEqual(ctx);
   });
 
-  it('cancels when the run start was never recorded', async () => {
-    const h = harness({ [STATE_PHASE]: 'cancel-sent', [STATE_KEY]: JSON.stringify(ctx) }, { runState: 'Running', startTime: new Date(START) });
-    expect(await cleanup(h.deps)).toBe('canceled');
+  it('without the run start, cancels only a run that started after the saved POST time (2 min skew), not the previous run', async () => {
+    const base = { [STATE_PHASE]: 'cancel-sent', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_POSTED]: START };
+    const after = harness(base, { runState: 'Running', startTime: new Date('2026-01-01T10:00:40Z') });
+    expect(await cleanup(after.deps)).toBe('canceled');
+    const skewed = harness(base, { runState: 'Running', startTime: new Date('2026-01-01T09:59:00Z') });
+    expect(await cleanup(skewed.deps)).toBe('canceled');
+    const before = harness(base, { runState: 'Running', startTime: new Date('2026-01-01T09:50:00Z') });
+    expect(await cleanup(before.deps)).toBe('other-run');
+    expect(before.ops.calls).toEqual(['get']);
+    const previous = harness({ ...base, [STATE_PREVIOUS_START]: '2026-01-01T09:59:30.000Z' }, { runState: 'Running', startTime: new Date('2026-01-01T09:59:30Z') });
+    expect(await cleanup(previous.deps)).toBe('other-run');
+    expect(previous.ops.calls).toEqual(['get']);
+  });
+
+  it('does not cancel, and says why, when neither the run start nor the POST time was saved', async () => {
+    const h = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx) }, { runState: 'Running', startTime: new Date(START) });
+    expect(await cleanup(h.deps)).toBe('unknown-run');
+    expect(h.ops.calls).toEqual(['get']);
+    expect(h.lines.join('\n')).toMatch(/saved neither its run's start nor the time it requested the run.*leaves it alone/);
+    const noStart = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_POSTED]: START }, { runState: 'Running' });
+    expect(await cleanup(noStart.deps)).toBe('unknown-run');
+    expect(noStart.ops.calls).toEqual(['get']);
   });
 
   it('leaves another run alone, and does not cancel twice', async () => {

@@ -37,4 +37,8 @@ describe('formatDuration', () => {
   ])('%d -> %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
+
+  it('formats hours with minutes and seconds, as its doc says', () => {
+    expect(formatDuration(2 * 3_600_000 + 4 * 60_000 + 5_000)).toBe('2h04m05s');
+  });
 });

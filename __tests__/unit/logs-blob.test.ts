@@ -126,7 +126,6 @@ test('tail and final download over a real append blob: each byte once, one GET p
   await blob.appendBlock(b, b.length);
   await tail.poll('Customizing');
   const s2 = tail.state;
-  expect(s2.etag).not.toBe(s1.etag);
   expect(s2.createdOn!.getTime()).toBe(s1.createdOn!.getTime());
   await tail.poll('Customizing'); // nothing new
   expect(sink.infos).toEqual(['first line', 'second line', 'third line']);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { annotationOf, cleanLine, diagnose, excerpt, matchCustomizer } from '../../src/logs/diagnose.js';
 
@@ -170,4 +170,19 @@ describe('the failing provisioner named as the template names its customizer', (
     expect(matchCustomizer(['Shell', 'Shell'], 0, [shell('a'), shell('b')])).toBeUndefined();
     expect(matchCustomizer(['Shell'], 0, [{ type: 'Shell', name: '  ' }])).toEqual({ index: 1, count: 1 });
   });
+});
+
+test('no SAS of a log line or of the message reaches the diagnosis or its annotation', async () => {
+  const sig = 'Q2hhbmdlTWVTZWNyZXRTaWduYXR1cmU%2BZmFrZQ%3D%3D';
+  expect(readFileSync(fx('file-failure.customization.log'), 'utf8')).toContain(sig);
+  const d = await diagnose({
+    runState: 'Failed',
+    message: `Upload failed for https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&sig=${sig}`,
+    customizationLog: fx('file-failure.customization.log'),
+  });
+  expect(d.context.join('\n')).toContain('Downloaded https://contosofiles.blob.core.windows.net/config/agent-config.json to /tmp/packer-files/agent-config.json');
+  const a = annotationOf(d);
+  expect(`${a.title}\n${a.message}\n${JSON.stringify(d)}`).not.toContain(sig);
+  const m = await diagnose({ runState: 'Failed', message: `Build failed: https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&sig=${sig}` });
+  expect(JSON.stringify(m) + annotationOf(m).message).not.toContain(sig);
 });

@@ -139,4 +139,57 @@ describe('waitForRun', () => {
     expect(result.outcome).toBe('aborted');
     expect(n).toBe(2);
   });
+
+  it('a status read that hangs (or ignores its signal) ends the wait at the timeout, not as a transient error', async () => {
+    const r = recorder();
+    const signals: AbortSignal[] = [];
+    const t0 = Date.now();
+    const result = await waitForRun({
+      getStatus: (signal) => {
+        signals.push(signal!);
+        return new Promise<RunStatus | undefined>(() => {});
+      },
+      clock: new FakeClock(),
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 500,
+    });
+    expect(result.outcome).toBe('timeout');
+    expect(signals[0]?.aborted).toBe(true);
+    expect(r.warning).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('a read aborted by its own deadline (a long Retry-After) counts as the timeout', async () => {
+    const r = recorder();
+    const result = await waitForRun({
+      getStatus: (signal) =>
+        new Promise<RunStatus | undefined>((_, reject) => signal!.addEventListener('abort', () => reject(new Error('The operation was aborted.')))),
+      clock: new FakeClock(),
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 500,
+    });
+    expect(result.outcome).toBe('timeout');
+    expect(r.warning).toEqual([]);
+  });
+
+  it('continues the progress of an earlier loop: no reprint of its last state, elapsed from its start', async () => {
+    const clock = new FakeClock();
+    const r = recorder();
+    const first = await waitForRun({ getStatus: script([running('Customizing')]), clock, log: r.log, pollIntervalMs: 1000, timeoutMs: 2000 });
+    expect(first.lastKey).toBe('Running/Customizing');
+    const progressStart = clock.t - 2000;
+    await waitForRun({
+      getStatus: script([running('Customizing'), { runState: 'Canceling' }, { runState: 'Canceled' }]),
+      clock,
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 60_000,
+      progressStart,
+      lastKey: first.lastKey!,
+    });
+    expect(r.info.filter((l) => l.includes('Customizing'))).toHaveLength(1);
+    expect(r.info.find((l) => l.includes('Canceling'))).toContain('(+3s)');
+  });
 });

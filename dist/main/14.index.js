@@ -101,11 +101,14 @@ function artifactUrl(id, env = process.env) {
 
 // EXTERNAL MODULE: external "node:readline"
 var external_node_readline_ = __webpack_require__(80481);
+// EXTERNAL MODULE: ./src/report.ts
+var report = __webpack_require__(70665);
 ;// CONCATENATED MODULE: ./src/logs/diagnose.ts
 /**
  * Finding why a build failed: the failing customizer, its error lines and the last lines before them.
  * The log is read line by line with bounded buffers; it is never held whole in memory.
  */
+
 
 
 const CONTEXT_LINES = 15;
@@ -319,8 +322,22 @@ function customizerLabel(c) {
     const pos = `#${m.index} of ${m.count}`;
     return m.name ? `Customizer '${m.name}' (${c.type}, ${pos}, packer: '${c.name}')` : `Customizer ${pos} (${c.type}, packer: '${c.name}')`;
 }
-/** What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log. */
+/**
+ * What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log.
+ * Its text goes to the annotation and the job summary, so SAS tokens, account keys and auth headers that
+ * log lines or the message carry are removed (contract 10).
+ */
 async function diagnose(input) {
+    const d = await diagnoseRaw(input);
+    return {
+        ...d,
+        ...(d.customizer ? { customizer: { ...d.customizer, name: (0,report/* redactSas */.n)(d.customizer.name) } } : {}),
+        errorLines: d.errorLines.map(report/* redactSas */.n),
+        context: d.context.map(report/* redactSas */.n),
+        title: (0,report/* redactSas */.n)(d.title),
+    };
+}
+async function diagnoseRaw(input) {
     const phase = input.runSubState;
     const where = phase ? ` during ${phase}` : '';
     if (input.runState === 'TimedOut') {
@@ -423,7 +440,7 @@ var promises_ = __webpack_require__(46466);
 
 
 /**
- * Bring `file` up to date with `blob`. `state` is what the tail saw (offset, ETag, creation time); the
+ * Bring `file` up to date with `blob`. `state` is what the tail saw (offset, creation time); the
  * local file's actual size bounds the offset. One GET from that offset in the usual case: its answer
  * says the blob's length and creation time, so a blob that is shorter than the offset or was created
  * again (replaced) is fetched whole instead, and one with nothing new (416) costs no body. Memory does not
@@ -486,11 +503,12 @@ var core = __webpack_require__(77094);
  * Small interfaces shared by the build-logs modules. Nothing here touches the network.
  */
 
-/** The job log through @actions/core. */
+
+/** The job log through @actions/core; no SAS, account key or auth header reaches it (contract 10). */
 const coreSink = {
-    info: (m) => core/* info */.pq(m),
-    warning: (m) => core/* warning */.$e(m),
-    debug: (m) => core/* debug */.Yz(m),
+    info: (m) => core/* info */.pq((0,report/* redactSas */.n)(m)),
+    warning: (m) => core/* warning */.$e((0,report/* redactSas */.n)(m)),
+    debug: (m) => core/* debug */.Yz((0,report/* redactSas */.n)(m)),
     startGroup: (n) => core/* startGroup */.Oh(n),
     endGroup: () => core/* endGroup */.N4(),
     mask: (s) => core/* setSecret */.Pq(s),
@@ -896,8 +914,11 @@ function stagingLogSource(deps) {
 ;// CONCATENATED MODULE: ./src/logs/tail.ts
 /**
  * Live tail of a growing blob: each poll fetches only the bytes added since the last one, appends them
- * to a local file (which becomes the artifact) and prints the new whole lines once, in order.
+ * to a local file (which becomes the artifact) and prints the new whole lines once, in order. Printed lines
+ * have SAS tokens, account keys and auth headers removed (contract 10); the local file keeps the blob byte
+ * for byte: it is the user's own log, uploaded only to the user's own run as an artifact.
  */
+
 
 /** Neutralise workflow commands (`::error::`, `##[group]` ...) that a build log might contain. */
 function safeLine(line) {
@@ -964,8 +985,6 @@ class LogTail {
                     continue;
                 break;
             }
-            if (r.etag !== undefined)
-                this.st.etag = r.etag;
             if (r.createdOn !== undefined)
                 this.st.createdOn = r.createdOn;
             if (r.bytes.length === 0)
@@ -1040,7 +1059,11 @@ class LogTail {
             this.groupOpen = true;
             this.group = phase;
         }
-        const cut = (s) => safeLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
+        // Redact before cutting, so a cut never leaves half a signature unrecognised.
+        const cut = (line) => {
+            const s = (0,report/* redactSas */.n)(line);
+            return safeLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
+        };
         const out = [];
         if (lines.skipped > 0) {
             out.push(`… ${lines.skipped} lines skipped (full text in the logs artifact)`);
@@ -1132,7 +1155,6 @@ function createBuildLogs(deps) {
     let tail;
     let lastLocate = Number.NEGATIVE_INFINITY;
     let dirReady = false;
-    const timeline = [];
     const warned = new Set();
     /** Warn once per distinct cause; repeats go to the debug log. */
     const warn = (what, err) => {
@@ -1175,7 +1197,6 @@ function createBuildLogs(deps) {
             return;
         found = await src.find({ message: status.message, notBefore: status.startTime });
     };
-    const phaseOf = (s) => (s.runState === 'Running' ? (s.runSubState ?? 'Running') : s.runState);
     return {
         closeGroup() {
             tail?.closeGroup();
@@ -1184,9 +1205,6 @@ function createBuildLogs(deps) {
             try {
                 if (status.stagingResourceGroup)
                     staging ??= status.stagingResourceGroup;
-                const phase = phaseOf(status);
-                if (timeline.at(-1)?.name !== phase)
-                    timeline.push({ name: phase, start: new Date(clock.now()) });
                 if (!deps.streamLogs)
                     return;
                 await locate(status, false);
@@ -1203,10 +1221,11 @@ function createBuildLogs(deps) {
             }
         },
         async finish(result) {
-            const out = { files: [], timeline };
+            const out = { files: [] };
             if (result.stagingResourceGroup)
                 staging ??= result.stagingResourceGroup;
-            const failed = result.runState !== 'Succeeded';
+            const { failed } = result;
+            const upload = shouldUpload(deps.uploadLogs, failed);
             // 1. Print what the tail has not printed yet.
             if (tail) {
                 try {
@@ -1260,10 +1279,10 @@ function createBuildLogs(deps) {
                 }
             }
             // 4. The artifact.
-            if (shouldUpload(deps.uploadLogs, failed) && out.files.length === 0) {
+            if (upload && out.files.length === 0) {
                 sink.info('No build log was found to upload (the build may have stopped before writing one).');
             }
-            if (shouldUpload(deps.uploadLogs, failed) && out.files.length > 0) {
+            if (upload && out.files.length > 0) {
                 const env = deps.env ?? process.env;
                 const name = deps.artifactName ?? defaultArtifactName(deps.templateName, env);
                 const up = await uploadLogsArtifact({

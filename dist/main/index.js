@@ -36948,6 +36948,46 @@ module.exports = {
 
 /***/ }),
 
+/***/ 70665:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ coreReporter),
+/* harmony export */   n: () => (/* binding */ redactSas)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
+/** Outputs, annotations and masking, behind a small interface so run() can be tested without @actions/core. */
+
+/**
+ * Removes secrets that URLs, connection strings and echoed HTTP headers carry: the query of URLs with a
+ * SAS (`sig=`, `sv=`, `se=`), a bare SAS signature (`...&sig=...` outside a URL), `AccountKey=...`, and
+ * `Authorization: Bearer|SharedKey ...` header values (packer debug output may echo requests).
+ */
+function redactSas(text) {
+    return text
+        .replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\b(?:sig|sv|se)=[^\s'"]*/gi, '$1')
+        .replace(/\bsig=[^&\s'"]+/gi, 'sig=***')
+        .replace(/\bAccountKey=[^;\s'"]+/gi, 'AccountKey=***')
+        .replace(/(\bAuthorization["']?\s*[:=]\s*\[?["']?\s*)(Bearer|SharedKey(?:Lite)?|SharedAccessSignature)\s+[^\s'",\]]+/gi, '$1$2 ***');
+}
+const coreReporter = {
+    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(redactSas(m)),
+    warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(redactSas(m)),
+    error: (m, title) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(redactSas(m), title ? { title } : {}),
+    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(redactSas(m)),
+    setOutput: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(n, redactSas(v)),
+    saveState: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(n, v),
+    setSecret: (s) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(s),
+    markFailed: () => {
+        process.exitCode = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .ExitCode */ .yU.Failure;
+    },
+    startGroup: (n) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(n),
+    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
+};
+
+
+/***/ }),
+
 /***/ 42613:
 /***/ ((module) => {
 
@@ -49471,7 +49511,7 @@ function parseDuration(text) {
         return undefined;
     return ms;
 }
-/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m`. */
+/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m05s` (seconds always shown above a minute). */
 function formatDuration(ms) {
     if (ms < 0)
         ms = 0;
@@ -49610,32 +49650,16 @@ function describeAzureError(err, ctx) {
     return e.message;
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
-/** Outputs, annotations and masking, behind a small interface so run() can be tested without @actions/core. */
-
-/** Removes the query of URLs that carry a SAS signature (sig=...). */
-function redactSas(text) {
-    return text.replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\bsig=[^\s'"]*/gi, '$1');
-}
-const coreReporter = {
-    info: (m) => core/* info */.pq(redactSas(m)),
-    warning: (m) => core/* warning */.$e(redactSas(m)),
-    error: (m, title) => core/* error */.z3(redactSas(m), title ? { title } : {}),
-    debug: (m) => core/* debug */.Yz(redactSas(m)),
-    setOutput: (n, v) => core/* setOutput */.uH(n, redactSas(v)),
-    saveState: (n, v) => core/* saveState */.LZ(n, v),
-    setSecret: (s) => core/* setSecret */.Pq(s),
-    markFailed: () => {
-        process.exitCode = core/* ExitCode */.yU.Failure;
-    },
-    startGroup: (n) => core/* startGroup */.Oh(n),
-    endGroup: () => core/* endGroup */.N4(),
-};
-
+// EXTERNAL MODULE: ./src/report.ts
+var src_report = __nccwpck_require__(70665);
 ;// CONCATENATED MODULE: ./src/state.ts
 const STATE_KEY = 'ibr-context';
 const STATE_PHASE = 'ibr-phase';
 const STATE_RUN_START = 'ibr-run-start';
+/** When the main step was about to send the run POST (ISO time, runner's clock). */
+const STATE_RUN_POSTED = 'ibr-run-posted';
+/** startTime of the template's previous run, read before the run POST (ISO time; absent when it had none). */
+const STATE_PREVIOUS_START = 'ibr-previous-start';
 function parseSavedContext(text) {
     if (text === '')
         return undefined;
@@ -49680,6 +49704,22 @@ const realClock = {
         signal?.addEventListener('abort', done, { once: true });
     }),
 };
+/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
+function raceAbort(p, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
 /** HTTP statuses that will not get better by asking again. */
 function isPermanent(err) {
     const status = err?.statusCode;
@@ -49694,25 +49734,37 @@ async function waitForRun(opts) {
     const isCurrent = opts.isCurrent ?? (() => true);
     const maxFailures = opts.maxConsecutiveFailures ?? 5;
     const start = clock.now();
+    const progressStart = opts.progressStart ?? start;
     const deadline = start + opts.timeoutMs;
-    let lastKey;
+    let lastKey = opts.lastKey;
     let last;
     let failures = 0;
     let hookWarnings = 0;
     let announcedStale = false;
     for (;;) {
+        const end = (outcome, status) => ({
+            outcome,
+            status,
+            waitedMs: clock.now() - start,
+            ...(lastKey !== undefined ? { lastKey } : {}),
+        });
         if (opts.signal?.aborted)
-            return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+            return end('aborted', last);
         let status;
         let ok = false;
+        // A hung read (or a long Retry-After inside the client) must not carry the wait past the timeout.
+        const readTimeout = AbortSignal.timeout(Math.max(1000, deadline - clock.now()));
+        const readSignal = opts.signal ? AbortSignal.any([opts.signal, readTimeout]) : readTimeout;
         try {
-            status = await opts.getStatus(opts.signal);
+            status = await raceAbort(opts.getStatus(readSignal), readSignal);
             ok = true;
             failures = 0;
         }
         catch (err) {
             if (opts.signal?.aborted)
-                return { outcome: 'aborted', status: last, waitedMs: clock.now() - start };
+                return end('aborted', last);
+            if (readTimeout.aborted)
+                return end('timeout', last);
             if (isPermanent(err))
                 throw err;
             failures++;
@@ -49728,7 +49780,7 @@ async function waitForRun(opts) {
                 if (key !== lastKey) {
                     lastKey = key;
                     const now = clock.now();
-                    log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - start)})`);
+                    log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - progressStart)})`);
                 }
                 if (opts.onPoll) {
                     try {
@@ -49742,7 +49794,7 @@ async function waitForRun(opts) {
                     }
                 }
                 if (isDone(status))
-                    return { outcome: 'done', status, waitedMs: clock.now() - start };
+                    return end('done', status);
             }
             else if (!announcedStale) {
                 announcedStale = true;
@@ -49751,7 +49803,7 @@ async function waitForRun(opts) {
         }
         const remaining = deadline - clock.now();
         if (remaining <= 0)
-            return { outcome: 'timeout', status: last, waitedMs: clock.now() - start };
+            return end('timeout', last);
         await clock.sleep(Math.min(opts.pollIntervalMs, remaining), opts.signal);
     }
 }
@@ -49773,6 +49825,11 @@ class ActionError extends Error {
         this.title = title;
     }
 }
+/**
+ * Longest wait for the build logs (download, upload, diagnosis) and the summary once the run is over. The step's own
+ * result must not wait on a slow storage account: past this, the build's error is reported without the diagnosis.
+ */
+const LOGS_FINISH_DEADLINE_MS = 5 * 60_000;
 function errorContext(settings, deps) {
     const ctx = {
         subscriptionId: settings.subscriptionId,
@@ -49852,6 +49909,9 @@ async function run(settings, deps) {
         }
     };
     const setPhase = (phase) => report.saveState(STATE_PHASE, phase);
+    if (settings.deleteTemplate !== 'never') {
+        throw new ActionError(`delete-template is not supported yet (got '${settings.deleteTemplate}'): this version runs an existing template and never deletes it. Remove delete-template or set it to never.`, 'Unsupported input');
+    }
     if (settings.templateFile !== undefined) {
         throw new ActionError(`template-file is not supported yet: this version runs an existing template only. Remove template-file and set template-name to a template created beforehand (for example with Bicep, ARM or az image builder create).`, 'Unsupported input');
     }
@@ -49872,35 +49932,52 @@ async function run(settings, deps) {
         // 2. Attach to a run in progress, refuse, or start one.
         const previous = template.lastRunStatus;
         let attached = false;
-        const previousStart = previous?.startTime?.getTime();
-        if (previous?.runState !== undefined && IN_PROGRESS_STATES.includes(previous.runState)) {
-            const since = previous.startTime ? previous.startTime.toISOString() : 'an unknown time';
+        let previousStart = previous?.startTime?.getTime();
+        const inProgress = (st) => st?.runState !== undefined && IN_PROGRESS_STATES.includes(st.runState);
+        /** A run in progress: refuse (if-running: fail) or follow it. */
+        const refuseOrAttach = (st) => {
+            const since = st.startTime ? st.startTime.toISOString() : 'an unknown time';
             if (settings.ifRunning === 'fail') {
-                throw new ActionError(`Template '${settings.templateName}' already has a run in progress (${stateLine(previous)}, started ${since}). ` +
+                throw new ActionError(`Template '${settings.templateName}' already has a run in progress (${stateLine(st)}, started ${since}). ` +
                     'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.', 'A run is already in progress');
             }
             attached = true;
-            report.info(`Attaching to the run in progress (${stateLine(previous)}, started ${since}); if-running is attach.`);
-        }
+            previousStart = st.startTime?.getTime();
+            report.info(`Attaching to the run in progress (${stateLine(st)}, started ${since}); if-running is attach.`);
+        };
+        if (inProgress(previous))
+            refuseOrAttach(previous);
         report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
-        setPhase('started');
-        if (attached) {
+        if (!attached) {
+            // For the post step: only a run that started after this POST (or the one we saw start) is ours to cancel.
+            report.saveState(STATE_RUN_POSTED, new Date(clock.now()).toISOString());
             if (previousStart !== undefined)
-                report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
+                report.saveState(STATE_PREVIOUS_START, new Date(previousStart).toISOString());
         }
-        else {
+        setPhase('started');
+        if (!attached) {
             try {
                 await ops.startRun();
+                report.info(`Run of ${settings.templateName} requested.`);
             }
             catch (err) {
-                // Refused by the service (e.g. 409: another workflow's run started meanwhile): no run of ours for the post step to cancel.
+                // Refused by the service: no run of ours for the post step to cancel.
                 const code = err?.statusCode;
                 if (typeof code === 'number' && code >= 400 && code < 500)
                     setPhase('finished');
-                throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+                // 409: another run may have started between our read and the POST: treat it as if-running says.
+                let now;
+                if (code === 409)
+                    now = (await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal))).lastRunStatus;
+                if (!inProgress(now)) {
+                    throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+                }
+                refuseOrAttach(now);
+                setPhase('started');
             }
-            report.info(`Run of ${settings.templateName} requested.`);
         }
+        if (attached && previousStart !== undefined)
+            report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
         endGroup();
         // A status is ours once the template shows a run other than the one it showed before we started.
         const isCurrent = (s) => {
@@ -49933,15 +50010,19 @@ async function run(settings, deps) {
             ...(deps.signal ? { signal: deps.signal } : {}),
         };
         let waited;
+        const waitStart = clock.now();
         try {
             waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
         }
         catch (err) {
             if (err instanceof ActionError)
                 throw err;
-            throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+            // The last state read is not terminal (the loop would have ended) and no contract value fits it: run-state stays unset.
+            throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}\nThe run's state is unknown (run-state is not set): ` +
+                `check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName} or in the portal. The post step checks it again.`, 'Azure request failed');
         }
         const result = {
+            // Each branch below sets state (and the run-state output, where a contract value is honest) explicitly.
             state: 'TimedOut',
             status: waited.status,
             template,
@@ -49963,6 +50044,10 @@ async function run(settings, deps) {
                 report.info('Cancel sent; the post step checks the build again.');
             }
             catch (err) {
+                // The build is still running (its last reported state is not terminal), and no contract value says that:
+                // run-state stays unset, and the error says the state is unknown and where to look.
+                // result.state (summary, logs) cannot be empty (RunResult.state is required); TimedOut stands for "not finished".
+                result.state = 'TimedOut';
                 result.cancel = { requested: false, reachedCanceled: false };
                 report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
             }
@@ -49979,7 +50064,11 @@ async function run(settings, deps) {
                     // The last status seen will do.
                 }
             }
-            result.failureMessage = `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).`;
+            result.failureMessage =
+                `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).` +
+                    (result.cancel.requested
+                        ? ''
+                        : ` The run's state is unknown (run-state is not set): check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`);
             report.error(result.failureMessage, 'Interrupted');
             report.markFailed();
             // Logs and summary only if time allows: the runner kills the step 10 s after SIGINT.
@@ -49990,6 +50079,7 @@ async function run(settings, deps) {
         if (waited.outcome === 'timeout') {
             const timeoutText = formatDuration(settings.timeoutMs);
             const last = stateLine(waited.status);
+            result.state = 'TimedOut';
             report.setOutput('run-state', 'TimedOut');
             let message;
             if (settings.onTimeout === 'leave') {
@@ -50019,6 +50109,9 @@ async function run(settings, deps) {
                         const w = await waitForRun({
                             ...waitOpts,
                             timeoutMs: settings.cancelTimeoutMs,
+                            // Continue the progress output: elapsed time from the first wait, the last state not printed again.
+                            progressStart: waitStart,
+                            ...(waited.lastKey !== undefined ? { lastKey: waited.lastKey } : {}),
                         });
                         cancelWait = w.waitedMs;
                         after = w.status ?? after;
@@ -50078,7 +50171,7 @@ async function run(settings, deps) {
                 report.setOutput('run-outputs', JSON.stringify(result.runOutputs.map((o) => ({
                     name: o.name,
                     artifactId: o.artifactId ?? '',
-                    artifactUri: redactSas(o.artifactUri ?? ''),
+                    artifactUri: (0,src_report/* redactSas */.n)(o.artifactUri ?? ''),
                     provisioningState: o.provisioningState ?? '',
                 }))));
                 if (result.failureMessage === undefined) {
@@ -50086,10 +50179,10 @@ async function run(settings, deps) {
                     if (pick.selected) {
                         const o = pick.selected;
                         result.selectedOutput = o;
-                        report.setOutput('image-uri', redactSas(o.artifactId || o.artifactUri || ''));
+                        report.setOutput('image-uri', (0,src_report/* redactSas */.n)(o.artifactId || o.artifactUri || ''));
                         report.setOutput('image-id', o.artifactId ?? '');
-                        report.setOutput('vhd-uri', isVhd(o, template) ? redactSas(o.artifactUri ?? '') : '');
-                        report.info(`Run output ${o.name}: ${redactSas(o.artifactId || o.artifactUri || '(no artifact)')}`);
+                        report.setOutput('vhd-uri', isVhd(o, template) ? (0,src_report/* redactSas */.n)(o.artifactUri ?? '') : '');
+                        report.info(`Run output ${o.name}: ${(0,src_report/* redactSas */.n)(o.artifactId || o.artifactUri || '(no artifact)')}`);
                     }
                     else if (pick.error) {
                         result.failureMessage = pick.error;
@@ -50142,7 +50235,7 @@ async function finishLogs(settings, deps, logs, summary, result) {
         report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
     }
     if (outcome.logUri)
-        report.setOutput('log-uri', redactSas(outcome.logUri));
+        report.setOutput('log-uri', (0,src_report/* redactSas */.n)(outcome.logUri));
     if (outcome.artifactId)
         report.setOutput('logs-artifact-id', outcome.artifactId);
     if (outcome.artifactUrl)
@@ -50160,7 +50253,30 @@ async function finishLogs(settings, deps, logs, summary, result) {
 /** Lets the logs and summary seams run, then reports the failure if any, with the log's diagnosis beside it. */
 async function finishAndReport(settings, deps, logs, summary, result, title) {
     const { report } = deps;
-    const outcome = await finishLogs(settings, deps, logs, summary, result);
+    let outcome = {};
+    if (deps.signal?.aborted) {
+        report.warning('Build logs skipped: the step was interrupted.');
+    }
+    else {
+        let timer;
+        let onAbort;
+        const stop = new Promise((resolve) => {
+            timer = setTimeout(() => resolve('late'), deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS);
+            timer.unref?.();
+            onAbort = () => resolve('aborted');
+            deps.signal?.addEventListener('abort', onAbort, { once: true });
+        });
+        const got = await Promise.race([finishLogs(settings, deps, logs, summary, result), stop]);
+        clearTimeout(timer);
+        if (onAbort)
+            deps.signal?.removeEventListener('abort', onAbort);
+        if (got === 'late')
+            report.warning(`Build logs incomplete: not done after ${formatDuration(deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS)}; reporting the build's result without them.`);
+        else if (got === 'aborted')
+            report.warning("Build logs incomplete: the step was interrupted; reporting the build's result without them.");
+        else
+            outcome = got;
+    }
     if (result.failureMessage !== undefined) {
         const full = outcome.diagnosis ? `${result.failureMessage}\n\n${outcome.diagnosis}` : result.failureMessage;
         const withCause = outcome.diagnosisTitle ? `${title}: ${outcome.diagnosisTitle.replace(/\s+/g, ' ').trim()}` : title;
@@ -75596,6 +75712,8 @@ var external_node_os_ = __nccwpck_require__(48161);
  * The job summary: a pure markdown builder and a thin writer over `core.summary`.
  */
 
+
+
 const STATE_ICON = {
     Succeeded: '✅',
     PartiallySucceeded: '⚠️',
@@ -75603,18 +75721,6 @@ const STATE_ICON = {
     Canceled: '⏹️',
     TimedOut: '⏱️',
 };
-/** Seconds as `1h 02m 03s`. */
-function summary_formatDuration(seconds) {
-    const s = Math.max(0, Math.round(seconds));
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    const r = s % 60;
-    if (h > 0)
-        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
-    if (m > 0)
-        return `${m}m ${String(r).padStart(2, '0')}s`;
-    return `${r}s`;
-}
 /** Text safe inside a markdown table cell. */
 function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
@@ -75656,7 +75762,7 @@ function renderSummary(input) {
     const duration = input.durationSeconds ??
         (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
     if (duration !== undefined)
-        out.push(`| Duration | ${summary_formatDuration(duration)} |`);
+        out.push(`| Duration | ${formatDuration(duration * 1000)} |`);
     if (input.startTime)
         out.push(`| Started | ${input.startTime.toISOString()} |`);
     if (input.imageId)
@@ -75673,8 +75779,9 @@ function renderSummary(input) {
         out.push('', '### Timeline', '', gantt);
     const d = input.diagnosis;
     if (d && input.runState !== 'Succeeded') {
-        out.push('', '### What went wrong', '', `**${cell(d.title)}**`);
-        const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])];
+        // Log lines and the service's message may carry a SAS or a key: none reaches the summary (contract 10).
+        out.push('', '### What went wrong', '', `**${cell((0,src_report/* redactSas */.n)(d.title))}**`);
+        const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])].map(src_report/* redactSas */.n);
         if (body.length > 0) {
             const text = body.join('\n');
             const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));
@@ -75753,7 +75860,7 @@ function createLogHooks(o) {
         },
     });
     let tailWarned = false;
-    // Our own timeline: the summary needs it even when src/logs is never loaded.
+    // The one timeline (src/logs keeps none): the summary needs it even when src/logs is never loaded.
     const timeline = [];
     const get = async () => {
         mod ??= load().catch((err) => {
@@ -75768,7 +75875,6 @@ function createLogHooks(o) {
             armEndpoint: settings.resourceManagerEndpoint,
             armScope: settings.armScope,
             subscriptionId: settings.subscriptionId,
-            ...(staging ? { stagingResourceGroup: staging } : {}),
             templateName: settings.templateName,
             workDir: logsWorkDir(settings, env),
             streamLogs: settings.streamLogs,
@@ -75832,9 +75938,12 @@ function createLogHooks(o) {
             const l = await get();
             if (!l)
                 return out;
+            // The staging group reaches src/logs one way only: with each poll's status (and the final one).
+            staging ??= result.template.stagingResourceGroupId;
             const f = await l.logs.finish({
                 runState: result.state,
-                ...pollFields(result.status, staging ?? result.template.stagingResourceGroupId),
+                failed,
+                ...pollFields(result.status, staging),
                 ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
             });
             if (f.logUri)
@@ -75902,13 +76011,13 @@ function summaryInput(settings, result, logs, now = new Date()) {
     if (o?.artifactId)
         input.imageId = o.artifactId;
     if (o?.artifactUri && isVhd(o, result.template))
-        input.vhdUri = redactSas(o.artifactUri);
+        input.vhdUri = (0,src_report/* redactSas */.n)(o.artifactUri);
     if (logs.artifactUrl)
         input.logsArtifactUrl = logs.artifactUrl;
     if (logs.artifactName)
         input.logsArtifactName = logs.artifactName;
     if (logs.logUri)
-        input.logUri = redactSas(logs.logUri);
+        input.logUri = (0,src_report/* redactSas */.n)(logs.logUri);
     if (logs.timeline?.length)
         input.timeline = logs.timeline;
     if (logs.diagnosisDetail)
@@ -75970,8 +76079,8 @@ async function main() {
     });
     const ops = createImageBuilderOps(credential, settings);
     const trap = trapSignals({ onSignal: (sig) => core/* info */.pq(`Received ${sig}.`) });
-    const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
-    const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
+    const logs = createLogHooks({ settings, credential, report: src_report/* coreReporter */.b, signal: trap.signal });
+    const report = groupSafeReporter(src_report/* coreReporter */.b, () => logs.closeGroup());
     try {
         const result = await run(settings, {
             ops,
@@ -75998,11 +76107,11 @@ main().catch((err) => {
         core/* error */.z3(err.message, { title: 'image-builder-run: sign-in' });
     }
     else if (err instanceof ActionError) {
-        core/* error */.z3(redactSas(err.message), { title: `image-builder-run: ${err.title}` });
+        core/* error */.z3((0,src_report/* redactSas */.n)(err.message), { title: `image-builder-run: ${err.title}` });
     }
     else {
         const msg = err instanceof Error ? err.message : String(err);
-        core/* error */.z3(redactSas(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
+        core/* error */.z3((0,src_report/* redactSas */.n)(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
         if (err instanceof Error && err.stack)
             core/* debug */.Yz(err.stack);
     }

@@ -70017,6 +70017,10 @@ function createCredential(auth, deps) {
 const STATE_KEY = 'ibr-context';
 const STATE_PHASE = 'ibr-phase';
 const STATE_RUN_START = 'ibr-run-start';
+/** When the main step was about to send the run POST (ISO time, runner's clock). */
+const STATE_RUN_POSTED = 'ibr-run-posted';
+/** startTime of the template's previous run, read before the run POST (ISO time; absent when it had none). */
+const STATE_PREVIOUS_START = 'ibr-previous-start';
 function parseSavedContext(text) {
     if (text === '')
         return undefined;
@@ -70033,6 +70037,12 @@ function parseSavedContext(text) {
 
 ;// CONCATENATED MODULE: ./src/cleanup.ts
 
+/** startTime is the service's clock, the saved POST time the runner's: a run that started this much before it is still ours. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+const time = (iso) => {
+    const t = iso === '' ? NaN : Date.parse(iso);
+    return Number.isFinite(t) ? t : undefined;
+};
 async function cleanup(deps) {
     const phase = deps.getState(STATE_PHASE);
     if (phase === '' || phase === 'finished') {
@@ -70047,9 +70057,23 @@ async function cleanup(deps) {
     const ops = deps.makeOps(ctx);
     const template = await ops.getTemplate();
     const s = template.lastRunStatus;
-    const savedStart = deps.getState(STATE_RUN_START);
+    const savedStart = time(deps.getState(STATE_RUN_START));
+    const postedAt = time(deps.getState(STATE_RUN_POSTED));
+    const previousStart = time(deps.getState(STATE_PREVIOUS_START));
     if (s?.runState === 'Running') {
-        if (savedStart !== '' && s.startTime !== undefined && s.startTime.toISOString() !== new Date(savedStart).toISOString()) {
+        const start = s.startTime?.getTime();
+        // Ours: the run start the main step saw, or (not seen) a run that started after our POST and is not the previous run.
+        const ours = start !== undefined &&
+            (savedStart !== undefined ? start === savedStart : postedAt !== undefined && start !== previousStart && start >= postedAt - CLOCK_SKEW_MS);
+        if (!ours) {
+            if (start === undefined || (savedStart === undefined && postedAt === undefined)) {
+                const why = start === undefined
+                    ? 'the service gives no start time for it'
+                    : "the main step saved neither its run's start nor the time it requested the run";
+                deps.info(`The template shows a run in progress, but ${why}: the post step cannot tell whether it is this job's run, so it leaves it alone. ` +
+                    `Check it with az image builder show -g ${ctx.resourceGroup} -n ${ctx.templateName}.`);
+                return 'unknown-run';
+            }
             deps.info(`The template shows another run (started ${s.startTime.toISOString()}), not the one this job followed: leaving it alone.`);
             return 'other-run';
         }

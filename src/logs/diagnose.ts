@@ -4,6 +4,7 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { redactSas } from '../report.js';
 
 export type CustomizerType = 'Shell' | 'PowerShell' | 'WindowsRestart' | 'File' | 'WindowsUpdate';
 
@@ -266,8 +267,23 @@ function customizerLabel(c: { name: string; type: CustomizerType; template?: Tem
   return m.name ? `Customizer '${m.name}' (${c.type}, ${pos}, packer: '${c.name}')` : `Customizer ${pos} (${c.type}, packer: '${c.name}')`;
 }
 
-/** What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log. */
+/**
+ * What went wrong, from the run's status and its logs. Never throws for a missing or unreadable log.
+ * Its text goes to the annotation and the job summary, so SAS tokens, account keys and auth headers that
+ * log lines or the message carry are removed (contract 10).
+ */
 export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
+  const d = await diagnoseRaw(input);
+  return {
+    ...d,
+    ...(d.customizer ? { customizer: { ...d.customizer, name: redactSas(d.customizer.name) } } : {}),
+    errorLines: d.errorLines.map(redactSas),
+    context: d.context.map(redactSas),
+    title: redactSas(d.title),
+  };
+}
+
+async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
   const phase = input.runSubState;
   const where = phase ? ` during ${phase}` : '';
   if (input.runState === 'TimedOut') {

@@ -17,7 +17,7 @@ export interface DownloadResult {
 }
 
 /**
- * Bring `file` up to date with `blob`. `state` is what the tail saw (offset, ETag, creation time); the
+ * Bring `file` up to date with `blob`. `state` is what the tail saw (offset, creation time); the
  * local file's actual size bounds the offset. One GET from that offset in the usual case: its answer
  * says the blob's length and creation time, so a blob that is shorter than the offset or was created
  * again (replaced) is fetched whole instead, and one with nothing new (416) costs no body. Memory does not

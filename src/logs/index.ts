@@ -72,6 +72,8 @@ export interface PollStatus {
 export interface FinishInput extends PollStatus {
   /** Final state as the action reports it: Succeeded, PartiallySucceeded, Failed, Canceled, TimedOut. */
   runState: string;
+  /** Whether the run failed (any state but Succeeded), as the caller decided it: diagnose it, upload on-failure. */
+  failed: boolean;
   /** The template's customizers (`properties.customize[]`), to name the failing one as the template does. */
   customizers?: TemplateCustomizer[];
 }
@@ -86,8 +88,6 @@ export interface FinishResult {
   diagnosis?: Diagnosis;
   /** Local log files (customization.log, validation.log when present). */
   files: string[];
-  /** Sub-states in the order seen, with the time each was first seen. */
-  timeline: Array<{ name: string; start: Date }>;
 }
 
 export interface BuildLogs {
@@ -109,7 +109,6 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
   let tail: LogTail | undefined;
   let lastLocate = Number.NEGATIVE_INFINITY;
   let dirReady = false;
-  const timeline: Array<{ name: string; start: Date }> = [];
 
   const warned = new Set<string>();
   /** Warn once per distinct cause; repeats go to the debug log. */
@@ -154,8 +153,6 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     found = await src.find({ message: status.message, notBefore: status.startTime });
   };
 
-  const phaseOf = (s: PollStatus): string => (s.runState === 'Running' ? (s.runSubState ?? 'Running') : s.runState);
-
   return {
     closeGroup(): void {
       tail?.closeGroup();
@@ -164,8 +161,6 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     async onPoll(status: PollStatus): Promise<void> {
       try {
         if (status.stagingResourceGroup) staging ??= status.stagingResourceGroup;
-        const phase = phaseOf(status);
-        if (timeline.at(-1)?.name !== phase) timeline.push({ name: phase, start: new Date(clock.now()) });
         if (!deps.streamLogs) return;
         await locate(status, false);
         if (!found) return;
@@ -180,9 +175,10 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     },
 
     async finish(result: FinishInput): Promise<FinishResult> {
-      const out: FinishResult = { files: [], timeline };
+      const out: FinishResult = { files: [] };
       if (result.stagingResourceGroup) staging ??= result.stagingResourceGroup;
-      const failed = result.runState !== 'Succeeded';
+      const { failed } = result;
+      const upload = shouldUpload(deps.uploadLogs, failed);
       // 1. Print what the tail has not printed yet.
       if (tail) {
         try {
@@ -228,10 +224,10 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
         }
       }
       // 4. The artifact.
-      if (shouldUpload(deps.uploadLogs, failed) && out.files.length === 0) {
+      if (upload && out.files.length === 0) {
         sink.info('No build log was found to upload (the build may have stopped before writing one).');
       }
-      if (shouldUpload(deps.uploadLogs, failed) && out.files.length > 0) {
+      if (upload && out.files.length > 0) {
         const env = deps.env ?? process.env;
         const name = deps.artifactName ?? defaultArtifactName(deps.templateName, env);
         const up = await uploadLogsArtifact({

@@ -1,8 +1,11 @@
 /**
  * Live tail of a growing blob: each poll fetches only the bytes added since the last one, appends them
- * to a local file (which becomes the artifact) and prints the new whole lines once, in order.
+ * to a local file (which becomes the artifact) and prints the new whole lines once, in order. Printed lines
+ * have SAS tokens, account keys and auth headers removed (contract 10); the local file keeps the blob byte
+ * for byte: it is the user's own log, uploaded only to the user's own run as an artifact.
  */
 import { promises as fs } from 'node:fs';
+import { redactSas } from '../report.js';
 import type { LogSink, RangeReader, TailState } from './types.js';
 
 export interface TailOptions {
@@ -91,7 +94,6 @@ export class LogTail {
         if (again) continue;
         break;
       }
-      if (r.etag !== undefined) this.st.etag = r.etag;
       if (r.createdOn !== undefined) this.st.createdOn = r.createdOn;
       if (r.bytes.length === 0) break; // nothing new (a 416 past the end)
       await fs.appendFile(this.o.file, r.bytes);
@@ -164,8 +166,11 @@ export class LogTail {
       this.groupOpen = true;
       this.group = phase;
     }
-    const cut = (s: string): string =>
-      safeLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
+    // Redact before cutting, so a cut never leaves half a signature unrecognised.
+    const cut = (line: string): string => {
+      const s = redactSas(line);
+      return safeLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
+    };
     const out: string[] = [];
     if (lines.skipped > 0) {
       out.push(`… ${lines.skipped} lines skipped (full text in the logs artifact)`);

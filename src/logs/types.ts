@@ -2,6 +2,7 @@
  * Small interfaces shared by the build-logs modules. Nothing here touches the network.
  */
 import * as core from '@actions/core';
+import { redactSas } from '../report.js';
 
 /** Where the logs modules write what they have to say (the job log, or a test's array). */
 export interface LogSink {
@@ -14,11 +15,11 @@ export interface LogSink {
   mask(secret: string): void;
 }
 
-/** The job log through @actions/core. */
+/** The job log through @actions/core; no SAS, account key or auth header reaches it (contract 10). */
 export const coreSink: LogSink = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m),
+  info: (m) => core.info(redactSas(m)),
+  warning: (m) => core.warning(redactSas(m)),
+  debug: (m) => core.debug(redactSas(m)),
   startGroup: (n) => core.startGroup(n),
   endGroup: () => core.endGroup(),
   mask: (s) => core.setSecret(s),
@@ -65,10 +66,13 @@ export interface LogBlob extends RangeReader {
   readonly url: string;
 }
 
-/** How far the local copy of a blob has got. */
+/**
+ * How far the local copy of a blob has got. A replaced blob is told by its length (shorter than `offset`)
+ * and creation time, not by ETag: an append blob's ETag changes with every append, so it cannot tell growth
+ * from replacement.
+ */
 export interface TailState {
   offset: number;
-  etag?: string;
   createdOn?: Date;
 }
 
