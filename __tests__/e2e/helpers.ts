@@ -99,11 +99,12 @@ export function check(r: RunResult, fn: () => void): void {
 }
 
 /**
- * Another workflow (or a person with the CLI) starts a run of the template: POST .../Run with its own
- * token. ARM paths are case-insensitive; the capital R keeps a fault aimed at the action's `/run` off it.
+ * Someone outside the action (another workflow, the portal, the CLI) posts an action on the template
+ * with a token of its own. ARM paths are case-insensitive; the capitals keep a fault aimed at the
+ * action's own `/run` or `/cancel` off it.
  */
-export function startRunElsewhere(sim: Simulator, t: { id: string }): Promise<number> {
-  const url = new URL(`${sim.azure.armEndpoint}${t.id}/Run?api-version=2024-02-01`);
+export function postElsewhere(sim: Simulator, t: { id: string }, action: 'Run' | 'Cancel'): Promise<number> {
+  const url = new URL(`${sim.azure.armEndpoint}${t.id}/${action}?api-version=2024-02-01`);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
@@ -116,4 +117,9 @@ export function startRunElsewhere(sim: Simulator, t: { id: string }): Promise<nu
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Another workflow (or a person with the CLI) starts a run of the template. */
+export function startRunElsewhere(sim: Simulator, t: { id: string }): Promise<number> {
+  return postElsewhere(sim, t, 'Run');
 }

@@ -2,13 +2,12 @@
 // Azurite, so the journal keeps only the action's requests), the job log lines that came from it, the
 // action's ranged reads, the uploaded zip, and scenarios built from the log samples in fixtures/logs.
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { BlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { openZip, type ZipArchive } from '../../sim/zip.ts';
 import type { PhaseSpec, RunSubState, TemplateScenario } from '../../sim/azure/index.ts';
-import { FAST, phases, type RecordedRequest, type RunResult, type Simulator, type TemplateHandle } from './helpers.ts';
+import { FAST, phases, postElsewhere, type RecordedRequest, type RunResult, type Simulator, type TemplateHandle } from './helpers.ts';
 import type { SimRunOptions } from '../../sim/index.ts';
 import { redactSas } from '../../src/report.ts';
 
@@ -130,19 +129,7 @@ export function sampleScenario(sample: string, opts: { failAt?: RunSubState; tot
 
 /** Someone cancels the template's run from outside the action (the portal, the CLI). */
 export function cancelElsewhere(sim: Simulator, t: { id: string }): Promise<number> {
-  const url = new URL(`${sim.azure.armEndpoint}${t.id}/Cancel?api-version=2024-02-01`);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      { method: 'POST', ca: sim.cert.cert, headers: { authorization: `Bearer ${sim.azure.mintAccessToken()}`, 'content-length': '0' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return postElsewhere(sim, t, 'Cancel');
 }
 
 /** Lines the job log shows between `##[group]<title>` and the next `##[endgroup]`. */
