@@ -43,8 +43,8 @@ export interface RunOutputInfo {
 
 /** What the wait ended with, handed to the log and summary seams. */
 export interface RunResult {
-  /** Final state reported as `run-state`. */
-  state: FinalRunState;
+  /** Final state reported as `run-state`; `Unknown` when the action could not follow the run to an end (run-state is then not set). */
+  state: FinalRunState | 'Unknown';
   /** The last status read from the service. */
   status: RunStatus | undefined;
   /** The template as read at the start. */

@@ -261,8 +261,9 @@ describe('run()', () => {
     clock.sleep = async () => {
       controller.abort();
     };
-    await run(s, { ops, report, clock, signal: controller.signal, signalLogsDeadlineMs: 0 });
+    const result = await run(s, { ops, report, clock, signal: controller.signal, signalLogsDeadlineMs: 0 });
     expect(report.outputs['run-state']).toBeUndefined();
+    expect(result.state).toBe('Unknown');
     expect(report.errors[0]!.message).toMatch(/state is unknown.*az image builder show/);
   });
 

@@ -50023,7 +50023,7 @@ async function run(settings, deps) {
         }
         const result = {
             // Each branch below sets state (and the run-state output, where a contract value is honest) explicitly.
-            state: 'TimedOut',
+            state: 'Unknown',
             status: waited.status,
             template,
             attached,
@@ -50046,8 +50046,7 @@ async function run(settings, deps) {
             catch (err) {
                 // The build is still running (its last reported state is not terminal), and no contract value says that:
                 // run-state stays unset, and the error says the state is unknown and where to look.
-                // result.state (summary, logs) cannot be empty (RunResult.state is required); TimedOut stands for "not finished".
-                result.state = 'TimedOut';
+                result.state = 'Unknown';
                 result.cancel = { requested: false, reachedCanceled: false };
                 report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
             }
