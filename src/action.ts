@@ -1,7 +1,7 @@
 /** The action's core: read the template, start or attach to a run, wait, cancel on timeout or signal, report. */
 import { formatDuration } from './duration.js';
 import { describeAzureError, isSignInError, type ErrorContext } from './errors.js';
-import type { ImageBuilderOps } from './imagebuilder.js';
+import type { ImageBuilderOps, RunRequest } from './imagebuilder.js';
 import { redactSas, type Reporter } from './report.js';
 import type { Settings } from './settings.js';
 import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, type Phase, type SavedContext } from './state.js';
@@ -194,9 +194,10 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
       if (previousStart !== undefined) report.saveState(STATE_PREVIOUS_START, new Date(previousStart).toISOString());
     }
     setPhase('started');
+    let runRequest: RunRequest | undefined;
     if (!attached) {
       try {
-        await ops.startRun();
+        runRequest = await ops.startRun();
         report.info(`Run of ${settings.templateName} requested.`);
       } catch (err) {
         // Refused by the service: no run of ours for the post step to cancel.
@@ -242,6 +243,7 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
       getStatus,
       isCurrent,
       onPoll,
+      ...(runRequest ? { endedUnseen: (signal: AbortSignal) => runRequest.endedUnseen(signal) } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     };
     let waited;

@@ -7,11 +7,21 @@ export interface ImageBuilderOps {
   /** GET the template (one ARM read; carries lastRunStatus). */
   getTemplate(abortSignal?: AbortSignal): Promise<TemplateInfo>;
   /** POST run: resolves once the service accepted the request (does not wait for the build). */
-  startRun(): Promise<void>;
+  startRun(): Promise<RunRequest>;
   /** POST cancel: resolves once the service accepted the request (does not wait for Canceled). */
   cancelRun(abortSignal?: AbortSignal): Promise<void>;
   /** GET runOutputs (all pages). */
   listRunOutputs(): Promise<RunOutputInfo[]>;
+}
+
+/** A run request the service accepted. */
+export interface RunRequest {
+  /**
+   * One read of the run's long-running operation. Resolves with a terminal status when the operation
+   * failed or was canceled (for a run the template never showed), else undefined (still going, or the
+   * read itself failed: the template stays the source of truth).
+   */
+  endedUnseen(abortSignal?: AbortSignal): Promise<RunStatus | undefined>;
 }
 
 export interface ImageBuilderTarget {
@@ -90,6 +100,20 @@ export function createImageBuilderOps(
       // (and rejects with its RestError). We never await the LRO itself: the wait loop reads the template.
       const poller = templates.run(rg, name);
       await poller.submitted();
+      return {
+        async endedUnseen(abortSignal) {
+          try {
+            await poller.poll(abortSignal ? { abortSignal } : {});
+            return undefined;
+          } catch (err) {
+            // core-lro throws the operation's error for a failed or canceled operation; anything else is a failed read.
+            const status = poller.operationState?.status;
+            if (status !== 'failed' && status !== 'canceled') return undefined;
+            const message = err instanceof Error ? err.message : String(err);
+            return { runState: status === 'failed' ? 'Failed' : 'Canceled', message };
+          }
+        },
+      };
     },
     async cancelRun(abortSignal) {
       const poller = templates.cancel(rg, name, abortSignal ? { abortSignal } : {});

@@ -41,6 +41,11 @@ export interface WaitOptions {
   isDone?: (status: RunStatus) => boolean;
   /** Whether a status belongs to the run we follow (false: the template still shows the previous run). */
   isCurrent?: (status: RunStatus) => boolean;
+  /**
+   * Asked every STALE_POLLS_BEFORE_CHECK polls while the template still shows the previous run: a terminal
+   * status when the run ended without the template ever showing it (e.g. the run's operation failed).
+   */
+  endedUnseen?: (signal: AbortSignal) => Promise<RunStatus | undefined>;
   /** Called after each successful read of a current status; errors are caught and warned about. */
   onPoll?: (status: RunStatus) => Promise<void>;
   /** Aborts the wait (SIGINT/SIGTERM). */
@@ -92,6 +97,9 @@ function describe(status: RunStatus): string {
   return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
 }
 
+/** Stale polls (template still showing the previous run) between two reads of the run's own operation. */
+export const STALE_POLLS_BEFORE_CHECK = 4;
+
 export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
   const { clock, log } = opts;
   const isDone = opts.isDone ?? ((s: RunStatus) => TERMINAL_STATES.includes(s.runState ?? ''));
@@ -104,7 +112,7 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
   let last: RunStatus | undefined;
   let failures = 0;
   let hookWarnings = 0;
-  let announcedStale = false;
+  let stalePolls = 0;
 
   for (;;) {
     const end = (outcome: WaitResult['outcome'], status: RunStatus | undefined): WaitResult => ({
@@ -152,9 +160,17 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
           }
         }
         if (isDone(status)) return end('done', status);
-      } else if (!announcedStale) {
-        announcedStale = true;
-        log.info('Waiting for the template to show the new run...');
+      } else {
+        stalePolls++;
+        if (stalePolls === 1) log.info('Waiting for the template to show the new run...');
+        if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
+          const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
+          if (ended) {
+            last = ended;
+            log.info(`The run ended before the template showed it: ${describe(ended)}`);
+            return end('done', ended);
+          }
+        }
       }
     }
     const remaining = deadline - clock.now();

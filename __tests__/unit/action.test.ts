@@ -158,6 +158,20 @@ describe('run()', () => {
     else expect(report.warnings.some((w) => w.includes('distribution to eastus failed'))).toBe(true);
   });
 
+  it("a run whose operation failed before the template showed it fails the step with the operation's error, not at the timeout", async () => {
+    const { ops, report, s, deps } = setup({ timeout: '4h' });
+    const previous: RunStatus = { runState: 'Succeeded', startTime: OLD, endTime: OLD };
+    ops.script = [previous];
+    ops.runOperationEnded = { runState: 'Failed', message: "The source image 'ubuntu-24' was not found." };
+    const result = await run(s, deps);
+    expect(result.state).toBe('Failed');
+    expect(report.outputs['run-state']).toBe('Failed');
+    expect(report.errors[0]!.message).toContain("The source image 'ubuntu-24' was not found.");
+    expect(ops.calls.filter((c) => c === 'operation')).toHaveLength(1);
+    expect(ops.calls.filter((c) => c === 'get').length).toBeLessThan(10);
+    expect(ops.calls).not.toContain('cancel');
+  });
+
   it('Failed fails the step with the service message and the diagnosis from the logs seam', async () => {
     const { ops, report, s, deps } = setup();
     ops.script = [running('Customizing'), { ...done('Failed', 'Build failed. Image Build log location: https://a.blob.core.windows.net/packerlogs/g/customization.log?sig=abc'), runSubState: 'Customizing' }];

@@ -1,5 +1,5 @@
 /** Fakes shared by the unit tests (no mock library). */
-import type { ImageBuilderOps } from '../../src/imagebuilder.js';
+import type { ImageBuilderOps, RunRequest } from '../../src/imagebuilder.js';
 import type { Reporter } from '../../src/report.js';
 import type { RunOutputInfo, RunStatus, TemplateInfo } from '../../src/types.js';
 import type { Clock } from '../../src/wait.js';
@@ -57,6 +57,8 @@ export class FakeOps implements ImageBuilderOps {
   afterCancel: RunStatus[] = [];
   outputs: RunOutputInfo[] = [];
   startError: Error | undefined;
+  /** What the run's operation reports when read while the template still shows the previous run. */
+  runOperationEnded: RunStatus | undefined;
   cancelError: Error | undefined;
   private reads = 0;
   private afterCancelReads = 0;
@@ -88,9 +90,15 @@ export class FakeOps implements ImageBuilderOps {
     if (step) t.lastRunStatus = step;
     return t;
   }
-  async startRun(): Promise<void> {
+  async startRun(): Promise<RunRequest> {
     this.calls.push('run');
     if (this.startError) throw this.startError;
+    return {
+      endedUnseen: async () => {
+        this.calls.push('operation');
+        return this.runOperationEnded;
+      },
+    };
   }
   async cancelRun(): Promise<void> {
     this.calls.push('cancel');

@@ -36,9 +36,8 @@ const credential = {
 };
 
 describe('createImageBuilderOps', () => {
-  it('reads a template (real example body) against the configured endpoint and scope', async () => {
-    const example = JSON.parse(readFileSync('/work/shared/azure/examples/GetImageTemplate.json', 'utf8')) as { responses: { 200: { body: Record<string, any> } } };
-    const body = structuredClone(example.responses[200].body);
+  it('reads a template (a body shaped like the service\'s) against the configured endpoint and scope', async () => {
+    const body = JSON.parse(readFileSync('__tests__/fixtures/arm/template-get.json', 'utf8')) as Record<string, any>;
     body.properties.lastRunStatus = { runState: 'Running', runSubState: 'Customizing', startTime: '2026-01-01T10:00:00Z' };
     body.properties.exactStagingResourceGroup = `/subscriptions/${SUB}/resourceGroups/IT_rg_myImageTemplate_abc`;
     const http = fakeHttp([{ status: 200, body }]);
@@ -48,9 +47,9 @@ describe('createImageBuilderOps', () => {
     expect(scopes.at(-1)).toEqual(['https://management.usgovcloudapi.net/.default']);
     expect(t.lastRunStatus?.runSubState).toBe('Customizing');
     expect(t.lastRunStatus?.startTime?.toISOString()).toBe('2026-01-01T10:00:00.000Z');
-    expect(t.runOutputNames).toEqual(['image_it_pir_1']);
+    expect(t.runOutputNames).toEqual(['web-managed']);
     expect(t.distributeTypes).toEqual(['ManagedImage']);
-    expect(t.customizers).toEqual([{ type: 'Shell', name: 'Shell Customizer Example' }]);
+    expect(t.customizers).toEqual([{ type: 'Shell', name: 'install-web' }]);
     expect(t.stagingResourceGroupId).toBe(`/subscriptions/${SUB}/resourceGroups/IT_rg_myImageTemplate_abc`);
   });
 
@@ -64,6 +63,22 @@ describe('createImageBuilderOps', () => {
     expect(http.requests[0]!.url).toContain('/imageTemplates/myImageTemplate/run?');
   });
 
+  it("endedUnseen reads the run's operation once: Failed with the operation's error, undefined while it runs", async () => {
+    const http = fakeHttp([
+      { status: 202, headers: { 'azure-asyncoperation': 'https://arm.test/op/1', 'retry-after': '1' } },
+      { status: 200, body: { name: 'op1', status: 'InProgress', startTime: '2026-01-01T10:00:00Z' } },
+      { status: 200, body: { name: 'op1', status: 'Failed', startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T10:01:00Z', error: { code: 'ValidationFailed', message: "Source image 'ubuntu-24' was not found." } } },
+    ]);
+    const ops = createImageBuilderOps(credential, target, { httpClient: http.client, retryOptions: { maxRetries: 0 } });
+    const request = await ops.startRun();
+    expect(await request.endedUnseen()).toBeUndefined();
+    expect(http.requests[1]!.url).toMatch(/^https:\/\/arm\.test\/op\/1/);
+    const ended = await request.endedUnseen();
+    expect(ended?.runState).toBe('Failed');
+    expect(ended?.message).toContain("Source image 'ubuntu-24' was not found.");
+    expect(http.requests).toHaveLength(3);
+  });
+
   it('startRun surfaces the initial error as a RestError with status and code', async () => {
     const http = fakeHttp([{ status: 409, body: { error: { code: 'Conflict', message: 'Cannot run: a build is already running' } } }]);
     const ops = createImageBuilderOps(credential, target, { httpClient: http.client, retryOptions: { maxRetries: 0 } });
@@ -71,16 +86,16 @@ describe('createImageBuilderOps', () => {
   });
 
   it('listRunOutputs flattens the outputs', async () => {
-    const example = JSON.parse(readFileSync('/work/shared/azure/examples/ListRunOutputs.json', 'utf8')) as { responses: { 200: { body: unknown } } };
+    const firstPage = JSON.parse(readFileSync('__tests__/fixtures/arm/run-outputs-page1.json', 'utf8')) as unknown;
     const lastPage = { value: [{ name: 'vhdOutput', properties: { artifactUri: 'https://a.blob.core.windows.net/vhds/x.vhd', provisioningState: 'Succeeded' } }] };
-    const http = fakeHttp([{ status: 200, body: example.responses[200].body }, { status: 200, body: lastPage }]);
+    const http = fakeHttp([{ status: 200, body: firstPage }, { status: 200, body: lastPage }]);
     const ops = createImageBuilderOps(credential, target, { httpClient: http.client, retryOptions: { maxRetries: 0 } });
     const outputs = await ops.listRunOutputs();
     expect(http.requests).toHaveLength(2);
     expect(http.requests[1]!.url).toContain('skipToken=3');
     expect(outputs.at(-1)).toEqual({ name: 'vhdOutput', artifactUri: 'https://a.blob.core.windows.net/vhds/x.vhd', provisioningState: 'Succeeded' });
-    expect(outputs[0]!.name).toBeTruthy();
-    expect(outputs[0]!.artifactId).toMatch(/^\/subscriptions\//);
+    expect(outputs.map((o) => o.name)).toEqual(['web-managed', 'web-gallery', 'vhdOutput']);
+    expect(outputs[1]!.artifactId).toMatch(/\/galleries\/images\/images\/web\/versions\/1\.0\.7$/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunStatus } from '../../src/types.js';
-import { waitForRun } from '../../src/wait.js';
+import { STALE_POLLS_BEFORE_CHECK, waitForRun } from '../../src/wait.js';
 import { FakeClock } from './fakes.js';
 
 function recorder(): { info: string[]; warning: string[]; log: { info(m: string): void; warning(m: string): void } } {
@@ -120,6 +120,49 @@ describe('waitForRun', () => {
     expect(result.status?.runState).toBe('Failed');
     expect(r.info[0]).toContain('Waiting for the template to show the new run');
     expect(r.info.filter((l) => l.includes('Succeeded'))).toHaveLength(0);
+  });
+
+  it("reads the run's operation every few stale polls and stops when the run ended without the template showing it", async () => {
+    const r = recorder();
+    const old: RunStatus = { runState: 'Succeeded', startTime: new Date('2025-12-31T00:00:00Z') };
+    const checks: number[] = [];
+    let polls = 0;
+    const result = await waitForRun({
+      getStatus: async () => {
+        polls++;
+        return old;
+      },
+      clock: new FakeClock(),
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 3_600_000,
+      isCurrent: (s) => s !== old,
+      endedUnseen: async () => {
+        checks.push(polls);
+        return checks.length === 2 ? { runState: 'Failed', message: 'Source image not found' } : undefined;
+      },
+    });
+    expect(result.outcome).toBe('done');
+    expect(result.status).toEqual({ runState: 'Failed', message: 'Source image not found' });
+    expect(checks).toEqual([STALE_POLLS_BEFORE_CHECK, 2 * STALE_POLLS_BEFORE_CHECK]);
+    expect(r.info.at(-1)).toContain('The run ended before the template showed it: Failed');
+  });
+
+  it("does not read the run's operation while the template shows the run", async () => {
+    let checks = 0;
+    const result = await waitForRun({
+      getStatus: script([running('Queued'), running('Building'), running('Building'), running('Building'), running('Building'), { runState: 'Succeeded' }]),
+      clock: new FakeClock(),
+      log: recorder().log,
+      pollIntervalMs: 1000,
+      timeoutMs: 3_600_000,
+      endedUnseen: async () => {
+        checks++;
+        return undefined;
+      },
+    });
+    expect(result.status?.runState).toBe('Succeeded');
+    expect(checks).toBe(0);
   });
 
   it('stops when the signal aborts', async () => {

@@ -49728,6 +49728,8 @@ function isPermanent(err) {
 function describe(status) {
     return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
 }
+/** Stale polls (template still showing the previous run) between two reads of the run's own operation. */
+const STALE_POLLS_BEFORE_CHECK = 4;
 async function waitForRun(opts) {
     const { clock, log } = opts;
     const isDone = opts.isDone ?? ((s) => TERMINAL_STATES.includes(s.runState ?? ''));
@@ -49740,7 +49742,7 @@ async function waitForRun(opts) {
     let last;
     let failures = 0;
     let hookWarnings = 0;
-    let announcedStale = false;
+    let stalePolls = 0;
     for (;;) {
         const end = (outcome, status) => ({
             outcome,
@@ -49796,9 +49798,18 @@ async function waitForRun(opts) {
                 if (isDone(status))
                     return end('done', status);
             }
-            else if (!announcedStale) {
-                announcedStale = true;
-                log.info('Waiting for the template to show the new run...');
+            else {
+                stalePolls++;
+                if (stalePolls === 1)
+                    log.info('Waiting for the template to show the new run...');
+                if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
+                    const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
+                    if (ended) {
+                        last = ended;
+                        log.info(`The run ended before the template showed it: ${describe(ended)}`);
+                        return end('done', ended);
+                    }
+                }
             }
         }
         const remaining = deadline - clock.now();
@@ -49955,9 +49966,10 @@ async function run(settings, deps) {
                 report.saveState(STATE_PREVIOUS_START, new Date(previousStart).toISOString());
         }
         setPhase('started');
+        let runRequest;
         if (!attached) {
             try {
-                await ops.startRun();
+                runRequest = await ops.startRun();
                 report.info(`Run of ${settings.templateName} requested.`);
             }
             catch (err) {
@@ -50007,6 +50019,7 @@ async function run(settings, deps) {
             getStatus,
             isCurrent,
             onPoll,
+            ...(runRequest ? { endedUnseen: (signal) => runRequest.endedUnseen(signal) } : {}),
             ...(deps.signal ? { signal: deps.signal } : {}),
         };
         let waited;
@@ -75472,6 +75485,22 @@ extra = {}) {
             // (and rejects with its RestError). We never await the LRO itself: the wait loop reads the template.
             const poller = templates.run(rg, name);
             await poller.submitted();
+            return {
+                async endedUnseen(abortSignal) {
+                    try {
+                        await poller.poll(abortSignal ? { abortSignal } : {});
+                        return undefined;
+                    }
+                    catch (err) {
+                        // core-lro throws the operation's error for a failed or canceled operation; anything else is a failed read.
+                        const status = poller.operationState?.status;
+                        if (status !== 'failed' && status !== 'canceled')
+                            return undefined;
+                        const message = err instanceof Error ? err.message : String(err);
+                        return { runState: status === 'failed' ? 'Failed' : 'Canceled', message };
+                    }
+                },
+            };
         },
         async cancelRun(abortSignal) {
             const poller = templates.cancel(rg, name, abortSignal ? { abortSignal } : {});

@@ -74045,6 +74045,22 @@ extra = {}) {
             // (and rejects with its RestError). We never await the LRO itself: the wait loop reads the template.
             const poller = templates.run(rg, name);
             await poller.submitted();
+            return {
+                async endedUnseen(abortSignal) {
+                    try {
+                        await poller.poll(abortSignal ? { abortSignal } : {});
+                        return undefined;
+                    }
+                    catch (err) {
+                        // core-lro throws the operation's error for a failed or canceled operation; anything else is a failed read.
+                        const status = poller.operationState?.status;
+                        if (status !== 'failed' && status !== 'canceled')
+                            return undefined;
+                        const message = err instanceof Error ? err.message : String(err);
+                        return { runState: status === 'failed' ? 'Failed' : 'Canceled', message };
+                    }
+                },
+            };
         },
         async cancelRun(abortSignal) {
             const poller = templates.cancel(rg, name, abortSignal ? { abortSignal } : {});
