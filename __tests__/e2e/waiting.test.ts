@@ -36,6 +36,27 @@ describe('waiting, canceling and attaching', () => {
     await sim?.stop();
   });
 
+  test.concurrent('a run accepted but failing before the template shows it ends the step with its error, long before the timeout', async () => {
+    const previous = { runState: 'Succeeded' as const, startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T11:00:00Z', message: '' };
+    const t = addTemplate(sim, 'fails-unseen', {
+      lastRun: previous,
+      runFailsUnseen: { afterMs: 300, code: 'InvalidSourceImage', message: "The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found." },
+    });
+    const r = await run(sim, t, { with: { timeout: '1m' } });
+    check(r, () => {
+      expect(r.main.exitCode).toBe(1);
+      expect(r.main.outputs['run-state']).toBe('Failed');
+      expect(errors(r.main).join('\n')).toContain("The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found.");
+      // Ended within a few polls of the failure, not at the 1 m timeout, and nothing was canceled.
+      expect(r.main.durationMs).toBeLessThan(15_000);
+      expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
+      const opReads = sim.journal.filter((q) => q.service === 'arm' && q.method === 'GET' && /\/operations\//i.test(q.path));
+      expect(opReads.length).toBeGreaterThanOrEqual(1);
+      expect(r.post?.exitCode).toBe(0);
+      expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
+    });
+  });
+
   test.concurrent('timeout with on-timeout: cancel: the build is canceled, run-state TimedOut, the error says what to do', async () => {
     const t = addTemplate(sim, 'timeout-cancel', { phases: LONG, cancel: { durationMs: 400 } });
     const r = await run(sim, t, { with: { timeout: '2s', 'on-timeout': 'cancel' } });

@@ -279,7 +279,16 @@ export function armHandler(w: ArmWorld) {
           `Cannot start a new build of image template '${name}': a build is already in progress (runState: ${t.status()?.runState ?? ''}, started ${t.status()?.startTime ?? ''}). Wait for it to finish or cancel it first.`);
       }
       const op = w.newOperation('run', t);
-      t.startRun(op);
+      const unseen = t.scenario.runFailsUnseen;
+      if (unseen) {
+        setTimeout(() => {
+          op.status = 'Failed';
+          op.endTime = Date.now();
+          op.error = { code: unseen.code, message: unseen.message };
+        }, unseen.afterMs).unref();
+      } else {
+        t.startRun(op);
+      }
       res.setHeader('content-length', '0');
       res.writeHead(202, asyncHeaders(op, t));
       res.end();

@@ -62,6 +62,11 @@ export interface TemplateScenario {
   lastRun?: LastRunStatus;
   /** Cancel: time from Canceling to Canceled (default 200 ms), or a build that ignores cancel. */
   cancel?: { durationMs?: number; ignore?: boolean };
+  /**
+   * The run request is accepted (202) but the run never shows on the template: its operation fails after
+   * `afterMs` with this error (e.g. a source image that cannot be found).
+   */
+  runFailsUnseen?: { afterMs: number; code: string; message: string };
   access?: {
     /** ARM actions answered 403 AuthorizationFailed, e.g. 'Microsoft.VirtualMachineImages/imageTemplates/run/action',
      *  'Microsoft.Storage/storageAccounts/listKeys/action', 'Microsoft.Storage/storageAccounts/read'. */
