@@ -18,22 +18,15 @@ export const REQUIRED_ACTIONS = [
   'Microsoft.VirtualMachineImages/locations/operations/read',
 ] as const;
 
-/** Fields read off RestError-like values (RestError from @azure/core-rest-pipeline, AuthenticationError, ...). */
-interface ErrorShape {
-  message: string;
-  statusCode?: number;
-  code?: string;
-}
-
-function shape(err: unknown): ErrorShape {
-  if (err instanceof Error) {
-    const e = err as Error & { statusCode?: unknown; code?: unknown };
-    const out: ErrorShape = { message: e.message };
-    if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
-    if (typeof e.code === 'string') out.code = e.code;
-    return out;
-  }
-  return { message: String(err) };
+/** Status code and service error code of an Azure SDK error (RestError, AuthenticationError, ...) or anything alike. */
+export function errorInfo(err: unknown): { status?: number; code?: string; message: string } {
+  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; details?: { errorCode?: unknown } };
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  // Storage puts its error code in details.errorCode; ARM and Entra errors carry it in code.
+  const detailCode = typeof e?.details?.errorCode === 'string' ? e.details.errorCode : undefined;
+  const code = detailCode ?? (typeof e?.code === 'string' ? e.code : undefined);
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return { status, code, message };
 }
 
 /** The AADSTS code in an Entra error message, e.g. `700213`. */
@@ -101,7 +94,7 @@ export function isSignInError(err: unknown): boolean {
 
 /** A message for any error met while talking to Azure, with what to do next. */
 export function describeAzureError(err: unknown, ctx: ErrorContext): string {
-  const e = shape(err);
+  const e = errorInfo(err);
   if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
     return (
       `No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
@@ -114,16 +107,16 @@ export function describeAzureError(err: unknown, ctx: ErrorContext): string {
     return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;
   }
   const code = e.code ?? '';
-  if (code === 'SubscriptionNotFound' || (e.statusCode === 404 && /subscription/i.test(code))) {
+  if (code === 'SubscriptionNotFound' || (e.status === 404 && /subscription/i.test(code))) {
     return `Subscription '${ctx.subscriptionId}' was not found (${code}): ${e.message} Check subscription-id, and that the signed-in identity has a role in that subscription.`;
   }
   if (code === 'ResourceGroupNotFound') {
     return `Resource group '${ctx.resourceGroup}' was not found in subscription '${ctx.subscriptionId}' (${code}). Check resource-group and subscription-id.`;
   }
-  if (e.statusCode === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
+  if (e.status === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
     return `The ${templateRef(ctx)} was not found (${code || 'HTTP 404'}). Check template-name, resource-group and subscription-id; the action runs an existing template.`;
   }
-  if (e.statusCode === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
+  if (e.status === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
     const p = parseAuthorizationFailed(e.message);
     const who = p.client ? `The identity '${p.client}'` : 'The signed-in identity';
     const what = p.action ? `is missing the permission '${p.action}'` : 'was refused';
@@ -134,14 +127,14 @@ export function describeAzureError(err: unknown, ctx: ErrorContext): string {
       `(a custom role with these actions, or a broader built-in role such as Contributor). Role assignments can take a few minutes to apply.`
     );
   }
-  if (e.statusCode === 401) {
+  if (e.status === 401) {
     return (
       `Azure Resource Manager refused the access token (${code || 'HTTP 401'}): ${e.message} ` +
       'Check that environment / resource-manager-endpoint match the cloud of the tenant, and that subscription-id belongs to tenant-id.'
     );
   }
-  if (e.statusCode !== undefined) {
-    return `Azure request failed with HTTP ${e.statusCode}${code ? ` (${code})` : ''}: ${e.message}`;
+  if (e.status !== undefined) {
+    return `Azure request failed with HTTP ${e.status}${code ? ` (${code})` : ''}: ${e.message}`;
   }
   return e.message;
 }

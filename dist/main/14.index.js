@@ -498,6 +498,8 @@ async function sizeOf(file) {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var core = __webpack_require__(77094);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(83916);
 ;// CONCATENATED MODULE: ./src/logs/types.ts
 /**
  * Small interfaces shared by the build-logs modules. Nothing here touches the network.
@@ -514,15 +516,7 @@ const coreSink = {
     mask: (s) => core/* setSecret */.Pq(s),
 };
 const systemClock = { now: () => Date.now() };
-/** Status code and service error code of an Azure SDK error (RestError) or anything alike. */
-function errorInfo(err) {
-    const e = err;
-    const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-    const detailCode = typeof e?.details?.errorCode === 'string' ? e.details.errorCode : undefined;
-    const code = detailCode ?? (typeof e?.code === 'string' ? e.code : undefined);
-    const message = typeof e?.message === 'string' ? e.message : String(err);
-    return { status, code, message };
-}
+
 
 ;// CONCATENATED MODULE: ./src/logs/locate.ts
 
@@ -643,13 +637,13 @@ async function listAccountKey(arm, accountId) {
     return body?.keys?.find((k) => k.value)?.value;
 }
 function isAccessRefused(err) {
-    const { status, code } = errorInfo(err);
+    const { status, code } = (0,errors/* errorInfo */.fH)(err);
     if (status !== 403 && status !== 401)
         return false;
     return code === undefined || /^(AuthorizationPermissionMismatch|AuthorizationFailure|AuthorizationFailed|KeyBasedAuthenticationNotPermitted|AuthenticationFailed|InvalidAuthenticationInfo|NoAuthenticationInformation)$/.test(code);
 }
 function isNotFound(err) {
-    return errorInfo(err).status === 404;
+    return (0,errors/* errorInfo */.fH)(err).status === 404;
 }
 function accessWarning(account, stagingGroup, entraError, keyError) {
     return (`Cannot read the build logs in storage account '${account}' (staging resource group '${stagingGroup}'). ` +
@@ -735,8 +729,8 @@ async function openLogContainer(deps) {
     return 'refused';
 }
 function describe(err) {
-    const { status, code } = errorInfo(err);
-    return [status, code].filter((x) => x !== undefined).join(' ') || errorInfo(err).message;
+    const { status, code } = (0,errors/* errorInfo */.fH)(err);
+    return [status, code].filter((x) => x !== undefined).join(' ') || (0,errors/* errorInfo */.fH)(err).message;
 }
 /** Checks the identity may read blobs. A missing container (early in a build) is not a refusal. */
 async function probe(container) {
@@ -821,7 +815,7 @@ function blobLog(client) {
             catch (err) {
                 if (isNotFound(err))
                     return 'not-found';
-                if (errorInfo(err).status !== 416)
+                if ((0,errors/* errorInfo */.fH)(err).status !== 416)
                     throw err;
                 const info = await pastTheEnd(err, offset);
                 return info === 'not-found' ? info : { bytes: new Uint8Array(0), ...info };
@@ -837,7 +831,7 @@ function blobLog(client) {
             catch (err) {
                 if (isNotFound(err))
                     return 'not-found';
-                if (errorInfo(err).status !== 416)
+                if ((0,errors/* errorInfo */.fH)(err).status !== 416)
                     throw err;
                 const info = await pastTheEnd(err, offset);
                 return info; // no body: nothing past the end

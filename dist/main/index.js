@@ -36948,6 +36948,136 @@ module.exports = {
 
 /***/ }),
 
+/***/ 83916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   fH: () => (/* binding */ errorInfo),
+/* harmony export */   l1: () => (/* binding */ isSignInError),
+/* harmony export */   pv: () => (/* binding */ describeAzureError)
+/* harmony export */ });
+/* unused harmony exports REQUIRED_ACTIONS, aadstsCode, entraHint, parseAuthorizationFailed */
+/** Turns Azure errors into messages that say what to do. */
+/** The actions a principal needs to run a template and follow it. */
+const REQUIRED_ACTIONS = [
+    'Microsoft.VirtualMachineImages/imageTemplates/read',
+    'Microsoft.VirtualMachineImages/imageTemplates/run/action',
+    'Microsoft.VirtualMachineImages/imageTemplates/cancel/action',
+    'Microsoft.VirtualMachineImages/imageTemplates/runOutputs/read',
+    'Microsoft.VirtualMachineImages/locations/operations/read',
+];
+/** Status code and service error code of an Azure SDK error (RestError, AuthenticationError, ...) or anything alike. */
+function errorInfo(err) {
+    const e = err;
+    const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+    // Storage puts its error code in details.errorCode; ARM and Entra errors carry it in code.
+    const detailCode = typeof e?.details?.errorCode === 'string' ? e.details.errorCode : undefined;
+    const code = detailCode ?? (typeof e?.code === 'string' ? e.code : undefined);
+    const message = typeof e?.message === 'string' ? e.message : String(err);
+    return { status, code, message };
+}
+/** The AADSTS code in an Entra error message, e.g. `700213`. */
+function aadstsCode(message) {
+    return /AADSTS(\d+)/.exec(message)?.[1];
+}
+function expectedSubjects() {
+    const repo = process.env.GITHUB_REPOSITORY ?? '<owner>/<repo>';
+    return [
+        `repo:${repo}:ref:refs/heads/<branch>`,
+        `repo:${repo}:environment:<environment>`,
+        `repo:${repo}:pull_request`,
+        `repo:${repo}:ref:refs/tags/<tag>`,
+    ].join(', ');
+}
+/** A hint for an Entra ID (AADSTS) error, or undefined when the code is not one we know. */
+function entraHint(message, oidcSubject) {
+    const code = aadstsCode(message);
+    switch (code) {
+        case '700024':
+            return 'The GitHub OIDC token (client assertion) had expired or was not yet valid. The action mints a fresh one for each sign-in; check the runner clock, and do not pass a stored token.';
+        case '700213':
+        case '70021':
+            return ('No federated credential of the app matches this workflow: its subject, issuer (https://token.actions.githubusercontent.com) and audience must equal the token\'s. ' +
+                (oidcSubject ? `This token's subject is '${oidcSubject}'. ` : '') +
+                `Expected subject forms: ${expectedSubjects()}.`);
+        case '700016':
+            return 'Entra does not know this client ID in this tenant: check client-id and tenant-id (the app registration or user-assigned identity must live in that tenant).';
+        case '90002':
+            return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
+        case '7000215':
+            return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
+        case '50034':
+        case '700027':
+            return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
+        default:
+            return undefined;
+    }
+}
+/** Parses the action and scope out of an AuthorizationFailed message. */
+function parseAuthorizationFailed(message) {
+    const out = {};
+    const action = /perform action '([^']+)'/.exec(message)?.[1];
+    const scope = /over scope '([^']+)'/.exec(message)?.[1];
+    const client = /client '([^']+)'/.exec(message)?.[1];
+    if (action)
+        out.action = action;
+    if (scope)
+        out.scope = scope;
+    if (client)
+        out.client = client;
+    return out;
+}
+function templateRef(ctx) {
+    return `image template '${ctx.templateName}' in resource group '${ctx.resourceGroup}' of subscription '${ctx.subscriptionId}'`;
+}
+/** True when the error came from getting a token (no request reached Azure Resource Manager). */
+function isSignInError(err) {
+    return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
+}
+/** A message for any error met while talking to Azure, with what to do next. */
+function describeAzureError(err, ctx) {
+    const e = errorInfo(err);
+    if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
+        return (`No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
+            'Run azure/login in an earlier step of this job, or set client-id and tenant-id (inputs, or env AZURE_CLIENT_ID and AZURE_TENANT_ID) ' +
+            "to sign in with GitHub OIDC (auth-type: auto picks OIDC when both are set; the job needs 'permissions: id-token: write').");
+    }
+    const hint = entraHint(e.message, ctx.oidcSubject);
+    if (hint !== undefined) {
+        return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;
+    }
+    const code = e.code ?? '';
+    if (code === 'SubscriptionNotFound' || (e.status === 404 && /subscription/i.test(code))) {
+        return `Subscription '${ctx.subscriptionId}' was not found (${code}): ${e.message} Check subscription-id, and that the signed-in identity has a role in that subscription.`;
+    }
+    if (code === 'ResourceGroupNotFound') {
+        return `Resource group '${ctx.resourceGroup}' was not found in subscription '${ctx.subscriptionId}' (${code}). Check resource-group and subscription-id.`;
+    }
+    if (e.status === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
+        return `The ${templateRef(ctx)} was not found (${code || 'HTTP 404'}). Check template-name, resource-group and subscription-id; the action runs an existing template.`;
+    }
+    if (e.status === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
+        const p = parseAuthorizationFailed(e.message);
+        const who = p.client ? `The identity '${p.client}'` : 'The signed-in identity';
+        const what = p.action ? `is missing the permission '${p.action}'` : 'was refused';
+        const where = p.scope ? ` on '${p.scope}'` : ` on the ${templateRef(ctx)}`;
+        return (`${who} ${what}${where} (${code || 'HTTP 403'}). ` +
+            `Give it a role on resource group '${ctx.resourceGroup}' that includes ${REQUIRED_ACTIONS.join(', ')} ` +
+            `(a custom role with these actions, or a broader built-in role such as Contributor). Role assignments can take a few minutes to apply.`);
+    }
+    if (e.status === 401) {
+        return (`Azure Resource Manager refused the access token (${code || 'HTTP 401'}): ${e.message} ` +
+            'Check that environment / resource-manager-endpoint match the cloud of the tenant, and that subscription-id belongs to tenant-id.');
+    }
+    if (e.status !== undefined) {
+        return `Azure request failed with HTTP ${e.status}${code ? ` (${code})` : ''}: ${e.message}`;
+    }
+    return e.message;
+}
+
+
+/***/ }),
+
 /***/ 70665:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -49529,127 +49659,8 @@ function formatDuration(ms) {
     return `${h}h${pad(m)}m${pad(sec)}s`;
 }
 
-;// CONCATENATED MODULE: ./src/errors.ts
-/** Turns Azure errors into messages that say what to do. */
-/** The actions a principal needs to run a template and follow it. */
-const REQUIRED_ACTIONS = [
-    'Microsoft.VirtualMachineImages/imageTemplates/read',
-    'Microsoft.VirtualMachineImages/imageTemplates/run/action',
-    'Microsoft.VirtualMachineImages/imageTemplates/cancel/action',
-    'Microsoft.VirtualMachineImages/imageTemplates/runOutputs/read',
-    'Microsoft.VirtualMachineImages/locations/operations/read',
-];
-function shape(err) {
-    if (err instanceof Error) {
-        const e = err;
-        const out = { message: e.message };
-        if (typeof e.statusCode === 'number')
-            out.statusCode = e.statusCode;
-        if (typeof e.code === 'string')
-            out.code = e.code;
-        return out;
-    }
-    return { message: String(err) };
-}
-/** The AADSTS code in an Entra error message, e.g. `700213`. */
-function aadstsCode(message) {
-    return /AADSTS(\d+)/.exec(message)?.[1];
-}
-function expectedSubjects() {
-    const repo = process.env.GITHUB_REPOSITORY ?? '<owner>/<repo>';
-    return [
-        `repo:${repo}:ref:refs/heads/<branch>`,
-        `repo:${repo}:environment:<environment>`,
-        `repo:${repo}:pull_request`,
-        `repo:${repo}:ref:refs/tags/<tag>`,
-    ].join(', ');
-}
-/** A hint for an Entra ID (AADSTS) error, or undefined when the code is not one we know. */
-function entraHint(message, oidcSubject) {
-    const code = aadstsCode(message);
-    switch (code) {
-        case '700024':
-            return 'The GitHub OIDC token (client assertion) had expired or was not yet valid. The action mints a fresh one for each sign-in; check the runner clock, and do not pass a stored token.';
-        case '700213':
-        case '70021':
-            return ('No federated credential of the app matches this workflow: its subject, issuer (https://token.actions.githubusercontent.com) and audience must equal the token\'s. ' +
-                (oidcSubject ? `This token's subject is '${oidcSubject}'. ` : '') +
-                `Expected subject forms: ${expectedSubjects()}.`);
-        case '700016':
-            return 'Entra does not know this client ID in this tenant: check client-id and tenant-id (the app registration or user-assigned identity must live in that tenant).';
-        case '90002':
-            return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
-        case '7000215':
-            return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
-        case '50034':
-        case '700027':
-            return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
-        default:
-            return undefined;
-    }
-}
-/** Parses the action and scope out of an AuthorizationFailed message. */
-function parseAuthorizationFailed(message) {
-    const out = {};
-    const action = /perform action '([^']+)'/.exec(message)?.[1];
-    const scope = /over scope '([^']+)'/.exec(message)?.[1];
-    const client = /client '([^']+)'/.exec(message)?.[1];
-    if (action)
-        out.action = action;
-    if (scope)
-        out.scope = scope;
-    if (client)
-        out.client = client;
-    return out;
-}
-function templateRef(ctx) {
-    return `image template '${ctx.templateName}' in resource group '${ctx.resourceGroup}' of subscription '${ctx.subscriptionId}'`;
-}
-/** True when the error came from getting a token (no request reached Azure Resource Manager). */
-function isSignInError(err) {
-    return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
-}
-/** A message for any error met while talking to Azure, with what to do next. */
-function describeAzureError(err, ctx) {
-    const e = shape(err);
-    if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
-        return (`No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
-            'Run azure/login in an earlier step of this job, or set client-id and tenant-id (inputs, or env AZURE_CLIENT_ID and AZURE_TENANT_ID) ' +
-            "to sign in with GitHub OIDC (auth-type: auto picks OIDC when both are set; the job needs 'permissions: id-token: write').");
-    }
-    const hint = entraHint(e.message, ctx.oidcSubject);
-    if (hint !== undefined) {
-        return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;
-    }
-    const code = e.code ?? '';
-    if (code === 'SubscriptionNotFound' || (e.statusCode === 404 && /subscription/i.test(code))) {
-        return `Subscription '${ctx.subscriptionId}' was not found (${code}): ${e.message} Check subscription-id, and that the signed-in identity has a role in that subscription.`;
-    }
-    if (code === 'ResourceGroupNotFound') {
-        return `Resource group '${ctx.resourceGroup}' was not found in subscription '${ctx.subscriptionId}' (${code}). Check resource-group and subscription-id.`;
-    }
-    if (e.statusCode === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
-        return `The ${templateRef(ctx)} was not found (${code || 'HTTP 404'}). Check template-name, resource-group and subscription-id; the action runs an existing template.`;
-    }
-    if (e.statusCode === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
-        const p = parseAuthorizationFailed(e.message);
-        const who = p.client ? `The identity '${p.client}'` : 'The signed-in identity';
-        const what = p.action ? `is missing the permission '${p.action}'` : 'was refused';
-        const where = p.scope ? ` on '${p.scope}'` : ` on the ${templateRef(ctx)}`;
-        return (`${who} ${what}${where} (${code || 'HTTP 403'}). ` +
-            `Give it a role on resource group '${ctx.resourceGroup}' that includes ${REQUIRED_ACTIONS.join(', ')} ` +
-            `(a custom role with these actions, or a broader built-in role such as Contributor). Role assignments can take a few minutes to apply.`);
-    }
-    if (e.statusCode === 401) {
-        return (`Azure Resource Manager refused the access token (${code || 'HTTP 401'}): ${e.message} ` +
-            'Check that environment / resource-manager-endpoint match the cloud of the tenant, and that subscription-id belongs to tenant-id.');
-    }
-    if (e.statusCode !== undefined) {
-        return `Azure request failed with HTTP ${e.statusCode}${code ? ` (${code})` : ''}: ${e.message}`;
-    }
-    return e.message;
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/report.ts
 var src_report = __nccwpck_require__(70665);
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -49914,9 +49925,9 @@ async function run(settings, deps) {
             return await fn();
         }
         catch (err) {
-            if (isSignInError(err))
-                throw new ActionError(describeAzureError(err, ctx()), 'sign-in');
-            throw new ActionError(`${what}: ${describeAzureError(err, ctx())}`, 'Azure request failed');
+            if ((0,errors/* isSignInError */.l1)(err))
+                throw new ActionError((0,errors/* describeAzureError */.pv)(err, ctx()), 'sign-in');
+            throw new ActionError(`${what}: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`, 'Azure request failed');
         }
     };
     const setPhase = (phase) => report.saveState(STATE_PHASE, phase);
@@ -49982,7 +49993,7 @@ async function run(settings, deps) {
                 if (code === 409)
                     now = (await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal))).lastRunStatus;
                 if (!inProgress(now)) {
-                    throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, ctx())}`, 'Azure request failed');
+                    throw new ActionError(`Could not start a run of template '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, ctx())}`, 'Azure request failed');
                 }
                 refuseOrAttach(now);
                 setPhase('started');
@@ -50031,7 +50042,7 @@ async function run(settings, deps) {
             if (err instanceof ActionError)
                 throw err;
             // The last state read is not terminal (the loop would have ended) and no contract value fits it: run-state stays unset.
-            throw new ActionError(`Lost track of the run of '${settings.templateName}': ${describeAzureError(err, ctx())}\nThe run's state is unknown (run-state is not set): ` +
+            throw new ActionError(`Lost track of the run of '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, ctx())}\nThe run's state is unknown (run-state is not set): ` +
                 `check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName} or in the portal. The post step checks it again.`, 'Azure request failed');
         }
         const result = {
@@ -50061,7 +50072,7 @@ async function run(settings, deps) {
                 // run-state stays unset, and the error says the state is unknown and where to look.
                 result.state = 'Unknown';
                 result.cancel = { requested: false, reachedCanceled: false };
-                report.warning(`Could not send the cancel: ${describeAzureError(err, ctx())}. The post step will try again.`);
+                report.warning(`Could not send the cancel: ${(0,errors/* describeAzureError */.pv)(err, ctx())}. The post step will try again.`);
             }
             const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? 7500);
             // Which phase it stopped in: one quick read after the cancel (the last poll may be a phase behind).
@@ -50111,7 +50122,7 @@ async function run(settings, deps) {
                     setPhase('cancel-sent');
                 }
                 catch (err) {
-                    cancelError = describeAzureError(err, ctx());
+                    cancelError = (0,errors/* describeAzureError */.pv)(err, ctx());
                 }
                 let reached = false;
                 let cancelWait = 0;
@@ -50130,7 +50141,7 @@ async function run(settings, deps) {
                         reached = w.outcome === 'done';
                     }
                     catch (err) {
-                        report.warning(`Could not follow the cancel: ${describeAzureError(err, ctx())}`);
+                        report.warning(`Could not follow the cancel: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`);
                     }
                     if (reached)
                         setPhase('finished');
@@ -50177,7 +50188,7 @@ async function run(settings, deps) {
                     result.runOutputs = await ops.listRunOutputs();
                 }
                 catch (err) {
-                    result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${describeAzureError(err, ctx())}`;
+                    result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`;
                     title = 'Run outputs unavailable';
                 }
                 report.setOutput('run-outputs', JSON.stringify(result.runOutputs.map((o) => ({

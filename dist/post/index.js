@@ -70100,17 +70100,15 @@ const REQUIRED_ACTIONS = [
     'Microsoft.VirtualMachineImages/imageTemplates/runOutputs/read',
     'Microsoft.VirtualMachineImages/locations/operations/read',
 ];
-function shape(err) {
-    if (err instanceof Error) {
-        const e = err;
-        const out = { message: e.message };
-        if (typeof e.statusCode === 'number')
-            out.statusCode = e.statusCode;
-        if (typeof e.code === 'string')
-            out.code = e.code;
-        return out;
-    }
-    return { message: String(err) };
+/** Status code and service error code of an Azure SDK error (RestError, AuthenticationError, ...) or anything alike. */
+function errorInfo(err) {
+    const e = err;
+    const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+    // Storage puts its error code in details.errorCode; ARM and Entra errors carry it in code.
+    const detailCode = typeof e?.details?.errorCode === 'string' ? e.details.errorCode : undefined;
+    const code = detailCode ?? (typeof e?.code === 'string' ? e.code : undefined);
+    const message = typeof e?.message === 'string' ? e.message : String(err);
+    return { status, code, message };
 }
 /** The AADSTS code in an Entra error message, e.g. `700213`. */
 function aadstsCode(message) {
@@ -70172,7 +70170,7 @@ function isSignInError(err) {
 }
 /** A message for any error met while talking to Azure, with what to do next. */
 function describeAzureError(err, ctx) {
-    const e = shape(err);
+    const e = errorInfo(err);
     if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
         return (`No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
             'Run azure/login in an earlier step of this job, or set client-id and tenant-id (inputs, or env AZURE_CLIENT_ID and AZURE_TENANT_ID) ' +
@@ -70183,16 +70181,16 @@ function describeAzureError(err, ctx) {
         return `Sign-in to Entra ID failed: ${e.message.split('\n')[0]}\n${hint}`;
     }
     const code = e.code ?? '';
-    if (code === 'SubscriptionNotFound' || (e.statusCode === 404 && /subscription/i.test(code))) {
+    if (code === 'SubscriptionNotFound' || (e.status === 404 && /subscription/i.test(code))) {
         return `Subscription '${ctx.subscriptionId}' was not found (${code}): ${e.message} Check subscription-id, and that the signed-in identity has a role in that subscription.`;
     }
     if (code === 'ResourceGroupNotFound') {
         return `Resource group '${ctx.resourceGroup}' was not found in subscription '${ctx.subscriptionId}' (${code}). Check resource-group and subscription-id.`;
     }
-    if (e.statusCode === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
+    if (e.status === 404 || code === 'ResourceNotFound' || code === 'NotFound') {
         return `The ${templateRef(ctx)} was not found (${code || 'HTTP 404'}). Check template-name, resource-group and subscription-id; the action runs an existing template.`;
     }
-    if (e.statusCode === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
+    if (e.status === 403 || code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed') {
         const p = parseAuthorizationFailed(e.message);
         const who = p.client ? `The identity '${p.client}'` : 'The signed-in identity';
         const what = p.action ? `is missing the permission '${p.action}'` : 'was refused';
@@ -70201,12 +70199,12 @@ function describeAzureError(err, ctx) {
             `Give it a role on resource group '${ctx.resourceGroup}' that includes ${REQUIRED_ACTIONS.join(', ')} ` +
             `(a custom role with these actions, or a broader built-in role such as Contributor). Role assignments can take a few minutes to apply.`);
     }
-    if (e.statusCode === 401) {
+    if (e.status === 401) {
         return (`Azure Resource Manager refused the access token (${code || 'HTTP 401'}): ${e.message} ` +
             'Check that environment / resource-manager-endpoint match the cloud of the tenant, and that subscription-id belongs to tenant-id.');
     }
-    if (e.statusCode !== undefined) {
-        return `Azure request failed with HTTP ${e.statusCode}${code ? ` (${code})` : ''}: ${e.message}`;
+    if (e.status !== undefined) {
+        return `Azure request failed with HTTP ${e.status}${code ? ` (${code})` : ''}: ${e.message}`;
     }
     return e.message;
 }

@@ -82,12 +82,4 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Status code and service error code of an Azure SDK error (RestError) or anything alike. */
-export function errorInfo(err: unknown): { status?: number; code?: string; message: string } {
-  const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; details?: { errorCode?: unknown } };
-  const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  const detailCode = typeof e?.details?.errorCode === 'string' ? e.details.errorCode : undefined;
-  const code = detailCode ?? (typeof e?.code === 'string' ? e.code : undefined);
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  return { status, code, message };
-}
+export { errorInfo } from '../errors.js';
