@@ -2,11 +2,9 @@
  * The real BlobClient wrappers (ranged reads, streaming, listing) against Azurite, the Storage emulator,
  * over plain http with the emulator's well-known development account.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential, type BlobClient, type ContainerClient } from '@azure/storage-blob';
@@ -15,47 +13,28 @@ import { completeDownload } from '../../src/logs/download.js';
 import { LogTail } from '../../src/logs/tail.js';
 import type { RangeRead } from '../../src/logs/types.js';
 import { recordingSink } from './logs-fakes.js';
+import { startAzurite, type Azurite } from '../../sim/azure/azurite.ts';
 
 // Azurite's documented development account (public, not a secret).
 const ACCOUNT = 'devstoreaccount1';
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-let proc: ChildProcess;
+let azurite: Azurite;
 let container: ContainerClient;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
+// Started through the simulator's launcher, which waits for Azurite to say it listens: a fixed start-up
+// budget here made this file fail on a loaded machine (ECONNREFUSED on every test).
 beforeAll(async () => {
-  const port = await freePort();
-  proc = spawn(
-    join(process.cwd(), 'node_modules', '.bin', 'azurite-blob'),
-    ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--silent'],
-    { stdio: 'ignore' },
-  );
-  const svc = new BlobServiceClient(`http://127.0.0.1:${port}/${ACCOUNT}`, new StorageSharedKeyCredential(ACCOUNT, KEY), {
+  azurite = await startAzurite(undefined, mkdtempSync(join(tmpdir(), 'logs-blob-')), [{ name: ACCOUNT, key: KEY }]);
+  const svc = new BlobServiceClient(`${azurite.origin}/${ACCOUNT}`, new StorageSharedKeyCredential(ACCOUNT, KEY), {
     retryOptions: { maxTries: 1 },
   });
   container = svc.getContainerClient('packerlogs');
-  for (let i = 0; ; i++) {
-    try {
-      await container.createIfNotExists();
-      break;
-    } catch (err) {
-      if (i > 50) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await container.createIfNotExists();
 });
 
-afterAll(() => {
-  proc?.kill();
+afterAll(async () => {
+  await azurite?.stop();
 });
 
 /** Reads of one blob on the wire (GET and HEAD; the test's own writes left out), as `METHOD status range`. */
