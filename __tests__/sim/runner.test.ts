@@ -154,7 +154,8 @@ describe('runAction', () => {
     expect(res.main.conclusion).toBe('cancelled');
     expect(res.main.exitCode).toBe(1);
     expect(res.main.annotations).toEqual([{ level: 'error', message: 'Canceled: the workflow was canceled' }]);
-    expect(res.main.exitedAt - (res.main.sigintAt ?? 0)).toBeLessThan(2000);
+    // Well before the runner's SIGTERM at 7.5 s (the bound that matters), generous for a loaded machine.
+    expect(res.main.exitedAt - (res.main.sigintAt ?? 0)).toBeLessThan(6000);
     expect(res.post?.outputs['build']).toBe('canceled-by-main');
   });
 
@@ -203,7 +204,8 @@ describe('runAction', () => {
     const pid = Number(/orphan pid (\d+)/.exec(res.main.stdout)?.[1]);
     try {
       expect(res.main).toMatchObject({ exitCode: 0, conclusion: 'success' });
-      expect(res.main.durationMs).toBeLessThan(5000);
+      // The grandchild holds stdout for 30 s: ending well before that proves the harness did not wait for it.
+      expect(res.main.durationMs).toBeLessThan(20_000);
     } finally {
       if (pid > 0) process.kill(pid, 'SIGKILL');
     }
