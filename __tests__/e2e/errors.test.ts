@@ -154,7 +154,8 @@ describe('fails fast, before any request', () => {
       expect(e[0]).toContain(`'${input}'`);
       expect(e[0]).toContain(value);
       expect(e[0]).toMatch(expected);
-      expect(r.main.durationMs).toBeLessThan(5000);
+      // No request is the proof (below); the bound only rules out waiting on a network retry, generous for a loaded machine.
+      expect(r.main.durationMs).toBeLessThan(30_000);
       expect(r.main.outputs).toEqual({});
       expect(made.filter((q) => (AZURE_SERVICES as readonly string[]).includes(q.service))).toEqual([]);
       expect(made).toEqual([]);
