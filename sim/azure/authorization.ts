@@ -166,9 +166,8 @@ export class AuthorizationStore {
   handle(method: string, path: string, query: URLSearchParams, network: NetworkStore): ExtraRead | undefined {
     if (method !== 'GET') return undefined;
     const p = path.replace(/\/+$/, '');
-    if (/\/providers\/Microsoft\.Network\//i.test(p)) {
-      const answer = network.get(p);
-      if (!answer) return undefined;
+    const answer = network.get(p);
+    if (answer) {
       const action = /\/subnets\/[^/]+$/i.test(p) ? 'Microsoft.Network/virtualNetworks/subnets/read'
         : /\/networkSecurityGroups\//i.test(p) ? 'Microsoft.Network/networkSecurityGroups/read' : 'Microsoft.Network/virtualNetworks/read';
       return this.refused(action, p) ? { forbidden: { action, scope: p } } : answer;
