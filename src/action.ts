@@ -49,6 +49,8 @@ export interface ActionDeps {
   logsFinishDeadlineMs?: number;
   /** Sub claim of the OIDC token, read lazily for error hints. */
   oidcSubject?: () => string | undefined;
+  /** Preflight checks (src/preflight/), before a run is started; `ok: false` (already reported) means no run. */
+  preflight?: (template: TemplateInfo) => Promise<{ ok: boolean }>;
 }
 
 /** Run outcome returned by run(); `failureMessage` set means the step failed (already reported). */
@@ -187,6 +189,10 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
       report.info(`Attaching to the run in progress (${stateLine(st)}, started ${since}); if-running is attach.`);
     };
     if (inProgress(previous)) refuseOrAttach(previous);
+    if (!attached && deps.preflight && !(await deps.preflight(template)).ok) {
+      report.markFailed();
+      return { state: 'Unknown', status: previous, template, attached, runOutputs: [], failureMessage: 'Preflight found problems (reported above); no run was started.' };
+    }
     report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
     if (!attached) {
       // For the post step: only a run that started after this POST (or the one we saw start) is ours to cancel.

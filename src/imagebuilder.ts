@@ -1,7 +1,7 @@
 /** The few Image Builder operations the action uses, bound to one template. */
 import { ImageBuilderClient, type ImageBuilderClientOptionalParams, type ImageTemplate, type RunOutput } from '@azure/arm-imagebuilder';
 import type { TokenCredential } from '@azure/identity';
-import type { RunOutputInfo, RunStatus, TemplateInfo } from './types.js';
+import type { RunOutputInfo, RunStatus, TemplateInfo, TemplateSetup } from './types.js';
 
 export interface ImageBuilderOps {
   /** GET the template (one ARM read; carries lastRunStatus). */
@@ -65,7 +65,21 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
   if (staging !== undefined) info.stagingResourceGroupId = staging;
   const status = toRunStatus(t.lastRunStatus);
   if (status !== undefined) info.lastRunStatus = status;
+  info.setup = toTemplateSetup(t);
   return info;
+}
+
+export function toTemplateSetup(t: ImageTemplate): TemplateSetup {
+  const setup: TemplateSetup = {
+    identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => (v?.principalId ? { id, principalId: v.principalId } : { id })),
+  };
+  const vnet = t.vmProfile?.vnetConfig;
+  if (vnet?.subnetId) setup.subnetId = vnet.subnetId;
+  if (vnet?.containerInstanceSubnetId) setup.containerInstanceSubnetId = vnet.containerInstanceSubnetId;
+  if (t.stagingResourceGroup) setup.stagingResourceGroup = t.stagingResourceGroup;
+  const src = t.source as { type?: string; publisher?: string; offer?: string } | undefined;
+  if (src) setup.source = { ...(src.type ? { type: src.type } : {}), ...(src.publisher ? { publisher: src.publisher } : {}), ...(src.offer ? { offer: src.offer } : {}) };
+  return setup;
 }
 
 export function toRunOutputInfo(o: RunOutput): RunOutputInfo {

@@ -7,7 +7,7 @@ import { coreReporter, redactSas } from './report.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
 import { realClock } from './wait.js';
-import { createLogHooks, createSummaryWriter, groupSafeReporter } from './wiring.js';
+import { createLogHooks, createPreflightHook, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings((name) => core.getInput(name), process.env);
@@ -26,6 +26,12 @@ async function main(): Promise<void> {
   const trap = trapSignals({ onSignal: (sig) => core.info(`Received ${sig}.`) });
   const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
   const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
+  const preflight = createPreflightHook(settings, credential, {
+    error: (m, title) => core.error(redactSas(m), title ? { title } : {}),
+    warning: (m, title) => core.warning(redactSas(m), title ? { title } : {}),
+    notice: (m, title) => core.notice(redactSas(m), title ? { title } : {}),
+    info: (m) => core.info(redactSas(m)),
+  });
   try {
     const result = await run(settings, {
       ops,
@@ -35,6 +41,7 @@ async function main(): Promise<void> {
       summary: createSummaryWriter(settings),
       signal: trap.signal,
       oidcSubject: () => subject,
+      ...(preflight ? { preflight } : {}),
     });
     if (result.interrupted) process.exit(1);
   } finally {

@@ -31,6 +31,22 @@ export interface TemplateInfo {
   /** The template's customizers (`properties.customize[]`): type and name, in template order. */
   customizers?: Array<{ type: string; name?: string }>;
   lastRunStatus?: RunStatus;
+  /** What the preflight checks read (src/preflight/): the template's network, identities and staging group as set. */
+  setup?: TemplateSetup;
+}
+
+/** The template's own network, identity and staging settings (`properties.vmProfile.vnetConfig`, `identity`, ...). */
+export interface TemplateSetup {
+  /** `vmProfile.vnetConfig.subnetId`: the build VM's subnet. */
+  subnetId?: string;
+  /** `vmProfile.vnetConfig.containerInstanceSubnetId`: the container instance's subnet (isolated builds, no proxy VM). */
+  containerInstanceSubnetId?: string;
+  /** `identity.userAssignedIdentities`: resource ID, with the principal the template shows for it. */
+  identities: Array<{ id: string; principalId?: string }>;
+  /** `stagingResourceGroup` as the user set it (empty: the service names one). */
+  stagingResourceGroup?: string;
+  /** `source`: type and, for platform images, publisher and offer (an OS hint). */
+  source?: { type?: string; publisher?: string; offer?: string };
 }
 
 /** One run output, as reported in `run-outputs`. */

@@ -14,6 +14,29 @@ import type { Settings } from './settings.js';
 import { writeSummary, type SummaryInput } from './summary.js';
 import type { BuildLogHooks, BuildLogOutcome, RunResult, RunStatus, SummaryWriter, TemplateInfo } from './types.js';
 
+/**
+ * The preflight hook for run(): src/preflight is loaded with import() when a template is checked, never with
+ * `preflight: false`. A failure of the checks themselves is a warning: it never stops a run.
+ */
+export function createPreflightHook(
+  settings: Settings,
+  credential: TokenCredential,
+  report: { error(m: string, title?: string): void; warning(m: string, title?: string): void; notice(m: string, title?: string): void; info(m: string): void },
+  load: () => Promise<Pick<typeof import('./preflight/index.js'), 'runPreflight' | 'armReader'>> = () => import('./preflight/index.js'),
+): ((template: TemplateInfo) => Promise<{ ok: boolean }>) | undefined {
+  if (settings.preflight === 'false') return undefined;
+  return async (template) => {
+    try {
+      const m = await load();
+      const arm = m.armReader({ credential, armEndpoint: settings.resourceManagerEndpoint, armScope: settings.armScope, subscriptionId: settings.subscriptionId });
+      return await m.runPreflight(template, settings, { arm, report });
+    } catch (err) {
+      report.warning(`Preflight checks could not run: ${err instanceof Error ? err.message : String(err)} (the run goes on)`);
+      return { ok: true };
+    }
+  };
+}
+
 type LogsModule = Pick<typeof import('./logs/index.js'), 'createBuildLogs' | 'annotationOf' | 'defaultArtifactName'>;
 
 /** `$RUNNER_TEMP/image-builder-logs/<template>-<hash>-<pid>`: one per template (and per step), never shared. */

@@ -5,6 +5,7 @@ import { sendJson } from '../server.ts';
 import { armError, armUtc, azTime, guid, verifyJwt, decodeJwt } from './common.ts';
 import type { FaultSet, TokenBucket } from './faults.ts';
 import type { Operation, SimTemplate } from './templates.ts';
+import type { ExtraRead } from './authorization.ts';
 
 export const IMAGEBUILDER_API_VERSION = '2025-10-01';
 
@@ -27,6 +28,8 @@ export interface ArmWorld {
   deleteMs: number;
   newOperation(kind: Operation['kind'], t: SimTemplate): Operation;
   addTemplateFromPut(rg: string, name: string, location: string): SimTemplate;
+  /** Reads of other providers (Network, ManagedIdentity, Authorization, staging groups): see authorization.ts. */
+  extraReads?: (method: string, path: string, query: URLSearchParams) => ExtraRead | undefined;
 }
 
 const ARM_AUDIENCES = ['https://management.core.windows.net/', 'https://management.core.windows.net', 'https://management.azure.com/', 'https://management.azure.com'];
@@ -133,6 +136,9 @@ export function armHandler(w: ArmWorld) {
       if (withRetry) h['retry-after'] = String(w.lroRetryAfterSec);
       return h;
     };
+
+    const extra = w.extraReads?.(method, path, url.searchParams);
+    if (extra) return 'forbidden' in extra ? forbid(extra.forbidden.action, extra.forbidden.scope) : sendJson(res, extra.status, extra.body);
 
     // operation status
     let r = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.VirtualMachineImages\/locations\/([^/]+)\/operations\/([^/]+)$/i.exec(path);

@@ -25,6 +25,7 @@
 //     setThrottle(t?: { capacity; refillPerSec }): void;                  // change the ARM token bucket at run time
 //     mintAccessToken(claims?: {...}): string;                            // a token as Entra would issue (tests: expired/wrong aud)
 //     blobResponses: ServedBlob[];                                        // blob front answers from Azurite, with body sizes
+//     network: NetworkStore;  authorization: AuthorizationStore;          // preflight reads: see network.ts, authorization.ts
 //     stop(): Promise<void>;                                              // servers and Azurite (whole process group)
 //   }
 //
@@ -55,9 +56,13 @@ import { guid, signJwt } from './common.ts';
 import { entraHandler } from './entra.ts';
 import { FaultSet, TokenBucket, type Fault, type FaultState } from './faults.ts';
 import { SimTemplate, type Operation, type TemplateHandle, type TemplateScenario } from './templates.ts';
+import { NetworkStore } from './network.ts';
+import { AuthorizationStore } from './authorization.ts';
 
 export type { Fault, FaultState } from './faults.ts';
 export type { ServedBlob } from './blobfront.ts';
+export type { NetworkStore, VnetSpec, SubnetSpec, NsgSpec, SecurityRuleSpec } from './network.ts';
+export type { AuthorizationStore, RoleDefinitionSpec, ResourceGroupSpec } from './authorization.ts';
 export type { TemplateScenario, TemplateHandle, LastRunStatus, RunSubState, RunState, PhaseSpec, DistributeSpec, RunOutput } from './templates.ts';
 
 export const DEFAULT_TENANT_ID = '5c3e0f4e-8d7a-4b61-9f0e-2a6b1d9c7e01';
@@ -100,6 +105,10 @@ export interface AzureSim {
   mintAccessToken(claims?: { aud?: string; expiresInSec?: number; tid?: string }): string;
   /** Answers the blob front passed through from Azurite, with their body sizes (bytes actually fetched). */
   readonly blobResponses: ServedBlob[];
+  /** VNets, subnets and NSGs (Microsoft.Network reads). */
+  readonly network: NetworkStore;
+  /** Identities, role definitions and assignments, user-made resource groups (ManagedIdentity, Authorization, Resources reads). */
+  readonly authorization: AuthorizationStore;
   stop(): Promise<void>;
 }
 
@@ -168,6 +177,8 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       templates.push(t);
       return t;
     };
+    const network = new NetworkStore(subscriptionId);
+    const authorization = new AuthorizationStore(subscriptionId, tenantId, templates);
     const world: ArmWorld = {
       subscriptionId, tenantId, clientId, objectId, secret,
       origin: () => armOrigin,
@@ -180,6 +191,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       deleteMs: opts.deleteMs ?? 100,
       newOperation,
       addTemplateFromPut: (rg, name, location) => makeTemplate({ resourceGroup: rg, name, location, exists: false }),
+      extraReads: (method, path, query) => authorization.handle(method, path, query, network),
     };
     const arm = await startHttpsServer('arm', opts.cert, opts.journal, armHandler(world));
     servers.push(arm);
@@ -193,6 +205,8 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       blobFrontOrigin: blob.origin,
       azuriteOrigin: az.origin,
       blobResponses: served,
+      network,
+      authorization,
       addTemplate: (s) => makeTemplate(s),
       addFault: (f) => faults.add(f),
       setThrottle: (t) => {

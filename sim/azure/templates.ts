@@ -204,6 +204,15 @@ const FAIL_LINES = [
   'PACKER ERR ==> Builds finished but no artifacts were created.',
 ];
 
+/** One identity is one principal, whichever templates name it (IDs compare without regard to case). */
+const principals = new Map<string, { principalId: string; clientId: string }>();
+function identityPrincipal(id: string): { principalId: string; clientId: string } {
+  const key = id.toLowerCase();
+  let p = principals.get(key);
+  if (!p) principals.set(key, (p = { principalId: guid(), clientId: guid() }));
+  return p;
+}
+
 interface RunState_ {
   n: number;
   logGuid: string;
@@ -235,7 +244,6 @@ export class SimTemplate implements TemplateHandle {
   private existsNow: boolean;
   private disposed = false;
   private readonly credential: StorageSharedKeyCredential;
-  private readonly principal = { principalId: guid(), clientId: guid() };
 
   constructor(scenario: TemplateScenario, ctx: TemplateContext) {
     this.scenario = scenario;
@@ -343,7 +351,7 @@ export class SimTemplate implements TemplateHandle {
     const b = this.body ?? {};
     const identity = JSON.parse(JSON.stringify(b.identity ?? {})) as { userAssignedIdentities?: Record<string, unknown> };
     for (const k of Object.keys(identity.userAssignedIdentities ?? {})) {
-      identity.userAssignedIdentities![k] = { ...this.principal };
+      identity.userAssignedIdentities![k] = { ...identityPrincipal(k) };
     }
     const props: Record<string, unknown> = {
       ...(b.properties as Record<string, unknown>),
