@@ -89,12 +89,25 @@ function templateRef(ctx: ErrorContext): string {
 
 /** True when the error came from getting a token (no request reached Azure Resource Manager). */
 export function isSignInError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
+  return (
+    err instanceof Error &&
+    (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'CliSessionLostError')
+  );
 }
 
 /** A message for any error met while talking to Azure, with what to do next. */
 export function describeAzureError(err: unknown, ctx: ErrorContext): string {
   const e = errorInfo(err);
+  // Already says what happened and what to do.
+  if (err instanceof Error && err.name === 'CliSessionLostError') return e.message;
+  if (err instanceof Error && err.name === 'CredentialUnavailableError' && /ManagedIdentityCredential/.test(e.message)) {
+    return (
+      `Managed identity sign-in failed (auth-type: managed-identity): ${e.message.split('\n')[0]} ` +
+      'This needs a runner on an Azure VM or scale set with a managed identity: the system-assigned one, or the ' +
+      'user-assigned one whose client ID is given as client-id (it must be assigned to the VM). ' +
+      'A GitHub-hosted runner has none: use OIDC there (client-id and tenant-id, auth-type: auto or oidc).'
+    );
+  }
   if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
     return (
       `No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
