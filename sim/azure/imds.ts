@@ -33,7 +33,8 @@ const TOKEN_PATH = '/metadata/identity/oauth2/token';
 export function imdsHandler(cfg: ImdsConfig) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://169.254.169.254');
-    if (url.pathname !== TOKEN_PATH) return sendJson(res, 404, { error: 'not_found', error_description: 'The requested path was not found.' });
+    // MSAL sends the path with a trailing slash (`.../oauth2/token/?api-version=...`).
+    if (url.pathname.replace(/\/+$/, '') !== TOKEN_PATH) return sendJson(res, 404, { error: 'not_found', error_description: 'The requested path was not found.' });
     if (String(req.headers.metadata ?? '').toLowerCase() !== 'true') {
       return sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
     }
