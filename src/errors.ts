@@ -63,9 +63,15 @@ export function entraHint(message: string, oidcSubject?: string): string | undef
       return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
     case '7000215':
       return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
+    case '700212':
+      return (
+        "No federated credential of the app has this token's audience. The audience input must equal the federated credential's: " +
+        'by default it follows environment (api://AzureADTokenExchange in AzureCloud, api://AzureADTokenExchangeUSGov in ' +
+        'AzureUSGovernment, api://AzureADTokenExchangeChina in AzureChinaCloud).'
+      );
     case '50034':
     case '700027':
-      return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
+      return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
     default:
       return undefined;
   }
