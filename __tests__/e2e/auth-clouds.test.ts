@@ -60,6 +60,7 @@ describe('auth-type: managed-identity', () => {
     const r = await run(sim, t, {
       with: { 'auth-type': 'managed-identity', 'client-id': userIndex === undefined ? '' : identity.clientId, 'tenant-id': '' },
       env: vmEnv(),
+      timeoutMs: 100_000,
     });
     const made = sim.journal.requests.slice(before);
     const mine = made.filter((q) => q.service === 'arm' && q.path.includes(t.name));
@@ -84,6 +85,7 @@ describe('auth-type: managed-identity', () => {
     const r = await run(sim, t, {
       with: { 'auth-type': 'managed-identity', 'client-id': '00000000-1111-2222-3333-444444444444', 'tenant-id': '' },
       env: vmEnv(),
+      timeoutMs: 100_000,
     });
     check(r, () => {
       expect(r.main.exitCode).toBe(1);
@@ -103,7 +105,7 @@ describe('sovereign clouds: the audience and the ARM scope follow environment', 
     const t = addTemplate(sim, `cloud-${cloud.toLowerCase()}`);
     const mintsBefore = sim.github.oidc.mints.length;
     const before = sim.journal.requests.length;
-    const r = await run(sim, t, { with: { environment: cloud } });
+    const r = await run(sim, t, { timeoutMs: 100_000, with: { environment: cloud } });
     const mints = sim.github.oidc.mints.slice(mintsBefore);
     const arm = sim.journal.requests.slice(before).filter((q) => q.service === 'arm' && q.path.includes(t.name));
     check(r, () => {

@@ -48,7 +48,7 @@ test.concurrent("ARM-path failure message and an earlier run's log still being w
   await t.flushLogs();
   await nextSecond();
   const artifact = uniqueName('armpath-logs');
-  const r = await runLogs(sim, t, { with: { 'logs-artifact-name': artifact, 'job-summary': 'false' } });
+  const r = await runLogs(sim, t, { timeoutMs: 100_000, with: { 'logs-artifact-name': artifact, 'job-summary': 'false' } });
   const blob = await blobBytes(sim, t);
   const decoy = await decoyText(t);
   check(r, () => {
@@ -76,7 +76,7 @@ test.concurrent('several storage accounts in the staging group, listed before Im
     extraStagingAccounts: [{}, { tags: { createdby: 'AzureVMImageBuilder' } }],
   });
   await t.flushLogs();
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never', 'job-summary': 'false' } });
+  const r = await runLogs(sim, t, { timeoutMs: 100_000, with: { 'upload-logs': 'never', 'job-summary': 'false' } });
   const blob = await blobBytes(sim, t);
   check(r, () => {
     expect(r.main.exitCode).toBe(0);
@@ -98,7 +98,7 @@ test.concurrent('several storage accounts in the staging group, listed before Im
 
 test.concurrent("a storage firewall's refusal: one warning saying it is the network rules, not a role; no key asked for; the build succeeds", async () => {
   const t = addTemplate(sim, 'firewall', { access: { firewall: 'deny' } });
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never', 'job-summary': 'false' } });
+  const r = await runLogs(sim, t, { timeoutMs: 100_000, with: { 'upload-logs': 'never', 'job-summary': 'false' } });
   check(r, () => {
     expect(r.main.exitCode).toBe(0);
     expect(r.main.outputs['run-state']).toBe('Succeeded');
@@ -125,7 +125,7 @@ test.concurrent.each([
     failure: { logLocationStyle: style },
     access: { forbiddenActions: [LIST_ACCOUNTS] },
   });
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never', 'job-summary': 'false', 'stream-logs': 'false' } });
+  const r = await runLogs(sim, t, { timeoutMs: 100_000, with: { 'upload-logs': 'never', 'job-summary': 'false', 'stream-logs': 'false' } });
   check(r, () => {
     expect(r.main.exitCode).toBe(1);
     expect(r.main.outputs['run-state']).toBe('Failed');
