@@ -1,11 +1,12 @@
 // The https server every simulated service runs on: loopback only, a free port chosen by the OS,
 // and a shared journal of the requests it answered so tests can check what the action sent.
+import { createServer as createPlainServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Certificate } from './tls.ts';
 
-export type ServiceName = 'entra' | 'github-oidc' | 'arm' | 'blob' | 'artifacts';
+export type ServiceName = 'entra' | 'github-oidc' | 'arm' | 'blob' | 'artifacts' | 'imds';
 
 export interface RecordedRequest {
   service: ServiceName;
@@ -63,8 +64,22 @@ export async function startHttpsServer(
   journal: Journal,
   handler: Handler,
 ): Promise<RunningServer> {
+  return startServer(service, cert, journal, handler);
+}
+
+/** Plain http on 127.0.0.1, for the services that are http in Azure too (the instance metadata service). */
+export async function startHttpServer(service: ServiceName, journal: Journal, handler: Handler): Promise<RunningServer> {
+  return startServer(service, undefined, journal, handler);
+}
+
+async function startServer(
+  service: ServiceName,
+  cert: Certificate | undefined,
+  journal: Journal,
+  handler: Handler,
+): Promise<RunningServer> {
   const sockets = new Set<Socket>();
-  const server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -97,7 +112,8 @@ export async function startHttpsServer(
         }
       });
     });
-  });
+  };
+  const server: Server = cert ? createServer({ cert: cert.cert, key: cert.key }, listener) : (createPlainServer(listener) as unknown as Server);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -107,7 +123,7 @@ export async function startHttpsServer(
   return {
     server,
     port,
-    origin: `https://127.0.0.1:${port}`,
+    origin: `${cert ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

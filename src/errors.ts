@@ -63,9 +63,15 @@ export function entraHint(message: string, oidcSubject?: string): string | undef
       return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
     case '7000215':
       return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
+    case '700212':
+      return (
+        "No federated credential of the app has this token's audience. The audience input must equal the federated credential's: " +
+        'by default it follows environment (api://AzureADTokenExchange in AzureCloud, api://AzureADTokenExchangeUSGov in ' +
+        'AzureUSGovernment, api://AzureADTokenExchangeChina in AzureChinaCloud).'
+      );
     case '50034':
     case '700027':
-      return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
+      return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
     default:
       return undefined;
   }
@@ -89,12 +95,25 @@ function templateRef(ctx: ErrorContext): string {
 
 /** True when the error came from getting a token (no request reached Azure Resource Manager). */
 export function isSignInError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
+  return (
+    err instanceof Error &&
+    (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'CliSessionLostError')
+  );
 }
 
 /** A message for any error met while talking to Azure, with what to do next. */
 export function describeAzureError(err: unknown, ctx: ErrorContext): string {
   const e = errorInfo(err);
+  // Already says what happened and what to do.
+  if (err instanceof Error && err.name === 'CliSessionLostError') return e.message;
+  if (err instanceof Error && err.name === 'CredentialUnavailableError' && /ManagedIdentityCredential/.test(e.message)) {
+    return (
+      `Managed identity sign-in failed (auth-type: managed-identity): ${e.message.split('\n')[0]} ` +
+      'This needs a runner on an Azure VM or scale set with a managed identity: the system-assigned one, or the ' +
+      'user-assigned one whose client ID is given as client-id (it must be assigned to the VM). ' +
+      'A GitHub-hosted runner has none: use OIDC there (client-id and tenant-id, auth-type: auto or oidc).'
+    );
+  }
   if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
     return (
       `No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +

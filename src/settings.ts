@@ -17,7 +17,7 @@ export class InputError extends Error {
   }
 }
 
-export type AuthType = 'oidc' | 'azure-cli';
+export type AuthType = 'oidc' | 'azure-cli' | 'managed-identity';
 export type OnTimeout = 'cancel' | 'leave';
 export type IfRunning = 'attach' | 'fail';
 export type PartialSuccess = 'fail' | 'warn';
@@ -28,11 +28,11 @@ export type DeleteTemplate = 'never' | 'on-success' | 'always';
 export interface AuthSettings {
   /** Resolved sign-in method (`auto` is resolved while parsing). */
   type: AuthType;
-  /** Entra app / user-assigned identity client ID (required for oidc). */
+  /** Entra app / user-assigned identity client ID (required for oidc; for managed-identity it picks a user-assigned identity). */
   clientId?: string;
   /** Entra tenant ID (required for oidc). */
   tenantId?: string;
-  /** Audience of the GitHub OIDC token. */
+  /** Audience of the GitHub OIDC token (default: the cloud's token-exchange audience). */
   audience: string;
   /** Entra authority host (https). */
   authorityHost: string;
@@ -52,6 +52,8 @@ export interface Settings {
   resourceManagerEndpoint: string;
   /** Token scope for Resource Manager. */
   armScope: string;
+  /** The cloud's storage endpoint suffix (`core.windows.net`, ...): blob hosts a storage token may go to. */
+  storageSuffix: string;
   /** Longest wait for the build, in ms. */
   timeoutMs: number;
   onTimeout: OnTimeout;
@@ -152,7 +154,7 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const tenantRaw = orEnv('tenant-id', 'AZURE_TENANT_ID');
   const clientId = clientRaw === '' ? undefined : guid('client-id', clientRaw, 'AZURE_CLIENT_ID');
   const tenantId = tenantRaw === '' ? undefined : guid('tenant-id', tenantRaw, 'AZURE_TENANT_ID');
-  const authTypeRaw = oneOf('auth-type', input('auth-type') || 'auto', ['auto', 'oidc', 'azure-cli'] as const);
+  const authTypeRaw = oneOf('auth-type', input('auth-type') || 'auto', ['auto', 'oidc', 'azure-cli', 'managed-identity'] as const);
   let authType: AuthType;
   if (authTypeRaw === 'auto') {
     authType = clientId !== undefined && tenantId !== undefined ? 'oidc' : 'azure-cli';
@@ -167,12 +169,13 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
       throw new InputError('tenant-id', '', 'the Entra tenant ID (GUID) when auth-type is oidc (input or env AZURE_TENANT_ID)');
     }
   }
-  const audience = input('audience') || 'api://AzureADTokenExchange';
 
   const envRaw = input('environment') || 'AzureCloud';
   const environment = CLOUD_NAMES.find((c) => c.toLowerCase() === envRaw.toLowerCase());
   if (environment === undefined) throw new InputError('environment', envRaw, `one of ${CLOUD_NAMES.join(', ')}`);
   const cloud = CLOUDS[environment];
+  // Each cloud's Entra ID exchanges GitHub tokens for its own audience: the default follows `environment`.
+  const audience = input('audience') || cloud.tokenExchangeAudience;
 
   const armRaw = input('resource-manager-endpoint');
   const resourceManagerEndpoint = armRaw === '' ? cloud.resourceManagerEndpoint : httpsUrl('resource-manager-endpoint', armRaw);
@@ -217,6 +220,7 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
     environment,
     resourceManagerEndpoint,
     armScope: cloud.armScope,
+    storageSuffix: cloud.storageSuffix,
     timeoutMs,
     onTimeout,
     cancelTimeoutMs,

@@ -115,6 +115,7 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       credential: o.credential,
       armEndpoint: settings.resourceManagerEndpoint,
       armScope: settings.armScope,
+      storageSuffix: settings.storageSuffix,
       subscriptionId: settings.subscriptionId,
       templateName: settings.templateName,
       workDir: logsWorkDir(settings, env),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { runAction } from '../../sim/runner.ts';
-import { FAST, addTemplate, check, errors, simulator, type RecordedRequest, type RunResult, type Simulator } from './helpers.ts';
+import { FAST, addTemplate, check, errors, phases as phasesOf, simulator, warnings, type RecordedRequest, type RunResult, type Simulator } from './helpers.ts';
 
 const AZ_DIR = join(import.meta.dirname, '..', 'fixtures', 'az');
 
@@ -32,6 +32,12 @@ function cliEnv(extra: Record<string, string>): Record<string, string> {
   delete env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
   const path = [AZ_DIR, dirname(process.execPath), process.env['PATH'] ?? ''].filter(Boolean).join(delimiter);
   return { ...env, PATH: path, ...extra };
+}
+
+/** The job's OIDC variables (`permissions: id-token: write`). */
+function oidcVariables(): Record<string, string> {
+  const env = sim.actionEnv();
+  return { ACTIONS_ID_TOKEN_REQUEST_URL: env['ACTIONS_ID_TOKEN_REQUEST_URL']!, ACTIONS_ID_TOKEN_REQUEST_TOKEN: env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']! };
 }
 
 /** The action's `with:` for the simulator without client-id and tenant-id (an empty input is unset). */
@@ -130,6 +136,100 @@ describe('auth-type: azure-cli', () => {
       expect(e).toMatch(/client-id/);
       expect(e).toMatch(/tenant-id/);
       expect(e).not.toMatch(/Could not read image template/);
+    });
+  });
+});
+
+/**
+ * The session azure/login leaves after signing in with OIDC: a service principal (az account show: user.type
+ * servicePrincipal, user.name its client ID) whose tokens cannot be renewed once the GitHub ID token the CLI was
+ * given has expired. The fake az answers get-access-token with AADSTS700024 from `expiresAt` on (Azure/login#180,
+ * #372; Azure/azure-cli#28708), while account show still answers.
+ */
+function federatedSession(name: string, tokenLifetimeSec: number): { file: string; log: string; armToken: string; expireNow: () => void } {
+  const file = join(sim.workDir, `${name}.json`);
+  const session = {
+    tenant: sim.azure.tenantId,
+    subscription: sim.azure.subscriptionId,
+    user: { name: sim.azure.clientId, type: 'servicePrincipal' },
+    tokens: {
+      'https://management.azure.com/': sim.azure.mintAccessToken({ aud: 'https://management.azure.com', expiresInSec: tokenLifetimeSec }),
+      'https://storage.azure.com/': sim.azure.mintAccessToken({ aud: 'https://storage.azure.com', expiresInSec: tokenLifetimeSec }),
+    } as Record<string, string>,
+    expiresAt: undefined as number | undefined,
+  };
+  writeFileSync(file, JSON.stringify(session));
+  return {
+    file,
+    log: join(sim.workDir, `${name}.log`),
+    armToken: session.tokens['https://management.azure.com/']!,
+    expireNow: () => writeFileSync(file, JSON.stringify({ ...session, expiresAt: Date.now() })),
+  };
+}
+
+describe('an Azure CLI session from azure/login with OIDC that dies mid-build', () => {
+  test('with id-token: write the action signs in as the same service principal with its own OIDC token, says so, and the build succeeds', async () => {
+    const t = addTemplate(sim, 'cli-expiring', { phases: phasesOf(9000) });
+    // Short-lived CLI tokens: the SDKs ask again every few seconds, as they would near the end of the CLI's hour.
+    const s = federatedSession('az-expiring', 25);
+    void t.runStarted().then(s.expireNow);
+    const before = sim.journal.requests.length;
+    const mintsBefore = sim.github.oidc.mints.length;
+    const env = { ...cliEnv({ FAKE_AZ_TOKEN_FILE: s.file, FAKE_AZ_LOG: s.log }), ...oidcVariables() };
+    const r = await runAction({
+      actionDir: sim.actionDir,
+      runnerDir: join(sim.workDir, 'runner-cli-expiring'),
+      caCertPath: sim.cert.certPath,
+      with: cliInputs(t, { 'auth-type': 'azure-cli' }),
+      env,
+      timeoutMs: 90_000,
+    });
+    const made = sim.journal.requests.slice(before);
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expect(errors(r.main)).toEqual([]);
+      expect(r.main.outputs['run-state']).toBe('Succeeded');
+      expect(r.main.log).toContain(`Signing in as its service principal ${sim.azure.clientId} (tenant ${sim.azure.tenantId})`);
+      // The CLI failed with AADSTS700024 after the run started; account show named the principal.
+      const calls = azCalls(s.log);
+      expect(calls).toContainEqual(['account', 'show', '--output', 'json']);
+      // Our own sign-in: GitHub ID tokens for the cloud's audience, exchanged at Entra.
+      const mints = sim.github.oidc.mints.slice(mintsBefore);
+      expect(mints.length).toBeGreaterThan(0);
+      expect(mints.every((m) => m.requestedAudience === 'api://AzureADTokenExchange')).toBe(true);
+      expect(made.filter((q) => q.service === 'entra' && q.method === 'POST').length).toBeGreaterThan(0);
+      // ARM saw the CLI's token first, then tokens from Entra.
+      const arm = made.filter((q) => q.service === 'arm');
+      expect(bearer(arm[0]!)).toBe(s.armToken);
+      expect(bearer(arm.at(-1)!)).not.toBe(s.armToken);
+      expect(r.main.log).not.toContain(s.armToken);
+    });
+  });
+
+  test('without id-token: write a lost session is one final error naming the fix, not a retried transient', async () => {
+    // The CLI's last token outlives the session by its lifetime; the build outlives that token.
+    const t = addTemplate(sim, 'cli-lost', { phases: phasesOf(60_000) });
+    const s = federatedSession('az-lost', 20);
+    void t.runStarted().then(s.expireNow);
+    const r = await runAction({
+      actionDir: sim.actionDir,
+      runnerDir: join(sim.workDir, 'runner-cli-lost'),
+      caCertPath: sim.cert.certPath,
+      with: cliInputs(t, { 'auth-type': 'azure-cli' }),
+      env: cliEnv({ FAKE_AZ_TOKEN_FILE: s.file, FAKE_AZ_LOG: s.log }),
+      timeoutMs: 90_000,
+      runPost: false,
+    });
+    check(r, () => {
+      expect(r.main.exitCode).toBe(1);
+      const e = errors(r.main);
+      expect(e).toHaveLength(1);
+      expect(e[0]).toContain('AADSTS700024');
+      expect(e[0]).toContain('id-token: write');
+      expect(e[0]).toMatch(/client-id and tenant-id/);
+      // Not retried as a transient read failure.
+      expect(warnings(r.main).filter((w) => /tolerated in a row/.test(w))).toEqual([]);
+      expect(azCalls(s.log)).not.toContainEqual(['account', 'show', '--output', 'json']);
     });
   });
 });

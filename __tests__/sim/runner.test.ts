@@ -21,7 +21,9 @@ describe('action.yml reader', () => {
     expect(def.inputs['resource-group']).toMatchObject({ required: true });
     expect(def.inputs['resource-group']?.default).toBeUndefined();
     expect(def.inputs['timeout']?.default).toBe('4h');
-    expect(def.inputs['audience']?.default).toBe('api://AzureADTokenExchange');
+    // Empty: the action resolves the cloud's own audience from `environment`.
+    expect(def.inputs['audience']?.default).toBe('');
+    expect(def.inputs['audience']?.description).toContain('api://AzureADTokenExchangeUSGov');
     expect(def.inputs['preflight']?.description).toContain("template's network");
     expect(def.outputs).toEqual(expect.arrayContaining(['run-state', 'image-uri', 'logs-artifact-url']));
     // Cross-check the input names against a plain scan of the file.

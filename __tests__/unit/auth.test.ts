@@ -1,5 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { AuthSetupError, createAssertionProvider, createCredential, decodeJwtClaims, refreshMarginMs } from '../../src/auth.js';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import {
+  AuthSetupError,
+  CliSessionLostError,
+  LastingCliCredential,
+  createAssertionProvider,
+  createCredential,
+  decodeJwtClaims,
+  refreshMarginMs,
+  servicePrincipalOf,
+} from '../../src/auth.js';
 
 function jwt(claims: Record<string, unknown>): string {
   const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -116,6 +126,93 @@ describe('createCredential', () => {
   it('builds a credential when the runner offers ID tokens, and an Azure CLI credential otherwise', () => {
     const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.example/?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' };
     expect(createCredential(auth, { ...deps, env }).constructor.name).toBe('ClientAssertionCredential');
-    expect(createCredential({ ...auth, type: 'azure-cli' }, { ...deps, env: {} }).constructor.name).toBe('AzureCliCredential');
+    expect(createCredential({ ...auth, type: 'azure-cli' }, { ...deps, env: {} }).constructor.name).toBe('LastingCliCredential');
+  });
+
+  it('managed-identity needs no ID token: system-assigned without client-id, user-assigned with it', () => {
+    expect(createCredential({ ...auth, type: 'managed-identity', clientId: undefined }, { ...deps, env: {} }).constructor.name).toBe('ManagedIdentityCredential');
+    expect(createCredential({ ...auth, type: 'managed-identity' }, { ...deps, env: {} }).constructor.name).toBe('ManagedIdentityCredential');
+  });
+});
+
+describe('servicePrincipalOf (az account show)', () => {
+  it('reads the client ID and tenant of a service principal session', () => {
+    const show = JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } });
+    expect(servicePrincipalOf(show)).toEqual({ clientId: '22222222-2222-2222-2222-222222222222', tenantId: '33333333-3333-3333-3333-333333333333' });
+  });
+  it('a user session, a non-GUID name or bad JSON names none', () => {
+    expect(servicePrincipalOf(JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }))).toBeUndefined();
+    expect(servicePrincipalOf(JSON.stringify({ tenantId: 't', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } }))).toBeUndefined();
+    expect(servicePrincipalOf('not json')).toBeUndefined();
+  });
+});
+
+describe('LastingCliCredential', () => {
+  const auth = { type: 'azure-cli' as const, audience: 'api://AzureADTokenExchangeUSGov', authorityHost: 'https://login.microsoftonline.us' };
+  const token: AccessToken = { token: 'cli-token', expiresOnTimestamp: 1 };
+  const expired = new Error('AADSTS700024: Client assertion is not within its valid time range. Current time: ...');
+  const sp = JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } });
+  const oidcEnv = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.example/?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' };
+  function cli(failAfter: number): TokenCredential {
+    let calls = 0;
+    return {
+      getToken: async () => {
+        calls++;
+        if (calls > failAfter) throw expired;
+        return token;
+      },
+    };
+  }
+
+  it('when the session dies and the job can mint ID tokens, switches to its service principal, once, and says so', async () => {
+    const lines: string[] = [];
+    const azCalls: string[][] = [];
+    const audiences: string[] = [];
+    const c = new LastingCliCredential(cli(1), auth, {
+      // The replacement mints a GitHub ID token first; failing here keeps the test off the network.
+      getIDToken: async (aud) => {
+        audiences.push(aud);
+        throw new Error('no ID token in this test');
+      },
+      now: () => 0, info: (m) => lines.push(m), setSecret: () => {}, env: oidcEnv,
+      runAz: async (args) => {
+        azCalls.push(args);
+        return sp;
+      },
+    });
+    expect(await c.getToken('https://management.azure.com/.default')).toBe(token);
+    await expect(c.getToken('https://management.azure.com/.default')).rejects.toThrow(/Could not get a GitHub OIDC token/);
+    await expect(c.getToken('https://management.azure.com/.default')).rejects.toThrow(/Could not get a GitHub OIDC token/);
+    expect(audiences[0]).toBe('api://AzureADTokenExchangeUSGov');
+    expect(azCalls).toEqual([['account', 'show', '--output', 'json']]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/22222222-2222-2222-2222-222222222222/);
+    expect(lines[0]).toMatch(/api:\/\/AzureADTokenExchangeUSGov/);
+  });
+
+  it('without ID tokens, a session that worked and then failed is a final error naming the fix', async () => {
+    const c = new LastingCliCredential(cli(1), auth, { getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: {}, runAz: async () => sp });
+    await c.getToken('s');
+    const err = await c.getToken('s').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliSessionLostError);
+    expect((err as CliSessionLostError).statusCode).toBe(401);
+    expect((err as Error).message).toMatch(/AADSTS700024/);
+    expect((err as Error).message).toMatch(/id-token: write/);
+  });
+
+  it('a user session (not a service principal) cannot be taken over', async () => {
+    const c = new LastingCliCredential(cli(0), auth, {
+      getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: oidcEnv,
+      runAz: async () => JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }),
+    });
+    await expect(c.getToken('s')).rejects.toBeInstanceOf(CliSessionLostError);
+  });
+
+  it('no session at all keeps the CLI error (it says to run az login)', async () => {
+    const none = new Error("Please run 'az login' from a command prompt to authenticate before using this credential.");
+    const c = new LastingCliCredential({ getToken: async () => { throw none; } }, auth, {
+      getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: {},
+    });
+    await expect(c.getToken('s')).rejects.toBe(none);
   });
 });

@@ -71,6 +71,7 @@ describe('entraHint', () => {
     ['AADSTS70021: No matching federated identity record found', 'federated credential'],
     ["AADSTS700016: Application with identifier 'x' was not found in the directory", 'client-id'],
     ["AADSTS90002: Tenant 'x' not found.", 'tenant-id'],
+    ["AADSTS700212: No matching federated identity record found for presented assertion audience 'api://AzureADTokenExchange'.", 'api://AzureADTokenExchangeUSGov'],
   ])('%s', (message, expected) => {
     expect(entraHint(message)).toContain(expected);
   });
@@ -102,5 +103,21 @@ describe('no Azure CLI session', () => {
     expect(msg).toMatch(/azure\/login/);
     expect(msg).toMatch(/client-id and tenant-id/);
     expect(msg).toMatch(/id-token: write/);
+  });
+});
+
+describe('sign-in errors of the other ways in', () => {
+  const ctx = { subscriptionId: 's', resourceGroup: 'rg', templateName: 't' };
+  it('a lost CLI session is a sign-in error whose message is kept as it is (it names the fix)', () => {
+    const err = Object.assign(new Error('The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ... Fix: ...'), { name: 'CliSessionLostError', statusCode: 401 });
+    expect(isSignInError(err)).toBe(true);
+    expect(describeAzureError(err, ctx)).toBe(err.message);
+  });
+  it('a managed identity failure names the runner requirement and client-id', () => {
+    const err = Object.assign(new Error('ManagedIdentityCredential: Authentication failed. Message invalid_request: ... Description: Identity not found'), { name: 'CredentialUnavailableError' });
+    const m = describeAzureError(err, ctx);
+    expect(m).toMatch(/^Managed identity sign-in failed/);
+    expect(m).toContain('Identity not found');
+    expect(m).toContain('client-id');
   });
 });

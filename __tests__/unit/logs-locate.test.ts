@@ -1,7 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { ContainerClient } from '@azure/storage-blob';
+import { blobEndpointFor, CLOUDS, isUnderStorageSuffix } from '../../src/clouds.js';
 import {
   accessWarning,
+  findNewestCustomizationLog,
+  mayReceiveStorageToken,
   isAccessRefused,
   listStagingAccounts,
   openLogContainer,
@@ -134,10 +137,12 @@ describe('openLogContainer', () => {
     expect(calls).toHaveLength(1);
   });
 
-  test('a container that does not exist yet is not a refusal', async () => {
+  test('a container that does not exist (yet) is not a refusal, and the account is not taken: ask again later', async () => {
     const { arm } = fakeArm('ok');
-    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm, containerFactory: async () => container({ statusCode: 404, code: 'ContainerNotFound' }) });
-    expect(r).toMatchObject({ auth: 'entra' });
+    const sink = recordingSink();
+    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container({ statusCode: 404, code: 'ContainerNotFound' }) });
+    expect(r).toBe('no-account');
+    expect(sink.warnings).toEqual([]);
   });
 
   test('Entra refused → account key, masked', async () => {
@@ -267,4 +272,165 @@ describe('the three ways a failure message names the log', () => {
     expect(sameBlobEndpoint('https://Acct.blob.core.windows.net:443', 'https://acct.blob.core.windows.net/')).toBe(true);
     expect(sameBlobEndpoint('https://127.0.0.1:1/a/', 'https://127.0.0.1:2/a/')).toBe(false);
   });
+});
+
+describe('several accounts in the staging group', () => {
+  const account = (name: string, tags?: Record<string, string>) => ({
+    name,
+    id: `/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/${name}`,
+    properties: { primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/` } },
+    ...(tags ? { tags } : {}),
+  });
+  const armListing = (value: unknown[]) => ({ request: async () => ({ value }) }) as unknown as ArmJson;
+  const containerFor = (hasLogs: (endpoint: string) => boolean) => async (endpoint: string) =>
+    ({
+      listBlobsFlat: () => ({
+        byPage: () => ({
+          next: async () => {
+            if (!hasLogs(endpoint)) throw { statusCode: 404, code: 'ContainerNotFound' };
+            return { done: true };
+          },
+        }),
+      }),
+    }) as unknown as ContainerClient;
+
+  test('the one holding packerlogs is used, whatever the listing order', async () => {
+    const tried: string[] = [];
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(),
+      arm: armListing([account('usersown'), account('aibstaging')]),
+      containerFactory: (e) => {
+        tried.push(e);
+        return containerFor((x) => x.includes('aibstaging'))(e);
+      },
+    });
+    expect(r).toMatchObject({ account: { name: 'aibstaging' } });
+    expect(tried).toEqual(['https://usersown.blob.core.windows.net/', 'https://aibstaging.blob.core.windows.net/']);
+  });
+
+  test("Image Builder's tagged account is tried first", async () => {
+    const tried: string[] = [];
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(),
+      arm: armListing([account('usersown'), account('aibstaging', { createdBy: 'AzureVMImageBuilder' })]),
+      containerFactory: (e) => {
+        tried.push(e);
+        return containerFor(() => true)(e);
+      },
+    });
+    expect(r).toMatchObject({ account: { name: 'aibstaging' } });
+    expect(tried).toEqual(['https://aibstaging.blob.core.windows.net/']);
+  });
+
+  test('none holds packerlogs yet: no-account, no warning', async () => {
+    const sink = recordingSink();
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink,
+      arm: armListing([account('a1'), account('a2')]),
+      containerFactory: containerFor(() => false),
+    });
+    expect(r).toBe('no-account');
+    expect(sink.warnings).toEqual([]);
+  });
+});
+
+describe('a storage firewall refusal', () => {
+  const arm = {
+    calls: [] as string[],
+    async request(method: string, path: string) {
+      this.calls.push(`${method} ${path}`);
+      if (method === 'GET') {
+        return { value: [{ name: 'fw1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/fw1', properties: { primaryEndpoints: { blob: 'https://fw1.blob.core.windows.net/' } } }] };
+      }
+      return { keys: [{ value: 'K==' }] };
+    },
+  };
+  test('gets its own warning (network rules, not roles), and no account key is asked for', async () => {
+    const sink = recordingSink();
+    const firewall = { statusCode: 403, code: 'AuthorizationFailure', message: 'This request is not authorized to perform this operation.' };
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm: arm as unknown as ArmJson,
+      containerFactory: async () => ({ listBlobsFlat: () => ({ byPage: () => ({ next: async () => { throw firewall; } }) }) }) as unknown as ContainerClient,
+    });
+    expect(r).toBe('refused');
+    expect(sink.warnings).toHaveLength(1);
+    expect(sink.warnings[0]).toMatch(/AuthorizationFailure/);
+    expect(sink.warnings[0]).toMatch(/firewall/i);
+    expect(sink.warnings[0]).not.toMatch(/Storage Blob Data Reader/);
+    expect(arm.calls.filter((c) => c.includes('listKeys'))).toEqual([]);
+  });
+});
+
+describe('listing refused, the account named by the message: its endpoint comes from the cloud', () => {
+  const refusedListing = {
+    request: async () => {
+      throw Object.assign(new Error('no read'), { statusCode: 403, code: 'AuthorizationFailed' });
+    },
+  } as unknown as ArmJson;
+  const ok = { listBlobsFlat: () => ({ byPage: () => ({ next: async () => ({ done: true }) }) }) } as unknown as ContainerClient;
+
+  test.each([
+    ['AzureCloud', 'https://acct7.blob.core.windows.net/'],
+    ['AzureUSGovernment', 'https://acct7.blob.core.usgovcloudapi.net/'],
+    ['AzureChinaCloud', 'https://acct7.blob.core.chinacloudapi.cn/'],
+  ] as const)('%s: an ARM-path message reaches %s', async (cloud, expected) => {
+    const hint = parseLogPath(
+      'Packer build logs are at location /subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct7/blobServices/default/containers/packerlogs/0a1b/customization.log.',
+    )!;
+    const endpoints: string[] = [];
+    const r = await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm: refusedListing,
+      preferAccount: hint.account, storageSuffix: CLOUDS[cloud].storageSuffix,
+      containerFactory: async (e) => {
+        endpoints.push(e);
+        return ok;
+      },
+    });
+    expect(r).toMatchObject({ account: { name: 'acct7', blobEndpoint: expected } });
+    expect(endpoints).toEqual([expected]);
+  });
+
+  test('a URL naming a host outside the cloud gets no token: the account is reached at its own cloud host', async () => {
+    const hint = parseLogPath('Image Build log location: https://127.0.0.1:4443/acct8/packerlogs/0a1b/customization.log. OperationId: x')!;
+    const endpoints: string[] = [];
+    await openLogContainer({
+      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm: refusedListing,
+      preferAccount: hint.account, preferEndpoint: hint.blobEndpoint, storageSuffix: 'core.usgovcloudapi.net',
+      containerFactory: async (e) => {
+        endpoints.push(e);
+        return ok;
+      },
+    });
+    expect(endpoints).toEqual(['https://acct8.blob.core.usgovcloudapi.net/']);
+  });
+});
+
+test('a storage token goes only to a listed endpoint or a host under the cloud suffix', () => {
+  const listed = [{ name: 'a', id: 'x', blobEndpoint: 'https://127.0.0.1:9999/a/' }];
+  expect(mayReceiveStorageToken('https://127.0.0.1:9999/a/', listed, 'core.windows.net')).toBe(true);
+  expect(mayReceiveStorageToken('https://a.blob.core.windows.net/', [], 'core.windows.net')).toBe(true);
+  expect(mayReceiveStorageToken('https://a.blob.core.windows.net.evil.example/', [], 'core.windows.net')).toBe(false);
+  expect(mayReceiveStorageToken('http://a.blob.core.windows.net/', [], 'core.windows.net')).toBe(false);
+  expect(mayReceiveStorageToken('https://a.blob.core.windows.net/', [], 'core.chinacloudapi.cn')).toBe(false);
+  expect(mayReceiveStorageToken('https://127.0.0.1:9998/a/', listed, 'core.windows.net')).toBe(false);
+  expect(isUnderStorageSuffix('https://core.windows.net/', 'core.windows.net')).toBe(false);
+  expect(blobEndpointFor('ACCT', 'core.chinacloudapi.cn')).toBe('https://acct.blob.core.chinacloudapi.cn/');
+});
+
+test("an earlier run's log written to after this run started is not taken for this run's (creation time decides)", async () => {
+  const start = new Date('2026-01-01T10:00:00Z');
+  const blobs = [
+    { name: 'old/customization.log', properties: { createdOn: new Date('2026-01-01T09:00:00Z'), lastModified: new Date('2026-01-01T10:05:00Z') } },
+    { name: 'new/customization.log', properties: { createdOn: new Date('2026-01-01T10:00:30Z'), lastModified: new Date('2026-01-01T10:04:00Z') } },
+    { name: 'new/validation.log', properties: { createdOn: new Date('2026-01-01T10:06:00Z'), lastModified: new Date('2026-01-01T10:06:00Z') } },
+  ];
+  const c = {
+    listBlobsFlat: () => ({
+      async *[Symbol.asyncIterator]() {
+        yield* blobs;
+      },
+    }),
+  } as unknown as ContainerClient;
+  expect(await findNewestCustomizationLog(c, start)).toBe('new/customization.log');
+  expect(await findNewestCustomizationLog(c, new Date('2026-01-01T10:01:00Z'))).toBeUndefined();
 });

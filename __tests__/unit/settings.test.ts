@@ -81,6 +81,27 @@ describe('parseSettings', () => {
     expect(s.armScope).toBe(scope);
   });
 
+  // Audiences per cloud: Microsoft Learn, "Configure an application to trust a managed identity" (federated
+  // credential audiences: api://AzureADTokenExchange, ...USGov, ...China).
+  it.each([
+    ['AzureCloud', 'api://AzureADTokenExchange', 'core.windows.net'],
+    ['AzureUSGovernment', 'api://AzureADTokenExchangeUSGov', 'core.usgovcloudapi.net'],
+    ['AzureChinaCloud', 'api://AzureADTokenExchangeChina', 'core.chinacloudapi.cn'],
+  ])('environment %s: the audience default is its token-exchange audience, storage suffix %s', (env, audience, suffix) => {
+    const s = parseSettings(inputs({ ...base, environment: env }), {});
+    expect(s.auth.audience).toBe(audience);
+    expect(s.storageSuffix).toBe(suffix);
+    expect(parseSettings(inputs({ ...base, environment: env, audience: 'api://custom' }), {}).auth.audience).toBe('api://custom');
+  });
+
+  it('managed-identity: client-id (optional) picks a user-assigned identity; no tenant needed', () => {
+    expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity' }), {}).auth).toMatchObject({ type: 'managed-identity' });
+    expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity' }), {}).auth.clientId).toBeUndefined();
+    expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity', 'client-id': CLIENT }), {}).auth).toMatchObject({ type: 'managed-identity', clientId: CLIENT });
+    expect(() => parseSettings(inputs({ ...base, 'auth-type': 'managed-identity', 'client-id': 'x' }), {})).toThrow(/client-id/);
+    expect(() => parseSettings(inputs({ ...base, 'auth-type': 'msi' }), {})).toThrow(/auth-type.*managed-identity/);
+  });
+
   it('endpoint overrides keep the cloud scope', () => {
     const s = parseSettings(
       inputs({ ...base, environment: 'AzureUSGovernment', 'resource-manager-endpoint': 'https://127.0.0.1:8443/', 'authority-host': 'https://127.0.0.1:9443' }),

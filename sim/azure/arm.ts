@@ -20,6 +20,8 @@ export interface ArmWorld {
   operations: Map<string, Operation>;
   extraResourceGroups: Set<string>;
   faults: FaultSet;
+  /** Token audiences ARM accepts besides the public cloud's (a sovereign cloud's ARM, for its tests). */
+  extraArmAudiences: string[];
   throttle?: TokenBucket;
   /** Seconds in the Retry-After of 202 answers (default 1). */
   lroRetryAfterSec: number;
@@ -87,9 +89,10 @@ export function armHandler(w: ArmWorld) {
         });
     }
     const aud = String(claims.aud ?? '');
-    if (!ARM_AUDIENCES.includes(aud)) {
+    const audiences = [...ARM_AUDIENCES, ...w.extraArmAudiences];
+    if (!audiences.includes(aud)) {
       return armError(res, 401, 'InvalidAuthenticationTokenAudience',
-        `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.map((a) => `'${a}'`).join(',')}.`, {
+        `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${audiences.map((a) => `'${a}'`).join(',')}.`, {
           'www-authenticate': wwwAuthenticate(w.tenantId, 'The access token has been obtained for wrong audience or resource.'),
         });
     }
@@ -175,8 +178,25 @@ export function armHandler(w: ArmWorld) {
       if (!r[1] && method === 'GET') {
         if (forbidden.includes('Microsoft.Storage/storageAccounts/read')) return forbid('Microsoft.Storage/storageAccounts/read', rgScope);
         const accounts = [...new Map(staging.map((t) => [t.storageAccount, t])).values()];
+        const others = staging.flatMap((t) => t.extraAccounts).map((a) => ({
+          id: `${rgScope}/providers/Microsoft.Storage/storageAccounts/${a.name}`,
+          kind: 'StorageV2',
+          location: staging[0]?.location ?? 'eastus',
+          name: a.name,
+          properties: {
+            creationTime: azTime(Date.now() - 7200_000),
+            primaryEndpoints: { blob: a.blobEndpoint },
+            provisioningState: 'Succeeded',
+            statusOfPrimary: 'available',
+            supportsHttpsTrafficOnly: true,
+            minimumTlsVersion: 'TLS1_2',
+          },
+          sku: { name: 'Standard_LRS', tier: 'Standard' },
+          ...(a.tags ? { tags: a.tags } : {}),
+          type: 'Microsoft.Storage/storageAccounts',
+        }));
         return sendJson(res, 200, {
-          value: accounts.map((t) => ({
+          value: [...others, ...accounts.map((t) => ({
             id: `${rgScope}/providers/Microsoft.Storage/storageAccounts/${t.storageAccount}`,
             kind: 'StorageV2',
             location: t.location,
@@ -194,7 +214,7 @@ export function armHandler(w: ArmWorld) {
             sku: { name: 'Standard_LRS', tier: 'Standard' },
             tags: { createdby: 'AzureVMImageBuilder' },
             type: 'Microsoft.Storage/storageAccounts',
-          })),
+          }))],
         });
       }
       const acct = staging.find((t) => t.storageAccount.toLowerCase() === (r?.[1] ?? '').toLowerCase());

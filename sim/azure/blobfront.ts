@@ -35,6 +35,10 @@ export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
     const account = url.pathname.split('/')[1] ?? '';
     const owner = w.templates.find((t) => t.storageAccount === account);
     const auth = String(req.headers.authorization ?? '');
+    // Network rules come before any check of who is asking.
+    if (owner?.scenario.access?.firewall === 'deny') {
+      return storageXmlError(res, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
+    }
     if (owner && /^Bearer /i.test(auth) && owner.scenario.access?.blobBearer === 'deny') {
       return storageXmlError(res, 403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
     }

@@ -11,7 +11,8 @@ export interface EntraConfig {
   secret: Buffer;
   accessTokenLifetimeSec: number;
   federatedSubject?: string;
-  federatedAudience: string;
+  /** Audiences of the app's federated credentials (an app can have several, e.g. one per cloud it is used from). */
+  federatedAudiences: string[];
   federatedIssuer?: string;
 }
 
@@ -122,7 +123,7 @@ export function entraHandler(cfg: EntraConfig) {
           'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation');
       }
       const auds = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud ?? '')];
-      if (!auds.includes(cfg.federatedAudience)) {
+      if (!auds.some((a) => cfg.federatedAudiences.includes(a))) {
         return aadError(res, 400, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. ` +
           'Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation');
       }

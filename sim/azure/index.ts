@@ -9,7 +9,9 @@
 //     cert: Certificate; journal: Journal; workDir: string;
 //     tenantId?, clientId?, subscriptionId?, objectId?: string;          // defaults: the fixed GUIDs below
 //     entra?: { accessTokenLifetimeSec?: number (3599); federatedSubject?: string;
-//               federatedAudience?: string ('api://AzureADTokenExchange'); federatedIssuer?: string };
+//               federatedAudience?: string | string[] ('api://AzureADTokenExchange'); federatedIssuer?: string };
+//     armAudiences?: string[];                                            // extra token audiences ARM accepts (sovereign clouds' ARM)
+//     managedIdentity?: { systemAssigned?: boolean (true); userAssigned?: number (1) };  // the runner VM's identities (IMDS)
 //     throttle?: { capacity: number; refillPerSec: number };             // per-subscription bucket on ARM
 //     faults?: Fault[];                                                   // see faults.ts
 //     storageAccountPool?: number (8);                                    // accounts Azurite starts with; one per template
@@ -20,6 +22,8 @@
 //   AzureSim {
 //     tenantId, clientId, subscriptionId, objectId: string;
 //     armEndpoint, authorityHost, blobFrontOrigin, azuriteOrigin: string; // https://127.0.0.1:PORT, no trailing slash
+//     imdsHost: string;                                                   // http://127.0.0.1:PORT: AZURE_POD_IDENTITY_AUTHORITY_HOST for the SDK
+//     managedIdentities: { systemAssigned?: ManagedIdentity; userAssigned: ManagedIdentity[] };
 //     addTemplate(s: TemplateScenario): TemplateHandle;                   // see templates.ts; any time, many per sim
 //     addFault(f: Fault): FaultState;                                     // FaultState.hits counts matches
 //     setThrottle(t?: { capacity; refillPerSec }): void;                  // change the ARM token bucket at run time
@@ -29,7 +33,7 @@
 //     stop(): Promise<void>;                                              // servers and Azurite (whole process group)
 //   }
 //
-// Journal services: 'entra', 'arm', 'blob' (blob requests keep their Range / x-ms-range headers).
+// Journal services: 'entra', 'arm', 'blob' (blob requests keep their Range / x-ms-range headers), 'imds'.
 //
 // Behaviour notes (where the real service's exact wording was not available, the sim's is "real-looking"):
 // - ARM checks in order: faults, Authorization (401 AuthenticationFailed / InvalidAuthenticationToken /
@@ -47,13 +51,14 @@
 //   packerlogs/<guid>/customization.log (append blob), written before the run's final state is published.
 import { randomBytes } from 'node:crypto';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { startHttpsServer, type Journal, type RunningServer } from '../server.ts';
+import { startHttpServer, startHttpsServer, type Journal, type RunningServer } from '../server.ts';
 import { trustInThisProcess, type Certificate } from '../tls.ts';
 import { armHandler, type ArmWorld } from './arm.ts';
 import { startAzurite, makeAccounts, type Azurite } from './azurite.ts';
 import { blobFrontHandler, type ServedBlob } from './blobfront.ts';
 import { guid, signJwt } from './common.ts';
 import { entraHandler } from './entra.ts';
+import { imdsHandler, type ManagedIdentity } from './imds.ts';
 import { FaultSet, TokenBucket, type Fault, type FaultState } from './faults.ts';
 import { SimTemplate, type Operation, type TemplateHandle, type TemplateScenario } from './templates.ts';
 import { NetworkStore } from './network.ts';
@@ -63,6 +68,7 @@ export type { Fault, FaultState } from './faults.ts';
 export type { ServedBlob } from './blobfront.ts';
 export type { NetworkStore, VnetSpec, SubnetSpec, NsgSpec, SecurityRuleSpec } from './network.ts';
 export type { AuthorizationStore, RoleDefinitionSpec, ResourceGroupSpec } from './authorization.ts';
+export type { ManagedIdentity } from './imds.ts';
 export type { TemplateScenario, TemplateHandle, LastRunStatus, RunSubState, RunState, PhaseSpec, DistributeSpec, RunOutput } from './templates.ts';
 
 export const DEFAULT_TENANT_ID = '5c3e0f4e-8d7a-4b61-9f0e-2a6b1d9c7e01';
@@ -79,7 +85,11 @@ export interface AzureSimOptions {
   subscriptionId?: string;
   /** Object id of the service principal (appears in tokens and AuthorizationFailed messages). */
   objectId?: string;
-  entra?: { accessTokenLifetimeSec?: number; federatedSubject?: string; federatedAudience?: string; federatedIssuer?: string };
+  entra?: { accessTokenLifetimeSec?: number; federatedSubject?: string; federatedAudience?: string | string[]; federatedIssuer?: string };
+  /** Token audiences ARM accepts besides the public cloud's (to run a sovereign cloud's sign-in against it). */
+  armAudiences?: string[];
+  /** The runner VM's managed identities, served by the IMDS endpoint (default: a system-assigned one and one user-assigned). */
+  managedIdentity?: { systemAssigned?: boolean; userAssigned?: number };
   throttle?: { capacity: number; refillPerSec: number };
   faults?: Fault[];
   storageAccountPool?: number;
@@ -98,6 +108,9 @@ export interface AzureSim {
   authorityHost: string;
   blobFrontOrigin: string;
   azuriteOrigin: string;
+  /** http://127.0.0.1:PORT of the IMDS endpoint (AZURE_POD_IDENTITY_AUTHORITY_HOST). */
+  imdsHost: string;
+  managedIdentities: { systemAssigned?: ManagedIdentity; userAssigned: ManagedIdentity[] };
   addTemplate(s: TemplateScenario): TemplateHandle;
   addFault(f: Fault): FaultState;
   /** Replaces (or with undefined removes) the ARM token bucket. */
@@ -149,12 +162,21 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       entraHandler({
         tenantId, clientId, objectId, secret,
         accessTokenLifetimeSec: opts.entra?.accessTokenLifetimeSec ?? 3599,
-        federatedAudience: opts.entra?.federatedAudience ?? 'api://AzureADTokenExchange',
+        federatedAudiences: [opts.entra?.federatedAudience ?? 'api://AzureADTokenExchange'].flat(),
         ...(opts.entra?.federatedSubject !== undefined ? { federatedSubject: opts.entra.federatedSubject } : {}),
         ...(opts.entra?.federatedIssuer !== undefined ? { federatedIssuer: opts.entra.federatedIssuer } : {}),
       })(req, res, body);
     });
     servers.push(entra);
+    const mi = opts.managedIdentity ?? {};
+    const managedIdentities = {
+      ...(mi.systemAssigned !== false ? { systemAssigned: { clientId: guid(), principalId: guid() } } : {}),
+      userAssigned: Array.from({ length: mi.userAssigned ?? 1 }, () => ({ clientId: guid(), principalId: guid() })),
+    };
+    const imds = await startHttpServer('imds', opts.journal, imdsHandler({
+      tenantId, secret, accessTokenLifetimeSec: opts.entra?.accessTokenLifetimeSec ?? 3599, ...managedIdentities,
+    }));
+    servers.push(imds);
     let blobOrigin = '';
     const blob = await startHttpsServer('blob', opts.cert, opts.journal,
       blobFrontHandler({ azuriteOrigin: az.origin, cert: opts.cert, faults, templates, served }, () => blobOrigin));
@@ -171,9 +193,14 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       if (templates.some((t) => t.resourceGroup.toLowerCase() === s.resourceGroup.toLowerCase() && t.name.toLowerCase() === s.name.toLowerCase())) {
         throw new Error(`azure sim: template ${s.resourceGroup}/${s.name} already added`);
       }
-      const account = freeAccounts.shift();
-      if (!account) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
-      const t = new SimTemplate(s, { subscriptionId, blobFrontOrigin: blob.origin, azuriteOrigin: az.origin, account, newOperation });
+      const wanted = 1 + (s.extraStagingAccounts?.length ?? 0);
+      if (freeAccounts.length < wanted) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
+      const account = freeAccounts.shift()!;
+      const extraAccounts = freeAccounts.splice(0, wanted - 1);
+      // The other accounts of the group hold no packerlogs container (removed before the template is used).
+      const removals = extraAccounts.map((a) =>
+        new ContainerClient(`${az.origin}/${a.name}/packerlogs`, new StorageSharedKeyCredential(a.name, a.key)).deleteIfExists());
+      const t = new SimTemplate(s, { subscriptionId, blobFrontOrigin: blob.origin, azuriteOrigin: az.origin, account, extraAccounts, newOperation, ready: Promise.all(removals).then(() => undefined) });
       templates.push(t);
       return t;
     };
@@ -181,6 +208,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
     const authorization = new AuthorizationStore(subscriptionId, tenantId, templates);
     const world: ArmWorld = {
       subscriptionId, tenantId, clientId, objectId, secret,
+      extraArmAudiences: opts.armAudiences ?? [],
       origin: () => armOrigin,
       templates, operations,
       extraResourceGroups: new Set(opts.resourceGroups ?? []),
@@ -204,6 +232,8 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       authorityHost: entra.origin,
       blobFrontOrigin: blob.origin,
       azuriteOrigin: az.origin,
+      imdsHost: imds.origin,
+      managedIdentities,
       blobResponses: served,
       network,
       authorization,

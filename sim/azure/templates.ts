@@ -75,7 +75,24 @@ export interface TemplateScenario {
     blobBearer?: 'allow' | 'deny';
     /** Shared key access through the front (default allow). */
     sharedKey?: 'allow' | 'deny';
+    /**
+     * The staging account's firewall ('Firewalls and virtual networks') does not let the runner in: every blob request,
+     * token or key, is answered 403 AuthorizationFailure "This request is not authorized to perform this operation."
+     * (the body Azure Storage sends, as in microsoft/AzureStorageExplorer#8183 and #8769).
+     */
+    firewall?: 'deny';
   };
+  /**
+   * Other storage accounts in the staging group, listed before Image Builder's own and holding no `packerlogs`
+   * container: a user-supplied `stagingResourceGroup` may hold the user's own accounts. `tags` default none
+   * (Image Builder's own account is tagged `createdby: AzureVMImageBuilder`).
+   */
+  extraStagingAccounts?: Array<{ tags?: Record<string, string> }>;
+  /**
+   * An earlier run's customization.log in the same container: created when the template is added (before any
+   * run of this sim), then appended to while each run goes (so it is the most recently written log).
+   */
+  decoyLog?: { lines?: string[] };
 }
 
 export interface RunOutput {
@@ -111,6 +128,10 @@ export interface TemplateHandle {
   readonly logBlobPath: string | undefined;
   /** Full URL of the latest customization.log through the front. */
   readonly logUrl: string | undefined;
+  /** packerlogs/<guid>/customization.log of the scenario's decoy (earlier run's) log, if any. */
+  readonly decoyLogPath: string | undefined;
+  /** The staging group's other accounts (extraStagingAccounts), as ARM lists them. */
+  readonly extraAccounts: Array<{ name: string; blobEndpoint: string; tags?: Record<string, string> }>;
   /** 'change' on every state change; 'runStarted', 'subState' (name), 'cancelRequested', 'finished' (LastRunStatus), 'deleted'. */
   readonly events: EventEmitter;
   readonly runCount: number;
@@ -137,6 +158,10 @@ export interface TemplateContext {
   blobFrontOrigin: string;
   azuriteOrigin: string;
   account: { name: string; key: string };
+  /** Accounts for `extraStagingAccounts` (their packerlogs container being removed: see `ready`). */
+  extraAccounts?: Array<{ name: string; key: string }>;
+  /** Set-up still under way (log writes wait for it; flushLogs() too). */
+  ready?: Promise<void>;
   newOperation(kind: Operation['kind'], t: SimTemplate): Operation;
 }
 
@@ -244,6 +269,8 @@ export class SimTemplate implements TemplateHandle {
   private existsNow: boolean;
   private disposed = false;
   private readonly credential: StorageSharedKeyCredential;
+  /** Path of the decoy (an earlier run's) log, when the scenario has one. */
+  readonly decoyLogPath: string | undefined;
 
   constructor(scenario: TemplateScenario, ctx: TemplateContext) {
     this.scenario = scenario;
@@ -259,6 +286,16 @@ export class SimTemplate implements TemplateHandle {
     this.existsNow = scenario.exists !== false;
     if (this.existsNow) this.body = this.makeBody(scenario.body ?? {});
     this.credential = new StorageSharedKeyCredential(ctx.account.name, ctx.account.key);
+    if (ctx.ready) this.logChain = ctx.ready.catch((err: unknown) => { process.stderr.write(`[azure-sim] set-up of ${this.name} failed: ${String(err)}\n`); });
+    if (scenario.decoyLog) {
+      const path = `packerlogs/${guid()}/customization.log`;
+      this.decoyLogPath = path;
+      const text = (scenario.decoyLog.lines ?? ['PACKER OUT ==> azure-arm: an earlier run of this template']).map((l) => this.logText(l)).join('');
+      this.enqueue(async () => {
+        await this.appendClient(path).createIfNotExists();
+        await this.appendRaw(path, text);
+      });
+    }
     const rip = scenario.runInProgress;
     if (rip && this.existsNow) {
       const from = typeof rip === 'object' && rip.fromSubState ? this.phases().findIndex((p) => p.subState === rip.fromSubState) : 0;
@@ -274,6 +311,14 @@ export class SimTemplate implements TemplateHandle {
   get logBlobPath(): string | undefined { return this.run ? `packerlogs/${this.run.logGuid}/customization.log` : undefined; }
   get logUrl(): string | undefined { return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined; }
   get forbidden(): string[] { return this.scenario.access?.forbiddenActions ?? []; }
+  /** The extra (non-Image Builder) accounts of the staging group, as ARM lists them. */
+  get extraAccounts(): Array<{ name: string; blobEndpoint: string; tags?: Record<string, string> }> {
+    return (this.ctx.extraAccounts ?? []).map((a, i) => ({
+      name: a.name,
+      blobEndpoint: `${this.ctx.blobFrontOrigin}/${a.name}/`,
+      ...(this.scenario.extraStagingAccounts?.[i]?.tags ? { tags: this.scenario.extraStagingAccounts[i]!.tags! } : {}),
+    }));
+  }
 
   exists(): boolean { return this.existsNow; }
   status(): LastRunStatus | undefined { return this.lastRun ? { ...this.lastRun } : undefined; }
@@ -468,6 +513,8 @@ export class SimTemplate implements TemplateHandle {
     if (this.run !== run) return;
     const text = this.logText(line);
     this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/customization.log`, text));
+    const decoy = this.decoyLogPath;
+    if (decoy) this.enqueue(() => this.appendRaw(decoy, this.logText('PACKER OUT ==> azure-arm: (earlier run) still being written')));
   }
 
   private finish(run: RunState_, state: 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled'): void {

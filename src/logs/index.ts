@@ -31,6 +31,8 @@ export interface BuildLogsDeps {
   armEndpoint: string;
   /** ARM token scope; default `https://management.azure.com/.default`. */
   armScope?: string;
+  /** The cloud's storage suffix (default `core.windows.net`): a storage token goes only there or to endpoints ARM lists. */
+  storageSuffix?: string;
   subscriptionId: string;
   /** The template's `exactStagingResourceGroup` (full ID or name). Can also arrive with a poll. */
   stagingResourceGroup?: string;
@@ -128,6 +130,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
         credential: deps.credential,
         armEndpoint: deps.armEndpoint,
         armScope: deps.armScope,
+        ...(deps.storageSuffix !== undefined ? { storageSuffix: deps.storageSuffix } : {}),
         subscriptionId: deps.subscriptionId,
         stagingResourceGroup: staging,
         sink,

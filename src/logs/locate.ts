@@ -4,6 +4,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { blobEndpointFor, isUnderStorageSuffix } from '../clouds.js';
 import { errorInfo, type BlobInfo, type LogBlob, type LogSink } from './types.js';
 
 export const LOGS_CONTAINER = 'packerlogs';
@@ -79,6 +80,8 @@ export interface StorageAccountRef {
   id: string;
   /** `primaryEndpoints.blob`, with a trailing slash. */
   blobEndpoint: string;
+  /** The account's tags (Image Builder tags what it creates with `createdby: AzureVMImageBuilder`). */
+  tags?: Record<string, string>;
 }
 
 /** Minimal ARM JSON requests over the Azure core pipeline (retries, bearer token for ARM). */
@@ -134,12 +137,14 @@ export async function listStagingAccounts(arm: ArmJson, group: { subscriptionId:
     `/providers/Microsoft.Storage/storageAccounts?api-version=${STORAGE_API_VERSION}`;
   for (let page = 0; path && page < 10; page++) {
     const body = (await arm.request('GET', path)) as {
-      value?: Array<{ name?: string; id?: string; properties?: { primaryEndpoints?: { blob?: string } } }>;
+      value?: Array<{ name?: string; id?: string; tags?: Record<string, string>; properties?: { primaryEndpoints?: { blob?: string } } }>;
       nextLink?: string;
     };
     for (const a of body?.value ?? []) {
       const blob = a.properties?.primaryEndpoints?.blob;
-      if (a.name && a.id && blob) out.push({ name: a.name, id: a.id, blobEndpoint: blob.endsWith('/') ? blob : `${blob}/` });
+      if (a.name && a.id && blob) {
+        out.push({ name: a.name, id: a.id, blobEndpoint: blob.endsWith('/') ? blob : `${blob}/`, ...(a.tags ? { tags: a.tags } : {}) });
+      }
     }
     path = body?.nextLink ? new URL(body.nextLink).pathname + new URL(body.nextLink).search : undefined;
   }
@@ -165,6 +170,27 @@ export function isAccessRefused(err: unknown): boolean {
   const { status, code } = errorInfo(err);
   if (status !== 403 && status !== 401) return false;
   return code === undefined || /^(AuthorizationPermissionMismatch|AuthorizationFailure|AuthorizationFailed|KeyBasedAuthenticationNotPermitted|AuthenticationFailed|InvalidAuthenticationInfo|NoAuthenticationInformation)$/.test(code);
+}
+
+/**
+ * A storage firewall's (or network security perimeter's) refusal: 403 `AuthorizationFailure`, "This request is not
+ * authorized to perform this operation." RBAC refuses with `AuthorizationPermissionMismatch` instead. Seen in
+ * microsoft/AzureStorageExplorer#8183, #8769, #8979 (error bodies with code AuthorizationFailure and the firewall hint).
+ */
+export function isFirewallRefusal(err: unknown): boolean {
+  const { status, code } = errorInfo(err);
+  return status === 403 && code === 'AuthorizationFailure';
+}
+
+export function firewallWarning(account: string, stagingGroup: string): string {
+  return (
+    `Cannot read the build logs in storage account '${account}' (staging resource group '${stagingGroup}'): the account's ` +
+    `network rules refused this runner (403 AuthorizationFailure: "This request is not authorized to perform this operation"). ` +
+    `This is the storage firewall ('Firewalls and virtual networks', or a network security perimeter), not a missing role: ` +
+    `granting roles will not help. Let the runner reach the account: run the job on a self-hosted runner in a network the ` +
+    `account allows (or through its private endpoint), or allow the runner's public IP addresses in the account's firewall. ` +
+    `The build's result is not affected.`
+  );
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -199,8 +225,13 @@ export interface OpenDeps extends ArmDeps {
   sink: LogSink;
   /** Account name from a failure message, to pick among several accounts. */
   preferAccount?: string;
-  /** Its blob endpoint (from the message's URL): used when listing the group's accounts is refused. */
+  /** Its blob endpoint (from the message's URL), to pick among the listed accounts. */
   preferEndpoint?: string;
+  /**
+   * The cloud's storage suffix (`core.windows.net`, ...). A storage token goes only to an endpoint ARM listed or to
+   * a host under this suffix; when listing is refused, the message's account is reached at `<account>.blob.<suffix>`.
+   */
+  storageSuffix?: string;
   /** Injected for tests; default: the real ARM client. */
   arm?: ArmJson;
   /** Injected for tests; default: `@azure/storage-blob`, loaded when first needed. */
@@ -214,45 +245,98 @@ export type ContainerFactory = (blobEndpoint: string, auth: ContainerAuth) => Pr
 export const defaultContainerFactory: ContainerFactory = async (blobEndpoint, auth) => {
   const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
   const cred = auth.kind === 'entra' ? auth.credential : new StorageSharedKeyCredential(auth.account, auth.key);
-  return new BlobServiceClient(blobEndpoint, cred).getContainerClient(LOGS_CONTAINER);
+  // Few, short retries: the tail asks again at the next poll anyway, and an unreachable host must not hold the step.
+  return new BlobServiceClient(blobEndpoint, cred, { retryOptions: { maxTries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 8000 } })
+    .getContainerClient(LOGS_CONTAINER);
 };
 
+export const DEFAULT_STORAGE_SUFFIX = 'core.windows.net';
+
+/** Where a storage token may go: an endpoint ARM listed for the group, or an https host under the cloud's storage suffix. */
+export function mayReceiveStorageToken(endpoint: string, listed: readonly StorageAccountRef[], storageSuffix: string): boolean {
+  return listed.some((a) => sameBlobEndpoint(a.blobEndpoint, endpoint)) || isUnderStorageSuffix(endpoint, storageSuffix);
+}
+
+/** Image Builder's own accounts first (tag `createdby: AzureVMImageBuilder`, key and value in any case), then the rest. */
+function byImageBuilderTag(a: StorageAccountRef, b: StorageAccountRef): number {
+  const mine = (x: StorageAccountRef): number =>
+    Object.entries(x.tags ?? {}).some(([k, v]) => k.toLowerCase() === 'createdby' && /^AzureVMImageBuilder$/i.test(v)) ? 0 : 1;
+  return mine(a) - mine(b);
+}
+
 /**
- * Open the logs container: Entra ID first, then an account key. Returns `'no-account'` when the staging
- * group has no storage account (yet), `'refused'` when both ways are refused (after ONE warning through `sink`).
+ * Open the logs container: Entra ID first, then an account key. Among several accounts in the staging group, the
+ * one whose `packerlogs` container exists is used (the message's account first, then Image Builder's tagged ones).
+ * Returns `'no-account'` when no account holds `packerlogs` (yet: nothing is remembered, ask again later),
+ * `'refused'` when access was refused (after ONE warning through `sink`).
  */
 export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | 'no-account' | 'refused'> {
   const arm = deps.arm ?? new ArmJson(deps);
   const group = parseResourceGroup(deps.stagingResourceGroup, deps.subscriptionId);
+  const suffix = deps.storageSuffix ?? DEFAULT_STORAGE_SUFFIX;
+  let listed: StorageAccountRef[];
   let accounts: StorageAccountRef[];
   try {
-    accounts = await listStagingAccounts(arm, group);
+    listed = await listStagingAccounts(arm, group);
+    accounts = listed;
   } catch (err) {
     if (!isAccessRefused(err)) throw err;
-    if (!deps.preferAccount || !deps.preferEndpoint) {
+    if (!deps.preferAccount) {
       deps.sink.warning(listingWarning(group.name, describe(err)));
       return 'refused';
     }
-    deps.sink.debug(`Listing storage accounts in ${group.name} refused (${describe(err)}); using ${deps.preferAccount} from the run's message`);
+    // Only the account's name is trusted from the message: its endpoint is the cloud's, whatever host the message shows.
+    const endpoint =
+      deps.preferEndpoint !== undefined && isUnderStorageSuffix(deps.preferEndpoint, suffix)
+        ? deps.preferEndpoint
+        : blobEndpointFor(deps.preferAccount, suffix);
+    deps.sink.debug(`Listing storage accounts in ${group.name} refused (${describe(err)}); trying ${deps.preferAccount} from the run's message at ${endpoint}`);
     const id =
       `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}` +
       `/providers/Microsoft.Storage/storageAccounts/${deps.preferAccount}`;
-    accounts = [{ name: deps.preferAccount, id, blobEndpoint: deps.preferEndpoint }];
+    listed = [];
+    accounts = [{ name: deps.preferAccount, id, blobEndpoint: endpoint }];
   }
   if (accounts.length === 0) return 'no-account';
-  // The message's endpoint, then its account name, then the listing's first: in path-style (emulator) URLs the
-  // path segment need not be the ARM name; the container+blob path is what counts.
-  const account =
-    accounts.find((a) => deps.preferEndpoint !== undefined && sameBlobEndpoint(a.blobEndpoint, deps.preferEndpoint)) ??
-    accounts.find((a) => a.name.toLowerCase() === deps.preferAccount?.toLowerCase()) ??
-    accounts[0]!;
+  // The message's endpoint, then its account name, then Image Builder's tagged accounts, then the rest: in
+  // path-style (emulator) URLs the path segment need not be the ARM name; the container+blob path is what counts.
+  const named = (a: StorageAccountRef): number =>
+    deps.preferEndpoint !== undefined && sameBlobEndpoint(a.blobEndpoint, deps.preferEndpoint)
+      ? 0
+      : a.name.toLowerCase() === deps.preferAccount?.toLowerCase()
+        ? 1
+        : 2;
+  const candidates = [...accounts].sort((a, b) => named(a) - named(b) || byImageBuilderTag(a, b));
+  let refusal: string | undefined;
+  for (const account of candidates) {
+    if (!mayReceiveStorageToken(account.blobEndpoint, listed, suffix)) {
+      deps.sink.debug(`Not sending a storage token to ${account.blobEndpoint}: not listed by ARM and not under ${suffix}`);
+      continue;
+    }
+    const opened = await openAccount(deps, arm, account, group.name);
+    if (typeof opened === 'object') return opened;
+    if (opened === 'no-packerlogs') {
+      deps.sink.debug(`Storage account ${account.name} has no ${LOGS_CONTAINER} container`);
+      continue;
+    }
+    refusal ??= opened;
+  }
+  if (refusal === undefined) return 'no-account';
+  deps.sink.warning(refusal);
+  return 'refused';
+}
+
+/** One account: the open container, `'no-packerlogs'`, or the warning that explains a refusal. */
+async function openAccount(deps: OpenDeps, arm: ArmJson, account: StorageAccountRef, groupName: string): Promise<LogContainer | 'no-packerlogs' | string> {
   const factory = deps.containerFactory ?? defaultContainerFactory;
   const entra = await factory(account.blobEndpoint, { kind: 'entra', credential: deps.credential });
   let entraError: string;
   try {
-    await probe(entra);
+    if ((await probe(entra)) === 'missing') return 'no-packerlogs';
     return { account, auth: 'entra', container: entra };
   } catch (err) {
+    // A firewall refuses a key as it refuses a token: asking for the key would only add a second refusal.
+    if (isFirewallRefusal(err)) return firewallWarning(account.name, groupName);
     if (!isAccessRefused(err)) throw err;
     entraError = describe(err);
     deps.sink.debug(`Entra ID access to ${account.name} refused: ${entraError}; trying an account key`);
@@ -263,14 +347,14 @@ export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | '
     if (!key) throw Object.assign(new Error('listKeys returned no key'), { statusCode: 403 });
     deps.sink.mask(key);
     const viaKey = await factory(account.blobEndpoint, { kind: 'key', account: account.name, key });
-    await probe(viaKey);
+    if ((await probe(viaKey)) === 'missing') return 'no-packerlogs';
     return { account, auth: 'key', container: viaKey };
   } catch (err) {
+    if (isFirewallRefusal(err)) return firewallWarning(account.name, groupName);
     if (!isAccessRefused(err)) throw err;
     keyError = describe(err);
   }
-  deps.sink.warning(accessWarning(account.name, group.name, entraError, keyError));
-  return 'refused';
+  return accessWarning(account.name, groupName, entraError, keyError);
 }
 
 function describe(err: unknown): string {
@@ -278,27 +362,29 @@ function describe(err: unknown): string {
   return [status, code].filter((x) => x !== undefined).join(' ') || errorInfo(err).message;
 }
 
-/** Checks the identity may read blobs. A missing container (early in a build) is not a refusal. */
-async function probe(container: ContainerClient): Promise<void> {
+/** Checks the identity may read blobs, and that the container exists (`'missing'`: not this account, or not yet). */
+async function probe(container: ContainerClient): Promise<'ok' | 'missing'> {
   try {
     await container.listBlobsFlat({ prefix: 'none/' }).byPage({ maxPageSize: 1 }).next();
+    return 'ok';
   } catch (err) {
-    if (isNotFound(err)) return;
+    if (isNotFound(err)) return 'missing';
     throw err;
   }
 }
 
 /**
- * The newest `<guid>/customization.log` in the container (by last-modified), ignoring ones last written
- * before `notBefore` (logs of earlier runs kept in the same staging account).
+ * The newest `<guid>/customization.log` in the container, by creation time (last-modified when the listing has
+ * none), ignoring ones created before `notBefore`: an earlier run's log kept in the same account was created
+ * before this run started, even when it was written to since.
  */
 export async function findNewestCustomizationLog(container: ContainerClient, notBefore?: Date): Promise<string | undefined> {
   let best: { name: string; t: number } | undefined;
   try {
     for await (const b of container.listBlobsFlat()) {
       if (!/^[^/]+\/customization\.log$/.test(b.name)) continue;
-      const t = b.properties.lastModified?.getTime() ?? 0;
-      // Last-Modified has whole seconds: compare at that precision.
+      const t = (b.properties.createdOn ?? b.properties.lastModified)?.getTime() ?? 0;
+      // Blob times have whole seconds: compare at that precision.
       if (notBefore && t < Math.floor(notBefore.getTime() / 1000) * 1000) continue;
       if (!best || t > best.t) best = { name: b.name, t };
     }

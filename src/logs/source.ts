@@ -42,6 +42,8 @@ export interface StagingSourceDeps {
   subscriptionId: string;
   /** `exactStagingResourceGroup` of the template (ID or name). */
   stagingResourceGroup: string;
+  /** The cloud's storage suffix (`core.windows.net`, ...): where a storage token may go besides listed endpoints. */
+  storageSuffix?: string;
   sink: LogSink;
 }
 
@@ -62,8 +64,8 @@ export function stagingLogSource(deps: StagingSourceDeps): LogSource {
     },
     async find(hint: FindHint): Promise<FoundLogs | undefined> {
       const fromMessage = parseLogPath(hint.message);
-      // After a refusal, only a message naming the account's URL is worth one more try.
-      if (refused && (!fromMessage?.blobEndpoint || retriedWithHint)) return undefined;
+      // After a refusal, only a message naming the account (URL or ARM path) is worth one more try.
+      if (refused && (!fromMessage || retriedWithHint)) return undefined;
       if (refused) {
         retriedWithHint = true;
         container = undefined;
