@@ -30,6 +30,8 @@ export interface TemplateInfo {
   distributeTypes: string[];
   /** The template's customizers (`properties.customize[]`): type and name, in template order. */
   customizers?: Array<{ type: string; name?: string }>;
+  /** The template has `vmProfile.vnetConfig` (the build VM sits in the user's own network). */
+  hasVnetConfig?: boolean;
   lastRunStatus?: RunStatus;
 }
 
@@ -63,6 +65,21 @@ export interface RunResult {
   failureMessage?: string;
 }
 
+/** Why a build failed, in parts (see src/logs/diagnose.ts). */
+export interface DiagnosisDetail {
+  /** Names the cause (and the failing customizer). */
+  title: string;
+  errorLines: string[];
+  /** Last output lines before the error. */
+  context: string[];
+  /** The lines that say what went wrong, best first. */
+  causeLines?: string[];
+  /** One line with the fix, when the cause is recognised. */
+  hint?: string;
+  /** The failing customizer, as the template names it. */
+  customizer?: string;
+}
+
 /** What the logs seam gives back at the end; every field optional, a failure there is only a warning. */
 export interface BuildLogOutcome {
   /** Blob URL of customization.log (no SAS). */
@@ -75,8 +92,8 @@ export interface BuildLogOutcome {
   diagnosis?: string;
   /** One-line title of that cause, added to the annotation's title. */
   diagnosisTitle?: string;
-  /** The cause in parts, for the job summary. */
-  diagnosisDetail?: { title: string; errorLines: string[]; context: string[] };
+  /** The cause in parts, for the annotation and the job summary. */
+  diagnosisDetail?: DiagnosisDetail;
   /** Run sub-states in the order seen, with the time each was first seen. */
   timeline?: Array<{ name: string; start: Date }>;
 }

@@ -93,7 +93,7 @@ describe('diagnose', () => {
   });
 
   test('excerpt is bounded', () => {
-    const d = { errorLines: ['x'.repeat(300)], context: Array.from({ length: 50 }, () => 'y'.repeat(300)), title: 't' };
+    const d = { errorLines: ['x'.repeat(300)], causeLines: ['x'.repeat(300)], context: Array.from({ length: 50 }, () => 'y'.repeat(300)), title: 't' };
     expect(excerpt(d, 1000).length).toBeLessThanOrEqual(1000);
   });
 });
