@@ -241,7 +241,10 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
     return { score: fam.family.score + bonus, family: fam.family.id, at: fam.at };
   }
   if (VERDICT.test(text.replace(/^==> /, ''))) return { score: 30, at: 0 };
-  if (inStep && /^E: |^\s*\+ CategoryInfo|^\S+: line \d+: |command not found|No such file or directory|Permission denied/.test(text)) return { score: 60, at: 0 };
+  // PowerShell's error record decoration (`+ CategoryInfo ...`, `+ ~~~~`) comes after the message that matters.
+  if (/^\s*\+ (?:CategoryInfo|FullyQualifiedErrorId)\b/.test(text)) return inStep ? { score: 35, at: 0 } : undefined;
+  if (/^\s*\+ /.test(text)) return undefined;
+  if (inStep && /^E: |^\S+: line \d+: |command not found|No such file or directory|Permission denied/.test(text)) return { score: 60, at: 0 };
   if (inStep && /\b(error|fatal|failed|failure|exception|unable to|cannot|denied)\b/i.test(text)) return { score: 50, at: 0 };
   return undefined;
 }

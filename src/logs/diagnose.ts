@@ -261,7 +261,8 @@ export async function scanLog(file: string): Promise<ScanResult> {
     {
       const shown = displayLine(line);
       const inStep = Boolean(current?.open) && !res.sawVerdict;
-      const r = rateLine(shown, inStep);
+      // `--> name: ...` lists artifacts after a success; only after packer's error summary is it a verdict.
+      const r = /^--> /.test(line) && !errorSummary && !/didn't complete/.test(line) ? undefined : rateLine(shown, inStep);
       // A step's own generic error output counts only before packer's verdict (after it comes the clean-up).
       if (r && (r.family || r.score !== 50 || inStep)) {
         addCandidate(pending, { text: clip(shown, r.at), score: r.score, family: r.family, order: lineNo, step: steps.length, inStep });
