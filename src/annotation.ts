@@ -64,6 +64,7 @@ export function failureAnnotation(actionTitle: string, failureMessage: string, o
   if (d.customizer) head.push(`Failed step: ${d.customizer}`);
   if (causeLines.length) head.push(...causeLines);
   else head.push(d.title);
+  if (d.verdict) head.push(`Packer: ${d.verdict}`);
   if (d.hint) head.push(`Fix: ${d.hint}`);
   const service = serviceLine(failureMessage, causeLines.length ? causeLines : [d.title]);
   if (service) head.push(`Service: ${service}`);

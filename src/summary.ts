@@ -28,7 +28,7 @@ export interface SummaryInput {
   /** Blob URL of customization.log (no SAS). */
   logUri?: string;
   timeline?: SubStateSpan[];
-  diagnosis?: { title: string; errorLines: string[]; context: string[]; causeLines?: string[]; hint?: string; customizer?: string };
+  diagnosis?: { title: string; errorLines: string[]; context: string[]; causeLines?: string[]; hint?: string; customizer?: string; verdict?: string };
 }
 
 const STATE_ICON: Record<string, string> = {
@@ -99,7 +99,7 @@ export function renderSummary(input: SummaryInput): string {
     out.push('', '### What went wrong', '', `**${cell(redactSas(d.title))}**`);
     if (d.customizer) out.push('', `Failed step: ${code(redactSas(d.customizer))}`);
     if (d.hint) out.push('', `**Fix:** ${cell(redactSas(d.hint))}`);
-    const causes = (d.causeLines ?? d.errorLines).map(redactSas);
+    const causes = [...(d.causeLines ?? d.errorLines), ...(d.verdict ? [d.verdict] : [])].map(redactSas);
     const key = (l: string): string => l.replace(/\s+/g, ' ').trim().toLowerCase();
     const shown = new Set(causes.map(key));
     // The same line once: the last lines before the error leave out the cause lines above them.

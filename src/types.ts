@@ -76,6 +76,8 @@ export interface DiagnosisDetail {
   causeLines?: string[];
   /** One line with the fix, when the cause is recognised. */
   hint?: string;
+  /** Packer's verdict, when the cause lines do not say it. */
+  verdict?: string;
   /** The failing customizer, as the template names it. */
   customizer?: string;
 }

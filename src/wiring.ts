@@ -172,7 +172,10 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
           context: d.context,
           causeLines: d.causeLines,
           ...(d.hint ? { hint: d.hint } : {}),
-          ...(d.customizer ? { customizer: l.m.customizerLabel(d.customizer) } : {}),
+          ...(d.verdict ? { verdict: d.verdict } : {}),
+          ...(d.customizer
+            ? { customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer) }
+            : {}),
         };
       }
       return out;

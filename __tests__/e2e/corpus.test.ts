@@ -24,7 +24,7 @@ interface CorpusCase {
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'corpus');
 const cases = (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { cases: CorpusCase[] }).cases;
-const BATCH = 6;
+const BATCH = 11;
 
 let sim: Simulator;
 beforeAll(async () => {

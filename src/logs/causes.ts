@@ -241,6 +241,8 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
     return { score: fam.family.score + bonus, family: fam.family.id, at: fam.at };
   }
   if (VERDICT.test(text.replace(/^==> /, ''))) return { score: 30, at: 0 };
+  // Packer's plugins tag what they saw go wrong.
+  if (/^\[ERROR\]/.test(text)) return { score: 70, at: 0 };
   // PowerShell's error record decoration (`+ CategoryInfo ...`, `+ ~~~~`) comes after the message that matters.
   if (/^\s*\+ (?:CategoryInfo|FullyQualifiedErrorId)\b/.test(text)) return inStep ? { score: 35, at: 0 } : undefined;
   if (/^\s*\+ /.test(text)) return undefined;

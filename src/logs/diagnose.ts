@@ -27,6 +27,8 @@ export interface Diagnosis {
   family?: string;
   /** One line with the fix for that family. */
   hint?: string;
+  /** Packer's own verdict (`Script exited with non-zero exit status: 100 ...`), when the cause lines do not say it. */
+  verdict?: string;
 }
 
 export interface DiagnoseInput {
@@ -392,6 +394,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     context: d.context.map(redactSas),
     causeLines: d.causeLines.map(redactSas),
     ...(d.hint ? { hint: redactSas(d.hint) } : {}),
+    ...(d.verdict ? { verdict: redactSas(d.verdict) } : {}),
     title: redactSas(d.title),
   };
 }
@@ -451,8 +454,11 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
     seen.add(k);
     return true;
   });
+  const verdict = scan?.sawVerdict ? verdictText(scan.verdicts) : undefined;
+  const verdictShown = verdict === undefined || causeLines.some((l) => sameKey(l).includes(sameKey(verdict)));
   return {
     ...(customizer ? { customizer } : {}),
+    ...(verdict && !verdictShown ? { verdict } : {}),
     phase: inValidation ? 'Validating' : distributing && !validating && !customizer ? 'Distributing' : (phase ?? (scan?.sawVerdict ? 'Customizing' : undefined)),
     errorLines: [...causeLines, ...more].slice(0, MAX_ERROR_LINES),
     context: scan?.context ?? [],
