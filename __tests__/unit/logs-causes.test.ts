@@ -10,6 +10,7 @@ import { diagnose } from '../../src/logs/diagnose.js';
 import { clip, messageCore, shortMessage } from '../../src/logs/message.js';
 import { failureAnnotation } from '../../src/annotation.js';
 
+const corpusDir = join(import.meta.dirname, '..', 'fixtures', 'corpus');
 const tmp = mkdtempSync(join(tmpdir(), 'causes-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
@@ -119,6 +120,26 @@ describe('diagnose', () => {
     expect(d.errorLines.filter((l) => /exit status: 127/.test(l))).toHaveLength(1);
   });
 
+  test('the title names a recognised cause: the quota case reads as one', async () => {
+    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', message: PACKER_FAILED, customizationLog: join(corpusDir, '02-quota-dv2-family.log') });
+    expect(d.title).toMatch(/^vCPU quota exceeded: .*exceeding quota limit of standardDv2Family Cores/);
+    expect(d.family).toBe('vcpu-quota');
+  });
+
+  test('a script timing out on a private address in a template without vnetConfig: the fix is vnetConfig (issue 11)', async () => {
+    const lines = [
+      '[1] PACKER ERR 2024/01/01 00:00:00 [INFO] (telemetry) Starting provisioner shell',
+      '[1] PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/agent.sh',
+      '[1] PACKER OUT     azure-arm: curl: (28) Failed to connect to 10.20.1.4 port 443 after 129000 ms: Connection timed out',
+      '[1] PACKER OUT ==> azure-arm: Script exited with non-zero exit status: 28. Allowed exit codes are: [0]',
+    ];
+    const without = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: logFile(lines) });
+    expect(without.causeLines[0]).toMatch(/Failed to connect to 10\.20\.1\.4/);
+    expect(without.hint).toMatch(/set vmProfile\.vnetConfig/);
+    const within = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: logFile(lines), hasVnetConfig: true });
+    expect(within.hint).not.toMatch(/set vmProfile\.vnetConfig/);
+  });
+
   test('candidates stay bounded on a long log', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `[1] PACKER OUT ==> azure-arm: ERROR: -> Code${i} : message ${i}`);
     const d = await diagnose({ runState: 'Failed', customizationLog: logFile(lines) });
@@ -188,7 +209,6 @@ interface CorpusCase {
   vnetConfig?: boolean;
   customize?: Array<{ type: string; name?: string }>;
 }
-const corpusDir = join(import.meta.dirname, '..', 'fixtures', 'corpus');
 const corpus = (JSON.parse(readFileSync(join(corpusDir, 'index.json'), 'utf8')) as { cases: CorpusCase[] }).cases;
 
 test('the corpus has at least 30 real cases, each with a source and a cause', () => {

@@ -20,6 +20,8 @@ export interface Rating {
 
 interface Family {
   id: string;
+  /** Names the cause in a title. */
+  label: string;
   test: RegExp;
   /** Weight of a line of this family; an ARM error line (`ERROR: -> Code : ...`) of it weighs more. */
   score: number;
@@ -37,6 +39,7 @@ const quoted = (line: string, re: RegExp): string | undefined => re.exec(line)?.
 const FAMILIES: Family[] = [
   {
     id: 'policy',
+    label: 'Azure Policy denied the build',
     test: /RequestDisallowedByPolicy|disallowed by policy|policy violation/i,
     score: 85,
     hint: () =>
@@ -44,12 +47,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'container-quota',
+    label: 'Azure Container Instances quota',
     test: /Container Instances quota|Too many Azure Container Instances/i,
     score: 85,
     hint: () => 'Request more Azure Container Instances quota for the region, or run fewer image builds at once.',
   },
   {
     id: 'vcpu-quota',
+    label: 'vCPU quota exceeded',
     test: /QuotaExceeded|exceeding (?:approved )?\w* ?(?:quota|Cores quota)|quota limits? of/i,
     score: 85,
     hint: (line) => {
@@ -59,12 +64,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'vm-size',
+    label: 'VM size not available',
     test: /SkuNotAvailable|requested (?:VM )?size .* not available|is not available in (?:the )?location/i,
     score: 85,
     hint: () => 'That VM size cannot be used in the build region: set vmProfile.vmSize to a size offered there.',
   },
   {
     id: 'generation',
+    label: 'Hyper-V generation mismatch',
     test: /Hypervisor Generation|Hyper-V (?:Generation|Version)|Generation 2 Hypervisor|cannot boot Hypervisor/i,
     score: 85,
     hint: () =>
@@ -72,6 +79,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'provider',
+    label: 'Resource provider not registered',
     test: /not registered (?:for|to use)|MissingSubscriptionRegistration|provider not registered/i,
     score: 85,
     hint: (line) => {
@@ -81,6 +89,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'authorization',
+    label: 'Missing permission',
     test: /AuthorizationFailed|LinkedAuthorizationFailed|AuthorizationPermissionMismatch|does(?:n't| not) have authorization to perform action|Not authorized to access|identity has the correct permissions/i,
     score: 85,
     hint: (line) => {
@@ -92,12 +101,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'jwt-timeout',
+    label: 'buildTimeoutInMinutes too short',
     test: /client_jwt will expire/i,
     score: 85,
     hint: () => 'buildTimeoutInMinutes is set to 1-5 minutes: set it to 0 (the default, 240) or to 6 or more.',
   },
   {
     id: 'build-timeout',
+    label: 'Build timed out',
     test: /context deadline exceeded|Timeout waiting for microservice/i,
     score: 80,
     hint: (_line, ctx) =>
@@ -107,12 +118,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'restart-timeout',
+    label: 'Restart timed out',
     test: /Timeout waiting for machine to restart/i,
     score: 80,
     hint: () => "The VM did not come back from its restart in time: raise the WindowsRestart customizer's restartTimeout (for example 30m).",
   },
   {
     id: 'connection-lost',
+    label: 'Connection to the build VM lost',
     test: /Remote command exited without exit status|errored: unexpected EOF|connection reset by peer|wsarecv/i,
     score: 80,
     hint: () =>
@@ -120,6 +133,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'communicator-timeout',
+    label: 'Build VM unreachable',
     test: /Timeout waiting for (?:WinRM|SSH)|TCP connection to SSH ip\/port failed|dial tcp [\d.]+:(?:22|5985|5986)\b/i,
     score: 80,
     hint: (_line, ctx) =>
@@ -129,18 +143,21 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'apt-busy',
+    label: 'apt busy (cloud-init still running)',
     test: /Could not get lock|dpkg frontend lock|Unable to acquire the dpkg|Could not open file \/var\/lib\/apt\/lists|dpkg was interrupted/i,
     score: 80,
     hint: () => 'apt ran while cloud-init or unattended upgrades were still running: wait first (cloud-init status --wait) before apt-get.',
   },
   {
     id: 'apt-package',
+    label: 'apt package not found',
     test: /^E: (?:Unable to locate package|Package '.*' has no installation candidate)|Failed to fetch http/,
     score: 75,
     hint: () => 'apt could not find the package: run apt-get update first and check the package name for that distribution.',
   },
   {
     id: 'deprovision',
+    label: 'Deprovisioning (sysprep / waagent) failed',
     test: /waagent: not found|DeprovisioningScript|Sysprep|IMAGE_STATE_UNDEPLOYABLE|WindowsAzureGuestAgent/i,
     score: 75,
     hint: () =>
@@ -148,6 +165,7 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'download',
+    label: 'File download failed',
     test: /Error downloading|Downloading external file .* failed/i,
     score: 80,
     hint: () =>
@@ -155,12 +173,14 @@ const FAMILIES: Family[] = [
   },
   {
     id: 'not-found',
+    label: 'Resource not found',
     test: /\bResourceNotFound\b|\bwas not found\b/i,
     score: 70,
     hint: () => 'A resource the build needs was not found: check that the source image (version) exists in the build region, and that the identity may read it.',
   },
   {
     id: 'exit-code',
+    label: 'Script failed',
     test: /exited with code:? (?!0\b)\d+|non-zero exit status: \d+/i,
     score: 45,
     hint: (line) => {
@@ -202,6 +222,7 @@ function familyOf(line: string): { family: Family; at: number } | undefined {
 
 const PRIVATE_ADDRESS: Family = {
   id: 'private-address',
+  label: 'Private address unreachable',
   test: /$^/,
   score: 75,
   hint: (line, ctx) => {
@@ -255,6 +276,11 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
 export function hintFor(family: string | undefined, line: string, ctx: HintContext = {}): string | undefined {
   if (!family) return undefined;
   return BY_ID.get(family)?.hint(line, ctx);
+}
+
+/** A few words naming a cause family, for a title. */
+export function familyLabel(family: string | undefined): string | undefined {
+  return family ? BY_ID.get(family)?.label : undefined;
 }
 
 /** The family of a free text (e.g. the service's message), without weighing it. */

@@ -5,7 +5,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { redactSas } from '../report.js';
-import { familyOfText, hintFor, rateLine, type HintContext } from './causes.js';
+import { familyLabel, familyOfText, hintFor, rateLine, type HintContext } from './causes.js';
 import { clip, messageCore, shortMessage } from './message.js';
 
 export type CustomizerType = 'Shell' | 'PowerShell' | 'WindowsRestart' | 'File' | 'WindowsUpdate';
@@ -444,7 +444,11 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
   else if (customizer) title = `${customizerLabel(customizer)} failed: ${cause}`;
   else if (distributing && !validating) title = prefixed('Distribution failed', cause);
   else if (validating) title = prefixed('Validation failed', cause);
-  else if (cause) title = input.runState === 'PartiallySucceeded' ? `The build partially succeeded: ${cause}` : cause;
+  else if (cause) {
+    const label = familyLabel(family);
+    const named = label && !cause.toLowerCase().startsWith(label.toLowerCase()) ? `${label}: ${cause}` : cause;
+    title = input.runState === 'PartiallySucceeded' ? `The build partially succeeded: ${named}` : named;
+  }
   else title = `The build ${input.runState === 'PartiallySucceeded' ? 'partially succeeded' : 'failed'}${where}.`;
 
   const seen = new Set(causeLines.map(sameKey));
