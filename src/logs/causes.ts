@@ -201,13 +201,16 @@ const ARM_ERROR = /ERROR:\s+->\s*(\w+)\s*:\s*\S/;
 const CODE_FIELD = /\\?"code\\?"\s*:\s*\\?"(\w+)|\bCode=\\?"(\w+)/;
 /** Error codes that only wrap the real one (details follow). */
 const WRAPPER_CODE = /^(DeploymentFailed|InvalidTemplateDeployment|ResourceDeploymentFailure|InternalOperationError|BadRequest|Conflict)$/;
+/** Every line rateLine can weigh contains one of these. */
+const MAYBE =
+  /err|fail|fatal|denied|unable|cannot|can't|could not|not |timeout|timed? ?out|refused|unreachable|exit|quota|polic|regist|authori|generation|deadline|lock|Sysprep|waagent|IMAGE_STATE|GuestAgent|Deprovision|EOF|reset|wsarecv|jwt|download|Sku|exceed|^E: |code|\+ |Exception|Too many|Hyper-V|found|No such file|Permission|line \d+:/i;
 const ERROR_WORDS = /\b(error|cannot|can't|could not|failed|failure|not found|exception|denied|unable|refused)\b/i;
 /** Packer's generic verdicts: they say that something failed, rarely what. */
 const VERDICT =
   /Script exited with non-zero exit status|Build '[^']+' errored|^--> [\w.-]+: |\d+ error\(s\) occurred|^Error: Failed to prepare build|Provisioning step had errors|Packer build command has failed/i;
 /** Lines that look like errors but are not the cause: retried clean-up, cancellation echoes, packer's own bookkeeping. */
 const NOT_A_CAUSE =
-  /Error deleting|deleting individual resources|Retryable error|CannotBeDeleted|NicInUseWithPrivateEndpoint|machine readable:|Some builds didn't complete|Cancelling (?:build|builder|hook|provisioning)|Communicator ended with: 0\b|Running the cleanup provisioner|exited with code: 0\b|bytes written for|RPC (?:endpoint|client): Communicator ended/i;
+  /Error deleting|deleting individual resources|Retryable error|CannotBeDeleted|NicInUseWithPrivateEndpoint|machine readable:|Some builds didn't complete|Cancelling (?:build|builder|hook|provisioning)|Communicator ended with: 0\b|Running the cleanup provisioner|exited with code: 0\b|bytes written for|RPC (?:endpoint|client): Communicator ended|Packer exited with code/i;
 
 function familyOf(line: string): { family: Family; at: number } | undefined {
   for (const f of FAMILIES) {
@@ -239,6 +242,8 @@ BY_ID.set(PRIVATE_ADDRESS.id, PRIVATE_ADDRESS);
  * nothing about one. `inStep`: the line is output of a running customizer (its own error lines count).
  */
 export function rateLine(line: string, inStep = false): Rating | undefined {
+  // Most lines of a log are plain output: one cheap test lets them through without the families' patterns.
+  if (!MAYBE.test(line)) return undefined;
   const text = line.trim();
   if (text === '' || NOT_A_CAUSE.test(text)) return undefined;
   const arm = ARM_ERROR.exec(text);
@@ -276,6 +281,11 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
 export function hintFor(family: string | undefined, line: string, ctx: HintContext = {}): string | undefined {
   if (!family) return undefined;
   return BY_ID.get(family)?.hint(line, ctx);
+}
+
+/** Cheap first test: false means rateLine would find nothing in the line. */
+export function mayRate(line: string): boolean {
+  return MAYBE.test(line);
 }
 
 /** A few words naming a cause family, for a title. */

@@ -5,7 +5,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { redactSas } from '../report.js';
-import { familyLabel, familyOfText, hintFor, rateLine, type HintContext } from './causes.js';
+import { familyLabel, familyOfText, hintFor, mayRate, rateLine, type HintContext } from './causes.js';
 import { clip, messageCore, shortMessage } from './message.js';
 
 export type CustomizerType = 'Shell' | 'PowerShell' | 'WindowsRestart' | 'File' | 'WindowsUpdate';
@@ -260,7 +260,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
       }
     }
     lineNo++;
-    {
+    if (mayRate(line)) {
       const shown = displayLine(line);
       const inStep = Boolean(current?.open) && !res.sawVerdict;
       // `--> name: ...` lists artifacts after a success; only after packer's error summary is it a verdict.
