@@ -35,8 +35,11 @@ function serviceLine(failureMessage: string, causeLines: string[]): string | und
     const c = norm(l);
     return c.includes(r) || r.includes(c) || (c.length > 40 && r.startsWith(c.slice(0, 40)));
   });
-  if (covered) return head ? `${head}.` : undefined;
-  return clip(short);
+  // The operation ID is what support asks for: it stays, the rest of the boilerplate goes.
+  const op = /OperationId:?\s*([\w-]+)/i.exec(failureMessage)?.[1];
+  const opText = op ? ` OperationId: ${op}.` : '';
+  if (covered) return head ? `${head}.${opText}` : opText.trim() || undefined;
+  return `${clip(short)}${opText}`;
 }
 
 function whereLogs(o: BuildLogOutcome): string | undefined {

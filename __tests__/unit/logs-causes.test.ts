@@ -170,11 +170,11 @@ describe('failureAnnotation', () => {
     expect(lines[0]).toBe(`Failed step: ${detail.customizer}`);
     expect(lines).toContain('E: Unable to locate package x');
     expect(lines).toContain('Fix: apt could not find the package.');
-    expect(lines).toContain('Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1.');
+    expect(lines).toContain('Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1. OperationId: 1.');
     expect(a.message).toContain("artifact 'image-builder-logs-t' (https://github.com/o/r/actions/runs/1/artifacts/2), log-uri https://x.blob.core.windows.net/packerlogs/g/customization.log");
     const nonEmpty = lines.map((l) => l.trim()).filter(Boolean);
     expect(new Set(nonEmpty).size).toBe(nonEmpty.length);
-    expect(a.message).not.toMatch(/During the image build|OperationId/);
+    expect(a.message).not.toMatch(/During the image build|Image Build log location/);
   });
 
   test('a cause taken from the service message is not repeated as the service line', () => {
