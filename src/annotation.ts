@@ -22,24 +22,31 @@ function oneLine(s: string, max: number): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-/** `The image build failed (Failed, sub-state X): <message>` with the message's wrappers and boilerplate removed. */
+/**
+ * The step's failure message, once and short: `The image build failed (Failed, sub-state X): <message>` with the
+ * service message's wrappers and boilerplate removed. The action's own trailing note (`(partial-success: fail;
+ * ...)`) and the operation ID (what support asks for) stay; the message itself is left out where a cause line
+ * already says it.
+ */
 function serviceLine(failureMessage: string, causeLines: string[]): string | undefined {
-  const short = shortMessage(failureMessage);
-  if (!short) return undefined;
-  const cut = short.indexOf('): ');
-  const head = cut > 0 ? short.slice(0, cut + 1) : '';
-  const rest = cut > 0 ? short.slice(cut + 3) : short;
+  const note = /\s(\([^()]*\))\.?\s*$/.exec(failureMessage)?.[1];
+  const base = note ? failureMessage.slice(0, failureMessage.lastIndexOf(note)).trim() : failureMessage;
+  const short = shortMessage(base);
+  const cut = short.indexOf(': ');
+  const head = cut > 0 && cut < 80 ? short.slice(0, cut) : '';
+  const rest = head ? short.slice(cut + 2) : short;
   const r = norm(rest);
-  // A cause line taken from the message already says it: keep only the head (state and sub-state).
-  const covered = r === '' || causeLines.some((l) => {
-    const c = norm(l);
-    return c.includes(r) || r.includes(c) || (c.length > 40 && r.startsWith(c.slice(0, 40)));
-  });
-  // The operation ID is what support asks for: it stays, the rest of the boilerplate goes.
+  const covered =
+    r === '' ||
+    causeLines.some((l) => {
+      const c = norm(l);
+      return c.includes(r) || r.includes(c) || (c.length > 40 && r.startsWith(c.slice(0, 40)));
+    });
   const op = /OperationId:?\s*([\w-]+)/i.exec(failureMessage)?.[1];
-  const opText = op ? ` OperationId: ${op}.` : '';
-  if (covered) return head ? `${head}.${opText}` : opText.trim() || undefined;
-  return `${clip(short)}${opText}`;
+  const extra = `${note ? ` ${note}.` : ''}${op ? ` OperationId: ${op}.` : ''}`;
+  const main = covered ? (head ? `${head}.` : '') : clip(short);
+  const line = `${main}${extra}`.trim();
+  return line || undefined;
 }
 
 function whereLogs(o: BuildLogOutcome): string | undefined {

@@ -186,6 +186,15 @@ describe('failureAnnotation', () => {
     expect(a.message).toContain('Service: The image build failed (Failed, sub-state Customizing).');
   });
 
+  test("the action's own note after the service message stays (partial-success), the message once", () => {
+    const msg = "Distribution failed for run output(s) 'broken-gallery': one or more distribution targets did not complete.";
+    const a = failureAnnotation('Image build partially succeeded', `The build partially succeeded: ${msg} Image Build log location: https://x/y. OperationId: 9. (partial-success: fail; set partial-success: warn to accept it).`, {
+      diagnosisDetail: { title: `Distribution failed: ${msg}`, causeLines: [msg], errorLines: [msg], context: [] },
+    });
+    expect(a.message).toContain('Service: The build partially succeeded. (partial-success: fail; set partial-success: warn to accept it). OperationId: 9.');
+    expect(a.message.split('broken-gallery')).toHaveLength(2);
+  });
+
   test('without a diagnosis: the service message and where the log is', () => {
     const a = failureAnnotation('Build timed out', 'The build did not finish in 1m.', { logUri: 'https://x/y' });
     expect(a).toEqual({ title: 'Build timed out', message: 'The build did not finish in 1m.\n\nFull build log: log-uri https://x/y' });
