@@ -1,4 +1,5 @@
 /** The action's core: read the template, start or attach to a run, wait, cancel on timeout or signal, report. */
+import { failureAnnotation } from './annotation.js';
 import { formatDuration } from './duration.js';
 import { describeAzureError, isSignInError, type ErrorContext } from './errors.js';
 import type { ImageBuilderOps, RunRequest } from './imagebuilder.js';
@@ -520,9 +521,8 @@ async function finishAndReport(
     else outcome = got;
   }
   if (result.failureMessage !== undefined) {
-    const full = outcome.diagnosis ? `${result.failureMessage}\n\n${outcome.diagnosis}` : result.failureMessage;
-    const withCause = outcome.diagnosisTitle ? `${title}: ${outcome.diagnosisTitle.replace(/\s+/g, ' ').trim()}` : title;
-    report.error(full, withCause.length > 200 ? `${withCause.slice(0, 199)}…` : withCause);
+    const a = failureAnnotation(title, result.failureMessage, outcome);
+    report.error(a.message, a.title);
     report.markFailed();
   }
 }

@@ -61,6 +61,7 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
   };
   if (t.location) info.location = t.location;
   if (t.customize) info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
+  if (t.vmProfile?.vnetConfig) info.hasVnetConfig = true;
   const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
   if (staging !== undefined) info.stagingResourceGroupId = staging;
   const status = toRunStatus(t.lastRunStatus);

@@ -28,7 +28,7 @@ export interface SummaryInput {
   /** Blob URL of customization.log (no SAS). */
   logUri?: string;
   timeline?: SubStateSpan[];
-  diagnosis?: { title: string; errorLines: string[]; context: string[] };
+  diagnosis?: { title: string; errorLines: string[]; context: string[]; causeLines?: string[]; hint?: string; customizer?: string; verdict?: string };
 }
 
 const STATE_ICON: Record<string, string> = {
@@ -97,7 +97,14 @@ export function renderSummary(input: SummaryInput): string {
   if (d && input.runState !== 'Succeeded') {
     // Log lines and the service's message may carry a SAS or a key: none reaches the summary (contract 10).
     out.push('', '### What went wrong', '', `**${cell(redactSas(d.title))}**`);
-    const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])].map(redactSas);
+    if (d.customizer) out.push('', `Failed step: ${code(redactSas(d.customizer))}`);
+    if (d.hint) out.push('', `**Fix:** ${cell(redactSas(d.hint))}`);
+    const causes = [...(d.causeLines ?? d.errorLines), ...(d.verdict ? [d.verdict] : [])].map(redactSas);
+    const key = (l: string): string => l.replace(/\s+/g, ' ').trim().toLowerCase();
+    const shown = new Set(causes.map(key));
+    // The same line once: the last lines before the error leave out the cause lines above them.
+    const context = d.context.slice(-10).map(redactSas).filter((l) => !shown.has(key(l)));
+    const body = [...causes, ...(context.length ? ['---', ...context] : [])];
     if (body.length > 0) {
       const text = body.join('\n');
       const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));

@@ -30,6 +30,8 @@ export interface TemplateInfo {
   distributeTypes: string[];
   /** The template's customizers (`properties.customize[]`): type and name, in template order. */
   customizers?: Array<{ type: string; name?: string }>;
+  /** The template has `vmProfile.vnetConfig` (the build VM sits in the user's own network). */
+  hasVnetConfig?: boolean;
   lastRunStatus?: RunStatus;
   /** What the preflight checks read (src/preflight/): the template's network, identities and staging group as set. */
   setup?: TemplateSetup;
@@ -79,6 +81,23 @@ export interface RunResult {
   failureMessage?: string;
 }
 
+/** Why a build failed, in parts (see src/logs/diagnose.ts). */
+export interface DiagnosisDetail {
+  /** Names the cause (and the failing customizer). */
+  title: string;
+  errorLines: string[];
+  /** Last output lines before the error. */
+  context: string[];
+  /** The lines that say what went wrong, best first. */
+  causeLines?: string[];
+  /** One line with the fix, when the cause is recognised. */
+  hint?: string;
+  /** Packer's verdict, when the cause lines do not say it. */
+  verdict?: string;
+  /** The failing customizer, as the template names it. */
+  customizer?: string;
+}
+
 /** What the logs seam gives back at the end; every field optional, a failure there is only a warning. */
 export interface BuildLogOutcome {
   /** Blob URL of customization.log (no SAS). */
@@ -91,8 +110,8 @@ export interface BuildLogOutcome {
   diagnosis?: string;
   /** One-line title of that cause, added to the annotation's title. */
   diagnosisTitle?: string;
-  /** The cause in parts, for the job summary. */
-  diagnosisDetail?: { title: string; errorLines: string[]; context: string[] };
+  /** The cause in parts, for the annotation and the job summary. */
+  diagnosisDetail?: DiagnosisDetail;
   /** Run sub-states in the order seen, with the time each was first seen. */
   timeline?: Array<{ name: string; start: Date }>;
 }

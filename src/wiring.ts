@@ -37,7 +37,7 @@ export function createPreflightHook(
   };
 }
 
-type LogsModule = Pick<typeof import('./logs/index.js'), 'createBuildLogs' | 'annotationOf' | 'defaultArtifactName'>;
+type LogsModule = Pick<typeof import('./logs/index.js'), 'createBuildLogs' | 'customizerLabel' | 'defaultArtifactName'>;
 
 /** `$RUNNER_TEMP/image-builder-logs/<template>-<hash>-<pid>`: one per template (and per step), never shared. */
 export function logsWorkDir(settings: Pick<Settings, 'subscriptionId' | 'resourceGroup' | 'templateName'>, env: NodeJS.ProcessEnv = process.env, pid = process.pid): string {
@@ -182,16 +182,25 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
         failed,
         ...pollFields(result.status, staging),
         ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
+        ...(result.template.hasVnetConfig !== undefined ? { hasVnetConfig: result.template.hasVnetConfig } : {}),
       });
       if (f.logUri) out.logUri = f.logUri;
       if (f.artifactId !== undefined) out.artifactId = String(f.artifactId);
       if (f.artifactUrl) out.artifactUrl = f.artifactUrl;
       if (f.artifactName) out.artifactName = f.artifactName;
       if (f.diagnosis) {
-        const a = l.m.annotationOf(f.diagnosis);
-        out.diagnosis = a.message;
-        out.diagnosisTitle = a.title;
-        out.diagnosisDetail = { title: f.diagnosis.title, errorLines: f.diagnosis.errorLines, context: f.diagnosis.context };
+        const d = f.diagnosis;
+        out.diagnosisDetail = {
+          title: d.title,
+          errorLines: d.errorLines,
+          context: d.context,
+          causeLines: d.causeLines,
+          ...(d.hint ? { hint: d.hint } : {}),
+          ...(d.verdict ? { verdict: d.verdict } : {}),
+          ...(d.customizer
+            ? { customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer) }
+            : {}),
+        };
       }
       return out;
     },

@@ -45,7 +45,7 @@ async function failedSample(
 test.concurrent('Linux shell sample (log named by URL in the message): the script and its apt error', async () => {
   // The simulator's template has one Shell customizer, the log two shell provisioners: not matched, packer's name kept.
   const { r } = await failedSample('shell', ['linux-shell-failure.customization.log', { failAt: 'Customizing' }], [
-    "Customizer '/tmp/script_1.sh' (Shell) failed",
+    "Failed step: Customizer '/tmp/script_1.sh' (Shell)",
     'Script exited with non-zero exit status: 100',
     'E: Unable to locate package contoso-agent',
   ]);
@@ -56,7 +56,7 @@ test.concurrent("Linux shell sample with the template's customizers: the annotat
   await failedSample(
     'shell-named',
     ['linux-shell-failure.customization.log', { failAt: 'Customizing' }],
-    ["Customizer 'install-web' (Shell, #2 of 3, packer: '/tmp/script_1.sh') failed", 'Script exited with non-zero exit status: 100'],
+    ["Failed step: Customizer 'install-web' (Shell, #2 of 3, packer: '/tmp/script_1.sh')", 'Script exited with non-zero exit status: 100'],
     [
       { type: 'Shell', name: 'apt-update', inline: ['sudo apt-get update'] },
       { type: 'Shell', name: 'install-web', inline: ['sudo apt-get install -y nginx-full contoso-agent'] },
@@ -69,7 +69,7 @@ test.concurrent("PowerShell sample with the template's customizers: the annotati
   await failedSample(
     'pwsh-named',
     ['windows-powershell-failure.customization.log', { failAt: 'Customizing', logLocationStyle: 'arm' }],
-    ["Customizer 'install-tools' (PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools.ps1') failed", 'exited with code 1603'],
+    ["Failed step: Customizer 'install-tools' (PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools.ps1')", 'exited with code 1603'],
     [
       { type: 'PowerShell', name: 'install-tools', scriptUri: 'https://example.invalid/install-tools.ps1' },
       { type: 'WindowsRestart', name: 'reboot' },
@@ -121,7 +121,7 @@ test.concurrent('validation sample (message names no log: the newest one is used
   const { r, t, name } = await failedSample(
     'validate',
     ['validation-failure.customization.log', { failAt: 'Validating', validation: 'validation-failure.validation.log', message: 'Validation failed: one or more validators reported errors.' }],
-    ["validator '/tmp/validate_0.sh' (Shell)", 'Script exited with non-zero exit status: 7', 'Failed to connect to localhost port 443'],
+    ["Failed step: Validator '/tmp/validate_0.sh' (Shell)", 'Script exited with non-zero exit status: 7', 'Failed to connect to localhost port 443'],
   );
   const vblob = await blobBytes(sim, t, 'validation.log');
   check(r, () => expect(artifactZip(sim, name).read('validation.log').equals(vblob)).toBe(true));

@@ -98,9 +98,10 @@ test.concurrent('a failure message naming the log by a SAS URL: log-uri is that 
   check(r, () => {
     expect(r.main.exitCode).toBe(1);
     expect(r.main.outputs['log-uri']).toBe(t.logUrl);
-    // The error quotes the message (so the SAS really was in it), its URL without the query.
+    // The error names the log the message named (so the SAS really was in it), its URL without the query,
+    // and keeps the message's operation ID (its boilerplate, the log location included, is left out).
     const e = errors(r.main).join('\n');
-    expect(e).toContain(`Image Build log location: ${t.logUrl}`);
+    expect(e).toContain(`log-uri ${t.logUrl}`);
     expect(e).toContain('OperationId: x.');
     expect(r.main.stdout + r.main.stderr + r.summary + JSON.stringify(r.main.outputs)).not.toContain(sig);
   });

@@ -62,3 +62,21 @@ test('uploadLogsArtifact: one artifact, its URL; a refusal is a warning', async 
   expect(await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink: sink2, env: { GITHUB_SERVER_URL: 'https://ghes.local' } })).toBeUndefined();
   expect(sink2.warnings[0]).toMatch(/not uploaded.*Enterprise Server/);
 });
+
+test("uploadLogsArtifact: the artifact library's own lines (core.info) fall inside a collapsed group, closed also on failure", async () => {
+  const sink = recordingSink();
+  // @actions/artifact prints "Artifact name is valid!", "Uploaded bytes ..." and "... successfully finalized" with core.info.
+  const client = {
+    uploadArtifact: async () => {
+      sink.info('Artifact name is valid!');
+      return { id: 3 };
+    },
+  };
+  await uploadLogsArtifact({ name: 'logs', files: ['/d/x'], rootDir: '/d', sink, env: ghEnv, client });
+  expect(sink.lines).toEqual([">> Uploading the build logs as artifact 'logs'", 'Artifact name is valid!', '<<']);
+  const sink2 = recordingSink();
+  const bad = { uploadArtifact: async () => Promise.reject(new Error('nope')) };
+  await uploadLogsArtifact({ name: 'logs', files: ['/d/x'], rootDir: '/d', sink: sink2, env: ghEnv, client: bad });
+  expect(sink2.lines.filter((l) => l === '<<')).toHaveLength(1);
+  expect(sink2.lines.indexOf('<<')).toBeLessThan(sink2.lines.findIndex((l) => l.startsWith('WARN')));
+});

@@ -21,9 +21,10 @@ describe('diagnose', () => {
       customizationLog: fx('linux-shell-failure.customization.log'),
     });
     expect(d.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell' });
-    expect(d.title).toBe(
-      "Customizer '/tmp/script_1.sh' (Shell) failed: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
-    );
+    // The script's own error line names the cause; packer's verdict is listed after it.
+    expect(d.title).toBe("Customizer '/tmp/script_1.sh' (Shell) failed: E: Unable to locate package contoso-agent");
+    expect(d.errorLines.some((l) => l.endsWith('Script exited with non-zero exit status: 100. Allowed exit codes are: [0]'))).toBe(true);
+    expect(d.hint).toMatch(/apt-get update/);
     expect(d.errorLines).toContain('E: Unable to locate package contoso-agent');
     expect(d.context.at(-1)).toBe('E: Unable to locate package contoso-agent');
     expect(d.context).toContain('+ sudo apt-get install -y nginx-full contoso-agent');
@@ -33,7 +34,8 @@ describe('diagnose', () => {
   test('PowerShell failure', async () => {
     const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('windows-powershell-failure.customization.log') });
     expect(d.customizer).toEqual({ name: 'C:\\Windows\\Temp\\script-install-tools.ps1', type: 'PowerShell' });
-    expect(d.title).toMatch(/non-zero exit status: 1\b/);
+    expect(d.title).toMatch(/The installer exited with code 1603/);
+    expect(d.errorLines.some((l) => /non-zero exit status: 1\b/.test(l))).toBe(true);
     expect(d.errorLines.some((l) => /exited with code 1603/.test(l))).toBe(true);
   });
 
@@ -47,7 +49,7 @@ describe('diagnose', () => {
   test('File customizer failure', async () => {
     const d = await diagnose({ runState: 'Failed', customizationLog: fx('file-failure.customization.log') });
     expect(d.customizer).toEqual({ name: '/tmp/packer-files/agent-config.json => /etc/contoso/agent/config.json', type: 'File' });
-    expect(d.title).toMatch(/\(File\) failed: Upload failed: scp: .*No such file or directory/);
+    expect(d.title).toMatch(/\(File\) failed: scp: .*No such file or directory/);
   });
 
   test('validation failure reads validation.log', async () => {
@@ -60,7 +62,7 @@ describe('diagnose', () => {
     });
     expect(d.phase).toBe('Validating');
     expect(d.customizer).toEqual({ name: '/tmp/validate_0.sh', type: 'Shell' });
-    expect(d.title).toMatch(/^Validation failed in validator '\/tmp\/validate_0.sh' \(Shell\): Script exited with non-zero exit status: 7/);
+    expect(d.title).toMatch(/^Validation failed in validator '\/tmp\/validate_0.sh' \(Shell\): curl: \(7\) Failed to connect to localhost port 443/);
     expect(d.errorLines.some((l) => /Failed to connect to localhost port 443/.test(l))).toBe(true);
   });
 
@@ -89,11 +91,11 @@ describe('diagnose', () => {
 
   test('a missing log file is not an error', async () => {
     const d = await diagnose({ runState: 'Failed', message: 'boom', customizationLog: fx('nope.log') });
-    expect(d.title).toBe('The build failed: boom');
+    expect(d.title).toBe('boom');
   });
 
   test('excerpt is bounded', () => {
-    const d = { errorLines: ['x'.repeat(300)], context: Array.from({ length: 50 }, () => 'y'.repeat(300)), title: 't' };
+    const d = { errorLines: ['x'.repeat(300)], causeLines: ['x'.repeat(300)], context: Array.from({ length: 50 }, () => 'y'.repeat(300)), title: 't' };
     expect(excerpt(d, 1000).length).toBeLessThanOrEqual(1000);
   });
 });
@@ -116,7 +118,7 @@ describe('the failing provisioner named as the template names its customizer', (
     const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('linux-shell-failure.customization.log'), customizers: linux });
     expect(d.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell', template: { name: 'install-web', index: 2, count: 4 } });
     expect(d.title).toBe(
-      "Customizer 'install-web' (Shell, #2 of 4, packer: '/tmp/script_1.sh') failed: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+      "Customizer 'install-web' (Shell, #2 of 4, packer: '/tmp/script_1.sh') failed: E: Unable to locate package contoso-agent",
     );
   });
 

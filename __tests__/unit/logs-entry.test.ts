@@ -99,7 +99,7 @@ test('storage errors never throw: one warning, the result still comes back', asy
   const r = await logs.finish({ runState: 'Failed', failed: true, message: 'boom' });
   expect(sink.warnings).toHaveLength(1);
   expect(sink.warnings[0]).toMatch(/socket hang up.*not affected/);
-  expect(r.diagnosis?.title).toBe('The build failed: boom');
+  expect(r.diagnosis?.title).toBe('boom');
   expect(r.artifactId).toBeUndefined();
 });
 

@@ -68,12 +68,17 @@ test('failure summary: the last phase is critical and the diagnosis is shown', (
       title: "Customizer 'a.ps1' (PowerShell) failed: exit 1",
       context: ['line with ``` fence'],
       errorLines: ['Script exited with non-zero exit status: 1'],
+      hint: 'Fix the script.',
+      customizer: "Customizer 'a.ps1' (PowerShell)",
     },
   });
   expect(md).toContain('win\\|2022');
   expect(md).toContain('Customizing :crit, s1, 2026-11-25 10:02:00, 2026-11-25 10:10:00');
   expect(md).toContain("**Customizer 'a.ps1' (PowerShell) failed: exit 1**");
-  expect(md).toContain('````text\nline with ``` fence\n---\nScript exited with non-zero exit status: 1\n````');
+  // The cause lines first, then the last lines before the error; the fix and the failing step above them.
+  expect(md).toContain('````text\nScript exited with non-zero exit status: 1\n---\nline with ``` fence\n````');
+  expect(md).toContain('**Fix:** Fix the script.');
+  expect(md).toContain("Failed step: <code>Customizer 'a.ps1' (PowerShell)</code>");
 });
 
 test('renderGantt: nothing without times', () => {

@@ -98,8 +98,12 @@ describe('wiring of the build logs and the summary', () => {
     expect(uploads).toEqual(['image-builder-logs-rg-tpl-img-2']);
     expect(report.errors).toHaveLength(1);
     const err = report.errors[0]!;
-    expect(err.message).toContain(SERVICE_MESSAGE);
-    expect(err.message).toMatch(/\/tmp\/script_1\.sh/);
+    // The service's message once, without its boilerplate; the failing step, its error line and where the log is.
+    expect(err.message).toContain('Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1.');
+    expect(err.message).not.toContain('Image Build log location');
+    expect(err.message).toMatch(/Failed step: Customizer '\/tmp\/script_1\.sh' \(Shell\)/);
+    expect(err.message).toContain('E: Unable to locate package contoso-agent');
+    expect(err.message).toContain("Full build log: artifact 'image-builder-logs-rg-tpl-img-2' (https://github.com/o/r/actions/runs/5/artifacts/77), log-uri https://acct.blob.core.windows.net/packerlogs/g/customization.log");
     expect(err.title).toMatch(/^Image build failed: .*script_1\.sh/);
     expect(report.failed).toBe(true);
     expect(summaries).toHaveLength(1);

@@ -86,7 +86,15 @@ export async function uploadLogsArtifact(req: UploadRequest): Promise<{ id: numb
   try {
     const client = req.client ?? new (await import('@actions/artifact')).DefaultArtifactClient();
     const opts = req.retentionDays !== undefined ? { retentionDays: req.retentionDays } : {};
-    const res = await client.uploadArtifact(req.name, req.files, req.rootDir, opts);
+    // @actions/artifact reports its own progress with core.info ("Artifact name is valid!", upload progress,
+    // digest, "finalized"): kept in a collapsed group so the end of the job log reads cleanly.
+    req.sink.startGroup(`Uploading the build logs as artifact '${req.name}'`);
+    let res: { id?: number; size?: number };
+    try {
+      res = await client.uploadArtifact(req.name, req.files, req.rootDir, opts);
+    } finally {
+      req.sink.endGroup();
+    }
     if (res.id === undefined) {
       req.sink.warning(`Build logs artifact '${req.name}': the upload returned no artifact ID.`);
       return undefined;

@@ -5,6 +5,8 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { redactSas } from '../report.js';
+import { familyLabel, familyOfText, hintFor, mayRate, rateLine, type HintContext } from './causes.js';
+import { clip, messageCore, shortMessage } from './message.js';
 
 export type CustomizerType = 'Shell' | 'PowerShell' | 'WindowsRestart' | 'File' | 'WindowsUpdate';
 
@@ -17,8 +19,16 @@ export interface Diagnosis {
   errorLines: string[];
   /** The last output lines of the failing step, cleaned. */
   context: string[];
-  /** One line for the `::error` annotation's title. */
+  /** One line for the `::error` annotation's title: names the cause (and the failing customizer). */
   title: string;
+  /** The lines that say what went wrong, best first, as the log or the service wrote them (at most 3). */
+  causeLines: string[];
+  /** Cause family of the best line (`vcpu-quota`, `policy`, `exit-code` ...), when recognised. */
+  family?: string;
+  /** One line with the fix for that family. */
+  hint?: string;
+  /** Packer's own verdict (`Script exited with non-zero exit status: 100 ...`), when the cause lines do not say it. */
+  verdict?: string;
 }
 
 export interface DiagnoseInput {
@@ -32,6 +42,8 @@ export interface DiagnoseInput {
   validationLog?: string;
   /** The template's `properties.customize[]` (type and name), in order: names the failing customizer as the user does. */
   customizers?: TemplateCustomizer[];
+  /** The template has `vmProfile.vnetConfig` (changes the network hints). */
+  hasVnetConfig?: boolean;
 }
 
 export interface TemplateCustomizer {
@@ -64,9 +76,9 @@ const PROVISIONER_TYPES: Record<string, CustomizerType> = {
 /** A log line without its timestamps, run-ID and `PACKER OUT/ERR` prefixes. */
 export function cleanLine(raw: string): string {
   let s = raw.replace(/\r$/, '');
-  s = s.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z?\s+/, '');
+  s = s.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z?:?\s+/, '');
   s = s.replace(/^\[[^\]]{1,64}\]\s*/, '');
-  s = s.replace(/^PACKER (OUT|ERR) ?/, '');
+  s = s.replace(/^PACKER(?: (?:OUT|ERR))? ?/, '');
   s = s.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\s+/, '');
   s = s.replace(/^ui( error)?: /, '');
   s = s.replace(/^\s*(==> )?azure-arm(\.[\w-]+)?: ?/, (m) => (m.trimStart().startsWith('==>') ? '==> ' : ''));
@@ -99,11 +111,82 @@ interface ScanResult {
   scriptErrors: string[];
   context: string[];
   sawVerdict: boolean;
+  /** Lines that may name the cause, best first (bounded). */
+  candidates: Candidate[];
+}
+
+export interface Candidate {
+  text: string;
+  score: number;
+  family?: string;
+  /** Position in the log (or after it, for the service's message): earlier wins a tie. */
+  order: number;
+}
+
+interface Pending extends Candidate {
+  key: string;
+  /** Output of the provisioner counted `step` (0: before any): dropped when a later provisioner starts. */
+  step: number;
+  inStep: boolean;
+}
+
+const MAX_CANDIDATES = 12;
+
+/** The line as shown: without packer's plugin and debug tags (`packer-builder-azure-arm plugin: [INFO] `). */
+export function displayLine(clean: string): string {
+  return clean
+    .replace(/^(?:(?:packer[-\w.]*(?: plugin)?|packer\.exe):\s*)+/i, '')
+    .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\s+/, '')
+    .replace(/^\[(?:INFO|DEBUG)\]\s*/, '')
+    .replace(/^==> /, '')
+    .trim();
+}
+
+/** What two lines saying the same thing have in common (packer repeats its verdict as `--> name: ...` and `Build 'name' errored ...: ...`). */
+function sameKey(text: string): string {
+  return text
+    .replace(/^--> [\w.-]+: /, '')
+    .replace(/^.*?Build '[^']+' errored(?: after [^:]+)?: /, '')
+    .replace(/^[\w.-]*azure-arm[\w.-]*: /, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+/** Keeps the best candidates in a bounded list. */
+function addCandidate(list: Pending[], c: Omit<Pending, 'key'>): void {
+  const key = sameKey(c.text);
+  if (!key) return;
+  const same = list.find((x) => x.key === key);
+  if (same) {
+    if (c.score > same.score) Object.assign(same, { score: c.score, family: c.family ?? same.family });
+    return;
+  }
+  list.push({ ...c, key });
+  if (list.length > MAX_CANDIDATES) {
+    let worst = 0;
+    list.forEach((x, i) => {
+      const w = list[worst]!;
+      if (x.score < w.score || (x.score === w.score && x.order > w.order)) worst = i;
+    });
+    list.splice(worst, 1);
+  }
+}
+
+export function rankCandidates<T extends Candidate>(list: readonly T[]): T[] {
+  return [...list].sort((a, b) => b.score - a.score || a.order - b.order);
 }
 
 /** Scan one log file, line by line. */
 export async function scanLog(file: string): Promise<ScanResult> {
-  const res: ScanResult = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false };
+  const res: ScanResult = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false, candidates: [] };
+  const pending: Pending[] = [];
+  let lineNo = 0;
+  // A provisioner that is followed by another one succeeded (packer stops at the first failing one): what its
+  // output looked like an error is not the cause.
+  const stepStarted = (): void => {
+    for (let i = pending.length - 1; i >= 0; i--) if (pending[i]!.inStep && pending[i]!.step === steps.length) pending.splice(i, 1);
+  };
   // Provisioners are counted by `(telemetry) Starting provisioner` lines; in a log without them, by the
   // `Provisioning with ...` / `Restarting Machine` / `Uploading` lines that start a new customizer.
   const steps: Array<CustomizerType | undefined> = [];
@@ -129,6 +212,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
       const type = PROVISIONER_TYPES[start[1].toLowerCase()];
       current = type ? { name: start[1], type, open: true } : undefined;
       telemetry = true;
+      stepStarted();
       steps.push(type);
       ring = [];
       stepErrors = [];
@@ -155,16 +239,36 @@ export async function scanLog(file: string): Promise<ScanResult> {
       }
       const type: CustomizerType = /shell script/.test(line) && !/ower[Ss]hell/.test(line) ? 'Shell' : 'PowerShell';
       current = { name: named[1].trim(), type, open: true };
-      if (!telemetry) steps.push(type);
+      if (!telemetry) {
+        stepStarted();
+        steps.push(type);
+      }
     } else if (/^==> Restarting Machine/i.test(line)) {
       if (!current || current.type !== 'WindowsRestart') {
         current = { name: 'windows-restart', type: 'WindowsRestart', open: true };
-        if (!telemetry) steps.push('WindowsRestart');
+        if (!telemetry) {
+          stepStarted();
+          steps.push('WindowsRestart');
+        }
       }
     } else if (/^==> Uploading (.+) => (.+)$/.test(line) && (!current || current.type === 'File')) {
       const m = /^==> Uploading (.+) => (.+)$/.exec(line)!;
       current = { name: `${m[1]} => ${m[2]}`, type: 'File', open: true };
-      if (!telemetry) steps.push('File');
+      if (!telemetry) {
+        stepStarted();
+        steps.push('File');
+      }
+    }
+    lineNo++;
+    if (mayRate(line)) {
+      const shown = displayLine(line);
+      const inStep = Boolean(current?.open) && !res.sawVerdict;
+      // `--> name: ...` lists artifacts after a success; only after packer's error summary is it a verdict.
+      const r = /^--> /.test(line) && !errorSummary && !/didn't complete/.test(line) ? undefined : rateLine(shown, inStep);
+      // A step's own generic error output counts only before packer's verdict (after it comes the clean-up).
+      if (r && (r.family || r.score !== 50 || inStep)) {
+        addCandidate(pending, { text: clip(shown, r.at), score: r.score, family: r.family, order: lineNo, step: steps.length, inStep });
+      }
     }
     if (/Provisioning step had errors|Script exited with non-zero exit status|Upload failed|Timeout waiting for machine to restart|Error (uploading|restarting)/i.test(line)) {
       provisioningFailed = true;
@@ -189,6 +293,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
       if (current?.open && !line.startsWith('==> ') && SCRIPT_ERROR.test(line)) push(stepErrors, line, 4);
     }
   }
+  res.candidates = rankCandidates(pending).map(({ text, score, family, order }) => ({ text, score, ...(family ? { family } : {}), order }));
   if (snap) {
     res.steps = steps.slice(0, snap.steps);
     if (snap.current && snap.steps > 0) res.failedStep = snap.steps - 1;
@@ -217,10 +322,18 @@ async function exists(file: string | undefined): Promise<boolean> {
   }
 }
 
-function shortMessage(message: string | undefined): string {
-  if (!message) return '';
-  const cut = message.replace(/\s+/g, ' ').replace(/\s*Image Build log location:.*$/i, '').trim();
-  return cut.length > MAX_LINE ? `${cut.slice(0, MAX_LINE)} …` : cut;
+/** Lines of the service's message that may name the cause (ordered after every log line). */
+function messageCandidates(message: string | undefined, after: number): Candidate[] {
+  const core = messageCore(message);
+  if (!core) return [];
+  const out: Candidate[] = [];
+  core.split(/\r?\n/).map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).forEach((line, i) => {
+    const r = rateLine(line);
+    if (r) out.push({ text: clip(line, r.at), score: r.score, ...(r.family ? { family: r.family } : {}), order: after + 1 + i });
+  });
+  // A message with nothing recognisable is still the service's own account of the failure.
+  if (out.length === 0) out.push({ text: clip(core.replace(/\s+/g, ' ')), score: 20, order: after + 1 });
+  return out;
 }
 
 function verdictText(verdicts: string[]): string | undefined {
@@ -260,7 +373,7 @@ export function matchCustomizer(
   return { ...(name ? { name } : {}), index: failedStep + 1, count: customizers.length };
 }
 
-function customizerLabel(c: { name: string; type: CustomizerType; template?: TemplateMatch }): string {
+export function customizerLabel(c: { name: string; type: CustomizerType; template?: TemplateMatch }): string {
   const m = c.template;
   if (!m) return `Customizer '${c.name}' (${c.type})`;
   const pos = `#${m.index} of ${m.count}`;
@@ -279,6 +392,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     ...(d.customizer ? { customizer: { ...d.customizer, name: redactSas(d.customizer.name) } } : {}),
     errorLines: d.errorLines.map(redactSas),
     context: d.context.map(redactSas),
+    causeLines: d.causeLines.map(redactSas),
+    ...(d.hint ? { hint: redactSas(d.hint) } : {}),
+    ...(d.verdict ? { verdict: redactSas(d.verdict) } : {}),
     title: redactSas(d.title),
   };
 }
@@ -287,58 +403,73 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
   const phase = input.runSubState;
   const where = phase ? ` during ${phase}` : '';
   if (input.runState === 'TimedOut') {
-    return { phase, errorLines: [], context: [], title: `The build timed out${where}.` };
+    return { phase, errorLines: [], context: [], causeLines: [], title: `The build timed out${where}.` };
   }
   if (input.runState === 'Canceled' || input.runState === 'Canceling') {
-    return { phase, errorLines: [], context: [], title: `The build was canceled${where}.` };
+    return { phase, errorLines: [], context: [], causeLines: [], title: `The build was canceled${where}.` };
   }
-  const msg = shortMessage(input.message);
-  const validating = phase === 'Validating' || /validat/i.test(input.message ?? '');
-  const distributing = phase === 'Distributing' || /distribut/i.test(input.message ?? '');
+  const validating = phase === 'Validating' || /validat/i.test(messageCore(input.message));
+  const distributing = phase === 'Distributing' || /distribut/i.test(messageCore(input.message));
+  const ctx: HintContext = { ...(input.hasVnetConfig !== undefined ? { hasVnetConfig: input.hasVnetConfig } : {}), distributing };
 
+  let scan: ScanResult | undefined;
+  let inValidation = false;
   if (validating && (await exists(input.validationLog))) {
-    const scan = await safeScan(input.validationLog!);
-    if (scan?.sawVerdict) {
-      const why = verdictText(scan.verdicts) ?? msg;
-      const who = scan.customizer ? ` in validator '${scan.customizer.name}' (${scan.customizer.type})` : '';
-      return {
-        customizer: scan.customizer,
-        phase: 'Validating',
-        errorLines: [...scan.scriptErrors, ...scan.verdicts].slice(0, MAX_ERROR_LINES),
-        context: scan.context,
-        title: `Validation failed${who}: ${why}`,
-      };
-    }
+    scan = await safeScan(input.validationLog!);
+    inValidation = Boolean(scan?.sawVerdict || scan?.candidates.length);
+    if (!inValidation) scan = undefined;
   }
-  if (await exists(input.customizationLog)) {
-    const scan = await safeScan(input.customizationLog!);
-    if (scan?.sawVerdict) {
-      const why = verdictText(scan.verdicts) ?? msg;
-      // Only when the provisioner counted last is the one blamed (same type).
-      const counted = scan.failedStep !== undefined && scan.steps[scan.failedStep] === scan.customizer?.type;
-      const match = scan.customizer && counted ? matchCustomizer(scan.steps, scan.failedStep, input.customizers) : undefined;
-      const customizer = scan.customizer && (match ? { ...scan.customizer, template: match } : scan.customizer);
-      const title = customizer ? `${customizerLabel(customizer)} failed: ${why}` : `The build failed${where}: ${why}`;
-      return {
-        customizer,
-        phase: phase ?? 'Customizing',
-        errorLines: [...scan.scriptErrors, ...scan.verdicts].slice(0, MAX_ERROR_LINES),
-        context: scan.context,
-        title,
-      };
-    }
+  if (!scan && (await exists(input.customizationLog))) scan = await safeScan(input.customizationLog!);
+
+  const logCandidates = scan?.candidates ?? [];
+  const lastOrder = logCandidates.reduce((m, c) => Math.max(m, c.order), 0);
+  const ranked = rankCandidates([...logCandidates, ...messageCandidates(input.message, lastOrder)]);
+  const best = ranked[0];
+  // The best line, and the next ones that weigh nearly as much (a quota line and the ARM error around it).
+  const causes = best ? ranked.filter((c) => c.score >= best.score - 10).slice(0, 3) : [];
+  const causeLines = causes.map((c) => c.text);
+  const family = best?.family ?? causes.find((c) => c.family)?.family;
+  const hint = hintFor(family, causes.filter((c) => c.family === family).map((c) => c.text).join(' '), ctx);
+
+  // The failing customizer, as the template names it.
+  let customizer: Diagnosis['customizer'];
+  if (scan?.sawVerdict && scan.customizer) {
+    const counted = scan.failedStep !== undefined && scan.steps[scan.failedStep] === scan.customizer.type;
+    const match = counted && !inValidation ? matchCustomizer(scan.steps, scan.failedStep, input.customizers) : undefined;
+    customizer = match ? { ...scan.customizer, template: match } : scan.customizer;
   }
-  if (distributing && !validating) {
-    return { phase: 'Distributing', errorLines: msg ? [msg] : [], context: [], title: prefixed('Distribution failed', msg) };
+  const cause = best?.text ?? (scan?.sawVerdict ? verdictText(scan.verdicts) : undefined) ?? shortMessage(input.message);
+  let title: string;
+  if (inValidation) title = `Validation failed${customizer ? ` in validator '${customizer.name}' (${customizer.type})` : ''}: ${cause}`;
+  else if (customizer) title = `${customizerLabel(customizer)} failed: ${cause}`;
+  else if (distributing && !validating) title = prefixed('Distribution failed', cause);
+  else if (validating) title = prefixed('Validation failed', cause);
+  else if (cause) {
+    const label = familyLabel(family);
+    const named = label && !cause.toLowerCase().startsWith(label.toLowerCase()) ? `${label}: ${cause}` : cause;
+    title = input.runState === 'PartiallySucceeded' ? `The build partially succeeded: ${named}` : named;
   }
-  if (validating) {
-    return { phase: 'Validating', errorLines: msg ? [msg] : [], context: [], title: prefixed('Validation failed', msg) };
-  }
+  else title = `The build ${input.runState === 'PartiallySucceeded' ? 'partially succeeded' : 'failed'}${where}.`;
+
+  const seen = new Set(causeLines.map(sameKey));
+  const more = [...(scan?.scriptErrors ?? []), ...(scan?.verdicts ?? [])].filter((l) => {
+    const k = sameKey(l);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const verdict = scan?.sawVerdict ? verdictText(scan.verdicts) : undefined;
+  const verdictShown = verdict === undefined || causeLines.some((l) => sameKey(l).includes(sameKey(verdict)));
   return {
-    phase,
-    errorLines: msg ? [msg] : [],
-    context: [],
-    title: `The build ${input.runState === 'PartiallySucceeded' ? 'partially succeeded' : 'failed'}${where}${msg ? `: ${msg}` : '.'}`,
+    ...(customizer ? { customizer } : {}),
+    ...(verdict && !verdictShown ? { verdict } : {}),
+    phase: inValidation ? 'Validating' : distributing && !validating && !customizer ? 'Distributing' : (phase ?? (scan?.sawVerdict ? 'Customizing' : undefined)),
+    errorLines: [...causeLines, ...more].slice(0, MAX_ERROR_LINES),
+    context: scan?.context ?? [],
+    causeLines,
+    ...(family ? { family } : {}),
+    ...(hint ? { hint } : {}),
+    title,
   };
 }
 
@@ -355,13 +486,20 @@ async function safeScan(file: string): Promise<ScanResult | undefined> {
   }
 }
 
-/** Annotation body: the error lines and the last lines before them, bounded in size. */
+/** The family of the service's message alone (for callers without a log). */
+export function messageFamily(message: string | undefined): string | undefined {
+  return familyOfText(messageCore(message));
+}
+
+/** Annotation body: the cause lines, the fix, and the last lines before them (not repeating any), bounded in size. */
 export function excerpt(d: Diagnosis, maxChars = 3500): string {
-  const parts: string[] = [];
-  if (d.context.length > 0) parts.push('Last lines before the error:', ...d.context.slice(-10).map((l) => `  ${l}`));
-  if (d.errorLines.length > 0) parts.push('Errors:', ...d.errorLines.map((l) => `  ${l}`));
+  const shown = new Set(d.causeLines.map(sameKey));
+  const parts: string[] = [...d.causeLines];
+  if (d.hint) parts.push(`Fix: ${d.hint}`);
+  const context = d.context.slice(-10).filter((l) => !shown.has(sameKey(l)));
+  if (context.length > 0) parts.push('Last lines before the error:', ...context.map((l) => `  ${l}`));
   let text = parts.join('\n');
-  if (text.length > maxChars) text = `…${text.slice(text.length - maxChars + 1)}`;
+  if (text.length > maxChars) text = `${text.slice(0, maxChars - 1)}…`;
   return text;
 }
 
@@ -372,7 +510,7 @@ export function excerpt(d: Diagnosis, maxChars = 3500): string {
 export function annotationOf(d: Diagnosis, maxChars = 4000): { title: string; message: string } {
   const oneLine = d.title.replace(/\s+/g, ' ').trim();
   const title = oneLine.length > 200 ? `${oneLine.slice(0, 199)}…` : oneLine;
-  const body = excerpt(d, Math.max(0, maxChars - oneLine.length - 2));
-  const message = body ? `${oneLine}\n${body}` : oneLine;
+  const body = excerpt(d, maxChars);
+  const message = body || oneLine;
   return { title, message: message.length > maxChars ? message.slice(0, maxChars) : message };
 }

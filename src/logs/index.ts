@@ -19,7 +19,7 @@ import { LogTail, type TailOptions } from './tail.js';
 import { coreSink, systemClock, type Clock, type LogSink } from './types.js';
 
 export type { Diagnosis, TemplateCustomizer } from './diagnose.js';
-export { annotationOf, excerpt } from './diagnose.js';
+export { annotationOf, customizerLabel, excerpt } from './diagnose.js';
 export type { UploadPolicy } from './artifact.js';
 export { defaultArtifactName } from './artifact.js';
 export type { LogSink, Clock } from './types.js';
@@ -78,6 +78,8 @@ export interface FinishInput extends PollStatus {
   failed: boolean;
   /** The template's customizers (`properties.customize[]`), to name the failing one as the template does. */
   customizers?: TemplateCustomizer[];
+  /** The template has `vmProfile.vnetConfig`. */
+  hasVnetConfig?: boolean;
 }
 
 export interface FinishResult {
@@ -221,6 +223,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
             customizationLog: out.files.includes(customizationFile) ? customizationFile : undefined,
             validationLog: out.files.includes(validationFile) ? validationFile : undefined,
             customizers: result.customizers,
+            ...(result.hasVnetConfig !== undefined ? { hasVnetConfig: result.hasVnetConfig } : {}),
           });
         } catch (err) {
           warn('Could not analyse the build log', err);
