@@ -18,6 +18,8 @@
 const EQ = String.raw`(?:=|%3[Dd]|%253[Dd]|\\u003[dD])`;
 /** A label's separator: `=` or `:` in any of those forms, with optional quotes (escaped or not) and blanks. */
 const SEP = String.raw`(?:\\?["']?[ \t]*(?:[=:]|%3[DdAa]|%253[DdAa]|\\u003[dD])[ \t]*\\?["']?)`;
+/** Where a label may start: not inside a word (an encoded separator such as `%3B` or `%3F` before it is fine). */
+const LABEL_START = String.raw`(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z]))`;
 /** One character of an encoded secret: base64(url) and URL escapes, but no encoded separator (`&`, space, quote, `,`, `;`). */
 const VCHAR = String.raw`(?:[A-Za-z0-9+/=_.~-]|%(?!(?:25)?(?:2[0267Cc]|3[Bb]))[0-9A-Fa-f]{2}|\\/)`;
 
@@ -35,11 +37,11 @@ const RULES: Rule[] = [
     to: '$1',
   },
   // SAS signature in any encoding: `sig=`, `\u0026sig=`, `%26sig%3D`, `sig%3D`.
-  { re: new RegExp(String.raw`(?<![A-Za-z])(sig${EQ})${VCHAR}+`, 'gi'), to: '$1***' },
+  { re: new RegExp(String.raw`${LABEL_START}(sig${EQ})${VCHAR}+`, 'gi'), to: '$1***' },
   // Connection-string and labelled storage keys.
   {
     re: new RegExp(
-      String.raw`(?<![A-Za-z])((?:Account|Storage|Shared(?:Access)?|Primary|Secondary)_?Key|AZURE_STORAGE_(?:ACCOUNT_)?KEY)(${SEP})${VCHAR}+`,
+      String.raw`${LABEL_START}((?:Account|Storage|Shared(?:Access)?|Primary|Secondary)_?Key|AZURE_STORAGE_(?:ACCOUNT_)?KEY)(${SEP})${VCHAR}+`,
       'gi',
     ),
     to: '$1$2***',
@@ -56,7 +58,7 @@ const RULES: Rule[] = [
   // Labelled tokens and secrets (form bodies, JSON answers, key=value dumps).
   {
     re: new RegExp(
-      String.raw`(?<![A-Za-z])((?:access|refresh|id)_?token|client_?secret|client_?assertion|password)(${SEP})(?![*]{3})${VCHAR}+`,
+      String.raw`${LABEL_START}((?:access|refresh|id)_?token|client_?secret|client_?assertion|password)(${SEP})(?![*]{3})${VCHAR}+`,
       'gi',
     ),
     to: '$1$2***',

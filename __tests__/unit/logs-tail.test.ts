@@ -222,4 +222,50 @@ describe('LogTail', () => {
     expect(written.split('\n')).toHaveLength(lines.length + 1);
     expect(written.split('\n')[0]).toBe(sink.infos[0]);
   });
+
+  test('a block blob re-uploaded whole (new creation time, same beginning, longer) is read on: no line twice', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink });
+    const head = 'x'.repeat(600) + '\n'; // longer than the head probe, so the window before the offset is probed too
+    blob.reupload(`${head}one\ntw`);
+    await tail.poll();
+    blob.reupload('o\nthree\n');
+    await tail.poll();
+    blob.reupload('four\n');
+    await tail.poll();
+    expect(sink.infos).toEqual([head.trimEnd(), 'one', 'two', 'three', 'four']);
+    expect(readFileSync(f, 'utf8')).toBe(blob.data!.toString());
+    // Per re-upload: the GET from the offset, a probe of the head and one of the bytes before the offset.
+    expect(blob.reads.slice(1, 4)).toEqual([[607, 4 * 1024 * 1024], [0, 512], [95, 512]]);
+    expect(sink.infos.join('\n')).not.toMatch(/replaced/);
+  });
+
+  test('a re-upload whose beginning differs is another log: read from the start', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const tail = new LogTail({ reader: blob, file: file(), sink });
+    blob.reupload('run 1 line\n');
+    await tail.poll();
+    blob.data = Buffer.from('run 2 line\nmore\n');
+    blob.created = new Date(blob.created.getTime() + 1000);
+    await tail.poll();
+    expect(sink.infos).toEqual(['run 1 line', expect.stringMatching(/replaced/), 'run 2 line', 'more']);
+  });
+
+  test('lines end where the runner ends them (a lone \\r too), and none is a command', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const tail = new LogTail({ reader: blob, file: file(), sink });
+    blob.append('50%\r::error::x\r\n\r::stop-commands::t\nfoo ##[error]bar\n  ::add-mask::PACKER\n::set-output name=a::b\n');
+    await tail.poll();
+    expect(sink.infos).toHaveLength(7); // \r\n then a lone \r: an empty line between, as ReadLine sees it
+    expect(sink.infos[0]).toBe('50%');
+    for (const l of sink.infos) {
+      expect(l.trimStart()).not.toMatch(/^::/);
+      expect(l).not.toContain('##[');
+      expect(l).not.toMatch(/[\r\n]/);
+    }
+  });
 });
