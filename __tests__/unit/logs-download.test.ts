@@ -99,4 +99,19 @@ describe('completeDownload', () => {
     expect(r.fetched).toBe(7);
     expect(readFileSync(f, 'utf8')).toBe('abcdef\n');
   });
+
+  test('a block blob re-uploaded whole after the tail: only the rest is fetched, the pending line finished, secrets redacted', async () => {
+    const blob = new FakeBlob();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink: recordingSink() });
+    blob.reupload('first\nGET https://a/b?sv=1&sig=U2VjcmV0');
+    await tail.poll();
+    tail.finish();
+    blob.reupload('U2ln%3D done\nlast\n');
+    const r = await completeDownload(blob, f, tail.state);
+    expect(r.replaced).toBe(false);
+    expect(readFileSync(f, 'utf8')).toBe('first\nGET https://a/b done\nlast\n');
+    expect(r.fetched).toBe(blob.data!.length - tail.state.offset);
+    expect(r.length).toBe(readFileSync(f).length);
+  });
 });
