@@ -33,7 +33,7 @@ const RULES: Rule[] = [
   { re: /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^ \t\r\n/@'"<>]+@/g, to: '$1***@' },
   // The query of a URL that carries a SAS: the whole query goes.
   {
-    re: /(https?:\/\/[^ \t\r\n?'"<>\\]+)\?(?:[^ \t\r\n'"<>]*?&)?(?:sig|sv|se|skoid)=[^ \t\r\n'"<>]*/gi,
+    re: /(https?:\/\/[^ \t\r\n?'"<>\\]+)\?(?:[^ \t\r\n'"<>]*?&)?(?:sig|sv|se|skoid)=[^ \t\r\n'"<>]*?(?=[.,;:)\]]*(?:[ \t\r\n'"<>]|$))/gi,
     to: '$1',
   },
   // SAS signature in any encoding: `sig=`, `\u0026sig=`, `%26sig%3D`, `sig%3D`.
