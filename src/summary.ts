@@ -3,6 +3,7 @@
  */
 import * as core from '@actions/core';
 import { formatDuration } from './duration.js';
+import { RUNNER_LINE_BREAK } from './redact.js';
 import { redactSas } from './report.js';
 
 export interface SubStateSpan {
@@ -97,7 +98,10 @@ export function renderSummary(input: SummaryInput): string {
   if (d && input.runState !== 'Succeeded') {
     // Log lines and the service's message may carry a SAS or a key: none reaches the summary (contract 10).
     out.push('', '### What went wrong', '', `**${cell(redactSas(d.title))}**`);
-    const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])].map(redactSas);
+    // Lines end where the runner (and CommonMark) end them: a lone \r too.
+    const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])]
+      .map(redactSas)
+      .flatMap((l) => l.split(RUNNER_LINE_BREAK));
     if (body.length > 0) {
       const text = body.join('\n');
       const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));
