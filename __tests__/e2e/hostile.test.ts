@@ -135,8 +135,7 @@ test.concurrent('SAS signatures in plain, JSON-escaped and URL-encoded form reac
   const { lines, sig } = await sasLines(t, 'forms');
   let msgSig = '';
   const writer = (async () => {
-    await t.subState('Customizing');
-    await t.appendLog(`${lines.join('\n')}\n`);
+    await t.runStarted();
     // The service's failure message names the log with a SAS URL (older messages did).
     const signed = await signedBlobUrl(
       { blobEndpoint: t.blobEndpoint, container: 'packerlogs', name: t.logBlobPath!.slice('packerlogs/'.length) },
@@ -144,6 +143,8 @@ test.concurrent('SAS signatures in plain, JSON-escaped and URL-encoded form reac
     );
     msgSig = signed.sig;
     failure.message = `Packer build command has failed: exit status 1. Image Build log location: ${signed.url}. OperationId: x.`;
+    await t.subState('Customizing');
+    await t.appendLog(`${lines.join('\n')}\n`);
   })();
   const name = uniqueName('sas-logs');
   const r = await runLogs(sim, t, { with: { 'logs-artifact-name': name } });
