@@ -97,3 +97,26 @@ describe('inert text', () => {
 test('a SAS whose `?` is URL-encoded too', () => {
   expect(redactSecrets('u=https%3A%2F%2Fa%2Fb%3Fsig%3DU2VjcmV0U2ln%253D%26sv%3D1')).not.toContain('U2VjcmV0U2ln');
 });
+
+test('what the action prints through @actions/core is inert and redacted, line by line as the runner reads it', async () => {
+  const { coreReporter } = await import('../../src/report.js');
+  const { coreSink } = await import('../../src/logs/types.js');
+  const written: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    coreReporter.info('50%\r::error::x sig=U2VjcmV0U2lnVmFsdWU%3D');
+    coreSink.info('ok\r\n  ::add-mask::PACKER\rtext ##[error]y');
+    coreReporter.error('line one\r::warning::z', 'title');
+  } finally {
+    process.stdout.write = orig;
+  }
+  const lines = written.join('').split(/\r\n|\r|\n/).filter((l) => l !== '');
+  // The only command is core's own error annotation (its data escaped by core); the info lines are plain text.
+  expect(lines.filter((l) => /^\s*::/.test(l))).toEqual([expect.stringMatching(/^::error title=title::line one%0A/)]);
+  expect(lines.some((l) => l.includes('##['))).toBe(false);
+  expect(written.join('')).not.toContain('U2VjcmV0U2lnVmFsdWU');
+});
