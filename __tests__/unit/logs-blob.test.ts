@@ -48,7 +48,7 @@ beforeAll(async () => {
       await container.createIfNotExists();
       break;
     } catch (err) {
-      if (i > 50) throw err;
+      if (i > 300) throw err; // about a minute: Azurite starts slowly on a loaded machine
       await new Promise((r) => setTimeout(r, 200));
     }
   }
