@@ -6,6 +6,7 @@
 //   const t = sim.azure.addTemplate({ resourceGroup: 'rg-images', name: 'ubuntu' });
 //   const r = await sim.run(t, { with: { timeout: '30s' } });
 //   await sim.stop();   // servers, Azurite's process group, temp dirs
+import { issuedSecrets } from './secrets.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -53,6 +54,8 @@ export interface Simulator {
   actionInputs(template: TemplateRef): Record<string, string>;
   /** runAction on the built action with actionInputs + `with`, actionEnv + `env`, the certificate trusted. */
   run(template: TemplateRef, opts?: SimRunOptions): Promise<RunResult>;
+  /** Every secret the simulator issued so far (tokens, ID tokens, storage keys, SAS signatures): for leak scans. */
+  issuedSecrets(): string[];
   stop(): Promise<void>;
 }
 
@@ -106,6 +109,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     workDir,
     actionDir,
     actionEnv: () => ({ ...hub.env }),
+    issuedSecrets,
     azureEnv: () => ({
       AZURE_SUBSCRIPTION_ID: az.subscriptionId,
       AZURE_TENANT_ID: az.tenantId,
@@ -172,6 +176,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 }
 
 export { Journal } from './server.ts';
+export { signedBlobUrl } from './secrets.ts';
 export type { RecordedRequest, ServiceName } from './server.ts';
 export type { AzureSim, AzureSimOptions, TemplateScenario, TemplateHandle, Fault } from './azure/index.ts';
 export type { GitHubSim, GitHubSimOptions } from './github/index.ts';

@@ -11,9 +11,11 @@ import { delimiter as PATH_SEP, dirname, join, resolve } from 'node:path';
 import { parseActionYaml, type ActionDefinition } from './github/action-yaml.ts';
 import {
   applyMasks,
+  LineSplitter,
   parseKeyValueFile,
   parsePathFile,
-  parseWorkflowCommand,
+  parseRunnerCommand,
+  REGISTERED_COMMANDS,
   toAnnotation,
   type Annotation,
 } from './github/commands.ts';
@@ -118,6 +120,8 @@ export interface StepResult {
   timedOut: boolean;
   /** Malformed file-command files (the runner fails the step on these). */
   fileCommandErrors: string[];
+  /** Workflow commands the runner refused (an invalid stop token, set-env, add-path): the step fails. */
+  commandErrors: string[];
   startedAt: number;
   exitedAt: number;
   durationMs: number;
@@ -371,6 +375,7 @@ function runStep(
     signalsSent: [],
     timedOut: false,
     fileCommandErrors: [],
+    commandErrors: [],
     startedAt: Date.now(),
     exitedAt: 0,
     durationMs: 0,
@@ -432,18 +437,28 @@ function runStep(
     const logLine = (text: string): void => {
       r.log += `${applyMasks(text, r.masks)}\n`;
     };
+    // The runner's command handling (sim/github/commands.ts says where each rule comes from).
+    const registered = [...REGISTERED_COMMANDS];
     const handleLine = (line: string): void => {
       if (lineMatches(line)) startCancel('workflow');
-      const cmd = parseWorkflowCommand(line);
+      const cmd = line.includes('##[') || line.includes('::') ? parseRunnerCommand(line, registered) : undefined;
       if (!cmd) return logLine(line);
       if (stopToken !== undefined) {
-        if (cmd.command === stopToken) stopToken = undefined;
-        else logLine(line);
+        if (cmd.command.toLowerCase() !== stopToken.toLowerCase()) return logLine(line);
+        logLine(line);
+        registered.splice(registered.indexOf(cmd.command), 1);
+        stopToken = undefined;
         return;
       }
       switch (cmd.command) {
         case 'add-mask':
-          if (cmd.data.trim()) r.masks.push(cmd.data.trim());
+          if (cmd.data.trim()) {
+            const add = (m: string): void => {
+              if (!r.masks.includes(m)) r.masks.push(m);
+            };
+            add(cmd.data);
+            for (const part of cmd.data.split(/[\r\n]+/)) if (part.trim()) add(part.trim());
+          }
           return;
         case 'error':
         case 'warning':
@@ -461,30 +476,45 @@ function runStep(
           return logLine(`##[group]${cmd.data}`);
         case 'endgroup':
           return logLine('##[endgroup]');
-        case 'stop-commands':
-          stopToken = cmd.data;
-          return;
+        case 'stop-commands': {
+          const token = cmd.data;
+          if (!token || registered.some((c) => c.toLowerCase() === token.toLowerCase()) || token.toLowerCase() === 'pause-logging') {
+            r.annotations.push({ level: 'error', message: `Unable to process command '${line}' successfully.` });
+            r.commandErrors.push(line);
+            return;
+          }
+          stopToken = token;
+          registered.push(token);
+          if (token.length > 6) r.masks.push(token);
+          return logLine(line);
+        }
         case 'set-output':
           if (cmd.properties['name']) commandOutputs[cmd.properties['name']] = cmd.data;
           return;
         case 'save-state':
           if (cmd.properties['name']) commandState[cmd.properties['name']] = cmd.data;
           return;
+        case 'set-env':
+        case 'add-path':
+          // Refused unless ACTIONS_ALLOW_UNSECURE_COMMANDS: the step fails.
+          r.annotations.push({ level: 'error', message: `Unable to process command '${line}' successfully.` });
+          r.commandErrors.push(line);
+          return;
         case 'echo':
+        case 'add-matcher':
+        case 'remove-matcher':
           return;
         default:
           return logLine(line);
       }
     };
 
-    const partial = { stdout: '', stderr: '' };
+    const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
     const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       r[stream] += text;
       onOutput?.(text, stream, plan.phase);
-      const lines = (partial[stream] + text).split('\n');
-      partial[stream] = lines.pop() ?? '';
-      for (const l of lines) handleLine(l.replace(/\r$/, ''));
+      for (const l of splitters[stream].push(text)) handleLine(l);
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -499,8 +529,8 @@ function runStep(
       exited = true;
       for (const t of timers) clearTimeout(t);
       for (const s of ['stdout', 'stderr'] as const) {
-        if (partial[s]) handleLine(partial[s]);
-        partial[s] = '';
+        const last = splitters[s].end();
+        if (last !== undefined) handleLine(last);
       }
       r.exitCode = code;
       r.signal = signal;
@@ -536,7 +566,7 @@ function runStep(
       r.path = parsePathFile(read(files.GITHUB_PATH));
       r.summary = read(files.GITHUB_STEP_SUMMARY);
       if (r.cancelledBy === 'workflow') r.conclusion = 'cancelled';
-      else if (code !== 0 || r.timedOut || r.cancelledBy === 'timeout-minutes' || r.fileCommandErrors.length > 0 || spawnError) {
+      else if (code !== 0 || r.timedOut || r.cancelledBy === 'timeout-minutes' || r.fileCommandErrors.length > 0 || r.commandErrors.length > 0 || spawnError) {
         r.conclusion = 'failure';
       }
       resolvePromise(r);

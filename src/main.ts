@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { ActionError, run } from './action.js';
 import { AuthSetupError, createCredential } from './auth.js';
 import { createImageBuilderOps } from './imagebuilder.js';
-import { coreReporter, redactSas } from './report.js';
+import { coreReporter, safeText } from './report.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
 import { realClock } from './wait.js';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const credential = createCredential(settings.auth, {
     getIDToken: (aud) => core.getIDToken(aud),
     now: () => Date.now(),
-    info: (m) => core.info(m),
+    info: (m) => core.info(safeText(m)),
     setSecret: (s) => core.setSecret(s),
     onSubject: (s) => {
       subject = s;
@@ -27,10 +27,10 @@ async function main(): Promise<void> {
   const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
   const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
   const preflight = createPreflightHook(settings, credential, {
-    error: (m, title) => core.error(redactSas(m), title ? { title } : {}),
-    warning: (m, title) => core.warning(redactSas(m), title ? { title } : {}),
-    notice: (m, title) => core.notice(redactSas(m), title ? { title } : {}),
-    info: (m) => core.info(redactSas(m)),
+    error: (m, title) => core.error(safeText(m), title ? { title } : {}),
+    warning: (m, title) => core.warning(safeText(m), title ? { title } : {}),
+    notice: (m, title) => core.notice(safeText(m), title ? { title } : {}),
+    info: (m) => core.info(safeText(m)),
   });
   try {
     const result = await run(settings, {
@@ -52,14 +52,14 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   process.exitCode = core.ExitCode.Failure;
   if (err instanceof InputError) {
-    core.error(err.message, { title: 'image-builder-run: invalid input' });
+    core.error(safeText(err.message), { title: 'image-builder-run: invalid input' });
   } else if (err instanceof AuthSetupError) {
-    core.error(err.message, { title: 'image-builder-run: sign-in' });
+    core.error(safeText(err.message), { title: 'image-builder-run: sign-in' });
   } else if (err instanceof ActionError) {
-    core.error(redactSas(err.message), { title: `image-builder-run: ${err.title}` });
+    core.error(safeText(err.message), { title: `image-builder-run: ${err.title}` });
   } else {
     const msg = err instanceof Error ? err.message : String(err);
-    core.error(redactSas(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
-    if (err instanceof Error && err.stack) core.debug(err.stack);
+    core.error(safeText(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
+    if (err instanceof Error && err.stack) core.debug(safeText(err.stack));
   }
 });

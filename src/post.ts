@@ -4,6 +4,7 @@ import { createCredential } from './auth.js';
 import { cleanup } from './cleanup.js';
 import { describeAzureError } from './errors.js';
 import { createImageBuilderOps } from './imagebuilder.js';
+import { safeText } from './redact.js';
 import { STATE_KEY, parseSavedContext } from './state.js';
 
 async function post(): Promise<void> {
@@ -14,15 +15,15 @@ async function post(): Promise<void> {
         createCredential(ctx.auth, {
           getIDToken: (aud) => core.getIDToken(aud),
           now: () => Date.now(),
-          info: (m) => core.info(m),
+          info: (m) => core.info(safeText(m)),
           setSecret: (s) => core.setSecret(s),
           env: process.env,
         }),
         ctx,
       ),
-    info: (m) => core.info(m),
-    warning: (m) => core.warning(m),
-    debug: (m) => core.debug(m),
+    info: (m) => core.info(safeText(m)),
+    warning: (m) => core.warning(safeText(m)),
+    debug: (m) => core.debug(safeText(m)),
   });
 }
 
@@ -34,7 +35,7 @@ post().catch((err: unknown) => {
     : err instanceof Error
       ? err.message
       : String(err);
-  core.error(`image-builder-run (post): could not check or cancel the build: ${msg}`, {
+  core.error(safeText(`image-builder-run (post): could not check or cancel the build: ${msg}`), {
     title: 'image-builder-run: post step',
   });
 });

@@ -1,5 +1,8 @@
 /** Outputs, annotations and masking, behind a small interface so run() can be tested without @actions/core. */
 import * as core from '@actions/core';
+import { redactSecrets, safeText } from './redact.js';
+
+export { redactSecrets, safeText, inertText } from './redact.js';
 
 export interface Reporter {
   info(message: string): void;
@@ -17,30 +20,22 @@ export interface Reporter {
   endGroup?(): void;
 }
 
-/**
- * Removes secrets that URLs, connection strings and echoed HTTP headers carry: the query of URLs with a
- * SAS (`sig=`, `sv=`, `se=`), a bare SAS signature (`...&sig=...` outside a URL), `AccountKey=...`, and
- * `Authorization: Bearer|SharedKey ...` header values (packer debug output may echo requests).
- */
-export function redactSas(text: string): string {
-  return text
-    .replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\b(?:sig|sv|se)=[^\s'"]*/gi, '$1')
-    .replace(/\bsig=[^&\s'"]+/gi, 'sig=***')
-    .replace(/\bAccountKey=[^;\s'"]+/gi, 'AccountKey=***')
-    .replace(/(\bAuthorization["']?\s*[:=]\s*\[?["']?\s*)(Bearer|SharedKey(?:Lite)?|SharedAccessSignature)\s+[^\s'",\]]+/gi, '$1$2 ***');
-}
+/** Kept for the modules that import it from here: the same as `redactSecrets` (see redact.ts). */
+export const redactSas = redactSecrets;
 
 export const coreReporter: Reporter = {
-  info: (m) => core.info(redactSas(m)),
-  warning: (m) => core.warning(redactSas(m)),
-  error: (m, title) => core.error(redactSas(m), title ? { title } : {}),
-  debug: (m) => core.debug(redactSas(m)),
-  setOutput: (n, v) => core.setOutput(n, redactSas(v)),
-  saveState: (n, v) => core.saveState(n, v),
+  // Every message may quote the build log or a service's answer: no secret, and no line the runner would
+  // take as a command (contract 10, 11).
+  info: (m) => core.info(safeText(m)),
+  warning: (m) => core.warning(safeText(m)),
+  error: (m, title) => core.error(safeText(m), title ? { title: redactSecrets(title) } : {}),
+  debug: (m) => core.debug(safeText(m)),
+  setOutput: (n, v) => core.setOutput(n, redactSecrets(v)),
+  saveState: (n, v) => core.saveState(n, redactSecrets(v)),
   setSecret: (s) => core.setSecret(s),
   markFailed: () => {
     process.exitCode = core.ExitCode.Failure;
   },
-  startGroup: (n) => core.startGroup(n),
+  startGroup: (n) => core.startGroup(safeText(n)),
   endGroup: () => core.endGroup(),
 };

@@ -3,6 +3,7 @@
  * Parsing is pure and throws an InputError (naming the input, the value and the expected form)
  * before any network call.
  */
+import { urlForDisplay } from './redact.js';
 import { CLOUDS, CLOUD_NAMES, type CloudName } from './clouds.js';
 import { DURATION_FORM, parseDuration } from './duration.js';
 
@@ -116,7 +117,9 @@ function httpsUrl(name: string, value: string): string {
     throw new InputError(name, value, 'an https URL such as https://management.azure.com');
   }
   if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new InputError(name, value, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
+    // Echoed without what may be secret: user-info, query (a SAS) and fragment.
+    const shown = url.username || url.password || url.search || url.hash ? urlForDisplay(value) : value;
+    throw new InputError(name, shown, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
   }
   return url.toString().replace(/\/+$/, '');
 }

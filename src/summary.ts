@@ -3,6 +3,7 @@
  */
 import * as core from '@actions/core';
 import { formatDuration } from './duration.js';
+import { RUNNER_LINE_BREAK } from './redact.js';
 import { redactSas } from './report.js';
 
 export interface SubStateSpan {
@@ -104,7 +105,8 @@ export function renderSummary(input: SummaryInput): string {
     const shown = new Set(causes.map(key));
     // The same line once: the last lines before the error leave out the cause lines above them.
     const context = d.context.slice(-10).map(redactSas).filter((l) => !shown.has(key(l)));
-    const body = [...causes, ...(context.length ? ['---', ...context] : [])];
+    // Lines end where the runner (and CommonMark) end them: a lone \r too.
+    const body = [...causes, ...(context.length ? ['---', ...context] : [])].flatMap((l) => l.split(RUNNER_LINE_BREAK));
     if (body.length > 0) {
       const text = body.join('\n');
       const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));

@@ -10,6 +10,7 @@ import type { PhaseSpec, RunSubState, TemplateScenario } from '../../sim/azure/i
 import { FAST, phases, postElsewhere, type RecordedRequest, type RunResult, type Simulator, type TemplateHandle } from './helpers.ts';
 import type { SimRunOptions } from '../../sim/index.ts';
 import { redactSas } from '../../src/report.ts';
+import { LineRedactor } from '../../src/logs/redacted-lines.ts';
 
 /** Like helpers' run, but upload-logs and job-summary keep action.yml's defaults (always, true). */
 export function runLogs(sim: Simulator, t: { resourceGroup: string; name: string }, opts: SimRunOptions = {}): Promise<RunResult> {
@@ -81,6 +82,29 @@ export function expectReadOnceByRange(sim: Simulator, t: TemplateHandle, size: n
     .filter((x) => x.method === 'GET' && x.path === path && (x.status === 200 || x.status === 206))
     .reduce((n, x) => n + x.bytes, 0);
   expect(fetched).toBe(size);
+}
+
+/** The blob as the logs artifact must hold it: the same lines, with secrets redacted (contract 10). */
+export function redactedBlob(blob: Buffer): Buffer {
+  const r = new LineRedactor();
+  return Buffer.concat([r.push(blob), r.end()]);
+}
+
+/**
+ * The artifact's copy is the blob with its secrets redacted: byte for byte when the blob has none
+ * (`hasSecrets` false), otherwise the same lines with something taken out of some of them.
+ */
+export function expectArtifactCopy(copy: Buffer, blob: Buffer, hasSecrets: boolean | 'maybe' = false): void {
+  const expected = redactedBlob(blob);
+  expect(copy.equals(expected)).toBe(true);
+  if (hasSecrets === 'maybe') {
+    expect(linesOf(expected)).toHaveLength(linesOf(blob).length);
+  } else if (hasSecrets) {
+    expect(expected.equals(blob)).toBe(false);
+    expect(linesOf(expected)).toHaveLength(linesOf(blob).length);
+  } else {
+    expect(copy.equals(blob)).toBe(true);
+  }
 }
 
 export function artifactZip(sim: Simulator, name: string): ZipArchive {

@@ -49,7 +49,8 @@ describe('completeDownload', () => {
     expect(r).toEqual({ length: 34, fetched: 34, replaced: true, exists: true });
     expect(readFileSync(f, 'utf8')).toBe('brand new log, longer than before\n');
     // The GET from the old offset said "created again": its body was dropped and the blob read from 0.
-    expect(blob.reads.slice(1).map((x) => x[0])).toEqual([12, 0]);
+    // A 12-byte read of its head said "other content".
+    expect(blob.reads.slice(1)).toEqual([[12, 22], [0, 12], [0, 34]]);
   });
 
   test('a blob now shorter than the offset (the 416 says its length) is fetched whole', async () => {
@@ -88,13 +89,29 @@ describe('completeDownload', () => {
     expect(readFileSync(f, 'utf8')).toBe('');
   });
 
-  test('the local file size bounds the offset (a lost append is fetched again)', async () => {
+  test('a local file shorter than the state says is not trusted: the blob is fetched whole', async () => {
     const blob = new FakeBlob();
     blob.append('abcdef\n');
     const f = file();
     writeFileSync(f, 'abc');
-    const r = await completeDownload(blob, f, { offset: 7, createdOn: blob.created });
-    expect(r.fetched).toBe(4);
+    const state = { offset: 7, fileBytes: 7, pending: new Uint8Array(0), head: Buffer.from('abcdef\n'), window: Buffer.from('abcdef\n'), createdOn: blob.created };
+    const r = await completeDownload(blob, f, state);
+    expect(r.fetched).toBe(7);
     expect(readFileSync(f, 'utf8')).toBe('abcdef\n');
+  });
+
+  test('a block blob re-uploaded whole after the tail: only the rest is fetched, the pending line finished, secrets redacted', async () => {
+    const blob = new FakeBlob();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink: recordingSink() });
+    blob.reupload('first\nGET https://a/b?sv=1&sig=U2VjcmV0');
+    await tail.poll();
+    tail.finish();
+    blob.reupload('U2ln%3D done\nlast\n');
+    const r = await completeDownload(blob, f, tail.state);
+    expect(r.replaced).toBe(false);
+    expect(readFileSync(f, 'utf8')).toBe('first\nGET https://a/b done\nlast\n');
+    expect(r.fetched).toBe(blob.data!.length - tail.state.offset);
+    expect(r.length).toBe(readFileSync(f).length);
   });
 });

@@ -23,6 +23,12 @@ export class FakeBlob implements LogBlob {
     this.data = this.data ? Buffer.concat([this.data, b]) : b;
     this.etagN++;
   }
+  /** A block blob uploaded whole again: the same bytes and more, a new creation time. */
+  reupload(more: string): void {
+    this.data = Buffer.concat([this.data ?? Buffer.alloc(0), Buffer.from(more)]);
+    this.etagN++;
+    this.created = new Date(this.created.getTime() + 1000);
+  }
   replace(text: string): void {
     this.data = Buffer.from(text);
     this.etagN++;

@@ -35,6 +35,10 @@ describe('LogTail', () => {
       'line 5',
       '<<',
     ]);
+    // The unfinished last line waits (for more of it, or the final download) before it goes to the file.
+    expect(readFileSync(f, 'utf8')).toBe('line 1\nline 2\nline 3\nline 4\r\n');
+    expect(Buffer.from(tail.state.pending).toString()).toBe('line 5');
+    await tail.flushFile();
     expect(readFileSync(f, 'utf8')).toBe('line 1\nline 2\nline 3\nline 4\r\nline 5');
     expect(blob.bytesRead).toBe(blob.data!.length);
     expect(tail.state.offset).toBe(blob.data!.length);
@@ -167,10 +171,11 @@ describe('LogTail', () => {
     await tail.poll();
     blob.replace('xxxxxxxx\nyy\n');
     await tail.poll();
-    expect(blob.reads.map((r) => r[0])).toEqual([0, 5, 0]);
+    // The GET from 5 says "created again"; a 5-byte read of its head says "other content": read from 0.
+    expect(blob.reads).toEqual([[0, 4 * 1024 * 1024], [5, 4 * 1024 * 1024], [0, 5], [0, 4 * 1024 * 1024]]);
     expect(readFileSync(f, 'utf8')).toBe('xxxxxxxx\nyy\n');
     expect(sink.infos).toEqual(['aaaa', expect.stringMatching(/replaced or truncated/), 'xxxxxxxx', 'yy']);
-    expect(tail.state).toEqual({ offset: 12, createdOn: blob.created });
+    expect(tail.state).toMatchObject({ offset: 12, fileBytes: 12, createdOn: blob.created });
   });
 
   test('a blob that disappears keeps what was read, without an error', async () => {
@@ -191,7 +196,7 @@ describe('LogTail', () => {
     expect(safeLine('a ::b')).toBe('a ::b');
   });
 
-  test('no SAS, account key or auth header of a log line is printed; the local file keeps the line as it is', async () => {
+  test('no SAS, account key or auth header of a log line is printed or written to the local file, whose lines stay', async () => {
     const sig = 'Q2hhbmdlTWVTZWNyZXRTaWduYXR1cmU%2BZmFrZQ%3D%3D';
     const lines = [
       `Downloaded https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&se=2026-11-26T14%3A20%3A00Z&sr=b&sp=r&sig=${sig} to /tmp/f.sh`,
@@ -212,6 +217,55 @@ describe('LogTail', () => {
     const printed = sink.lines.join('\n');
     for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln']) expect(printed).not.toContain(secret);
     expect(sink.infos[0]).toBe('Downloaded https://x.blob.core.windows.net/c/f.sh to /tmp/f.sh');
-    expect(readFileSync(f, 'utf8')).toBe(text);
+    const written = readFileSync(f, 'utf8');
+    for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln']) expect(written).not.toContain(secret);
+    expect(written.split('\n')).toHaveLength(lines.length + 1);
+    expect(written.split('\n')[0]).toBe(sink.infos[0]);
+  });
+
+  test('a block blob re-uploaded whole (new creation time, same beginning, longer) is read on: no line twice', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink });
+    const head = 'x'.repeat(600) + '\n'; // longer than the head probe, so the window before the offset is probed too
+    blob.reupload(`${head}one\ntw`);
+    await tail.poll();
+    blob.reupload('o\nthree\n');
+    await tail.poll();
+    blob.reupload('four\n');
+    await tail.poll();
+    expect(sink.infos).toEqual([head.trimEnd(), 'one', 'two', 'three', 'four']);
+    expect(readFileSync(f, 'utf8')).toBe(blob.data!.toString());
+    // Per re-upload: the GET from the offset, a probe of the head and one of the bytes before the offset.
+    expect(blob.reads.slice(1, 4)).toEqual([[607, 4 * 1024 * 1024], [0, 512], [95, 512]]);
+    expect(sink.infos.join('\n')).not.toMatch(/replaced/);
+  });
+
+  test('a re-upload whose beginning differs is another log: read from the start', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const tail = new LogTail({ reader: blob, file: file(), sink });
+    blob.reupload('run 1 line\n');
+    await tail.poll();
+    blob.data = Buffer.from('run 2 line\nmore\n');
+    blob.created = new Date(blob.created.getTime() + 1000);
+    await tail.poll();
+    expect(sink.infos).toEqual(['run 1 line', expect.stringMatching(/replaced/), 'run 2 line', 'more']);
+  });
+
+  test('lines end where the runner ends them (a lone \\r too), and none is a command', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const tail = new LogTail({ reader: blob, file: file(), sink });
+    blob.append('50%\r::error::x\r\n\r::stop-commands::t\nfoo ##[error]bar\n  ::add-mask::PACKER\n::set-output name=a::b\n');
+    await tail.poll();
+    expect(sink.infos).toHaveLength(7); // \r\n then a lone \r: an empty line between, as ReadLine sees it
+    expect(sink.infos[0]).toBe('50%');
+    for (const l of sink.infos) {
+      expect(l.trimStart()).not.toMatch(/^::/);
+      expect(l).not.toContain('##[');
+      expect(l).not.toMatch(/[\r\n]/);
+    }
   });
 });

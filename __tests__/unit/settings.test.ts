@@ -176,7 +176,6 @@ describe('parseSettings', () => {
     ['environment', { environment: 'AzureGermanCloud' }, {}],
     ['resource-manager-endpoint', { 'resource-manager-endpoint': 'http://management.azure.com' }, {}],
     ['resource-manager-endpoint', { 'resource-manager-endpoint': 'management.azure.com' }, {}],
-    ['resource-manager-endpoint', { 'resource-manager-endpoint': 'https://user:pw@arm.example' }, {}],
     ['authority-host', { 'authority-host': 'http://login.microsoftonline.com' }, {}],
     ['authority-host', {}, { AZURE_AUTHORITY_HOST: 'ftp://login' }],
     ['timeout', { timeout: '0' }, {}],
@@ -217,5 +216,22 @@ describe('parseSettings', () => {
     expect(err.value).toBe(given.trim());
     if (err.value !== '') expect(err.message).toContain(`'${err.value}'`);
     else expect(err.message).toContain('is empty');
+  });
+
+  it.each([
+    ['resource-manager-endpoint', 'https://user:pw-s3cret@arm.example'],
+    ['authority-host', 'https://login.example/?sig=s3cretSig%3D&sv=2022'],
+  ])('echoes a bad %s without its user-info or query', (name, value) => {
+    let caught: unknown;
+    try {
+      parseSettings(inputs({ ...base, [name]: value }), {});
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    const err = caught as InputError;
+    expect(err.input).toBe(name);
+    expect(err.message).not.toContain('s3cret');
+    expect(err.message).toMatch(/'https:\/\/(arm|login)\.example\/'/);
   });
 });

@@ -1,5 +1,6 @@
 // Azure Resource Manager: Microsoft.VirtualMachineImages image templates (api-version 2025-10-01),
 // their long-running operations, and the two Microsoft.Storage calls used to find and read build logs.
+import { issueSecret } from '../secrets.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../server.ts';
 import { armError, armUtc, azTime, guid, verifyJwt, decodeJwt } from './common.ts';
@@ -226,7 +227,7 @@ export function armHandler(w: ArmWorld) {
         if (forbidden.includes('Microsoft.Storage/storageAccounts/listKeys/action')) return forbid('Microsoft.Storage/storageAccounts/listKeys/action', acctScope);
         return sendJson(res, 200, { keys: [
           { creationTime: azTime(Date.now() - 3600_000), keyName: 'key1', permissions: 'FULL', value: acct.storageKey },
-          { creationTime: azTime(Date.now() - 3600_000), keyName: 'key2', permissions: 'FULL', value: Buffer.from(guid() + guid()).toString('base64') },
+          { creationTime: azTime(Date.now() - 3600_000), keyName: 'key2', permissions: 'FULL', value: issueSecret(Buffer.from(guid() + guid()).toString('base64')) },
         ] });
       }
       return armError(res, 405, 'MethodNotAllowed', `The requested method '${method}' is not allowed.`);

@@ -1,5 +1,6 @@
 // Starts Azurite's blob service over https with OAuth, a pool of staging accounts, and stops it with
 // its whole process group.
+import { recordSecret } from '../secrets.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -36,7 +37,9 @@ export function makeAccounts(count: number): AzuriteAccount[] {
   const out: AzuriteAccount[] = [];
   for (let i = 0; i < count; i++) {
     const name = (randomBytes(12).toString('hex').replace(/^[0-9]/, 'a')).slice(0, 24);
-    out.push({ name, key: randomBytes(64).toString('base64') });
+    const key = randomBytes(64).toString('base64');
+    recordSecret(key);
+    out.push({ name, key });
   }
   return out;
 }

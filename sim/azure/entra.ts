@@ -1,5 +1,6 @@
 // Entra ID: OpenID discovery and the v2.0 token endpoint for client_credentials with a federated
 // client assertion (a GitHub OIDC JWT; its signature is not checked). Access tokens are HS256 JWTs.
+import { recordSecret } from '../secrets.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../server.ts';
 import { decodeJwt, guid, signJwt } from './common.ts';
@@ -149,6 +150,7 @@ export function entraHandler(cfg: EntraConfig) {
         idtyp: 'app', oid: cfg.objectId, sub: cfg.objectId, tid: cfg.tenantId, uti: guid(), ver: '1.0',
         xms_fic_sub: sub,
       }, cfg.secret);
+      recordSecret(token);
       sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
       return;
     }

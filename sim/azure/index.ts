@@ -57,6 +57,7 @@ import { armHandler, type ArmWorld } from './arm.ts';
 import { startAzurite, makeAccounts, type Azurite } from './azurite.ts';
 import { blobFrontHandler, type ServedBlob } from './blobfront.ts';
 import { guid, signJwt } from './common.ts';
+import { issueSecret as recordedSecret } from '../secrets.ts';
 import { entraHandler } from './entra.ts';
 import { imdsHandler, type ManagedIdentity } from './imds.ts';
 import { FaultSet, TokenBucket, type Fault, type FaultState } from './faults.ts';
@@ -246,11 +247,11 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       mintAccessToken: (c = {}) => {
         const now = Math.floor(Date.now() / 1000);
         const exp = now + (c.expiresInSec ?? 3599);
-        return signJwt({
+        return recordedSecret(signJwt({
           aud: c.aud ?? 'https://management.azure.com', iss: `https://sts.windows.net/${c.tid ?? tenantId}/`,
           iat: Math.min(now, exp) - 10, nbf: Math.min(now, exp) - 10, exp, appid: clientId, oid: objectId, sub: objectId,
           tid: c.tid ?? tenantId, ver: '1.0',
-        }, secret);
+        }, secret));
       },
       stop: async () => {
         if (stopped) return;

@@ -1,7 +1,7 @@
 // The simulated image templates: state, the build's progress through its phases, run outputs, the
 // long-running operations, and the build log appended to Azurite as the build advances.
 import { EventEmitter } from 'node:events';
-import { AppendBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { AppendBlobClient, BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { azTime, guid } from './common.ts';
 
 export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' | 'Validating' | 'Distributing';
@@ -56,6 +56,13 @@ export interface TemplateScenario {
   validationLog?: string[];
   /** Write phase, failure and validation lines as given, without the sim's `[time] ` prefix (real log samples carry their own). */
   rawLog?: boolean;
+  /**
+   * How the log blobs are written. 'append' (default): an append blob that grows. 'reupload': a block blob
+   * uploaded whole again (Put Blob) with each addition: a new creation time, the same leading bytes, longer.
+   * How Image Builder writes the log is not documented; both are treated as normal (DESIGN.md, "What the
+   * real service does beyond the spec").
+   */
+  logWrites?: 'append' | 'reupload';
   /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
   runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
   /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
@@ -456,8 +463,8 @@ export class SimTemplate implements TemplateHandle {
     delete this.lastRun.endTime;
     const blob = `packerlogs/${run.logGuid}/customization.log`;
     this.enqueue(async () => {
-      await this.appendClient(blob).createIfNotExists();
-      if (this.scenario.validationLog) await this.appendClient(`packerlogs/${run.logGuid}/validation.log`).createIfNotExists();
+      await this.createLog(blob);
+      if (this.scenario.validationLog) await this.createLog(`packerlogs/${run.logGuid}/validation.log`);
     });
     this.changed('runStarted');
     this.enterPhase(run, fromIndex);
@@ -602,9 +609,34 @@ export class SimTemplate implements TemplateHandle {
     });
   }
 
+  /** What each re-uploaded block blob holds so far (logWrites 'reupload'). */
+  private readonly uploaded = new Map<string, Buffer>();
+
+  private blockClient(path: string): BlockBlobClient {
+    return new BlockBlobClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path}`, this.credential, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 50 },
+    });
+  }
+
+  private async createLog(path: string): Promise<void> {
+    if (this.scenario.logWrites !== 'reupload') {
+      await this.appendClient(path).createIfNotExists();
+      return;
+    }
+    if (this.uploaded.has(path)) return;
+    this.uploaded.set(path, Buffer.alloc(0));
+    await this.blockClient(path).upload(Buffer.alloc(0), 0);
+  }
+
   private async appendRaw(path: string, text: string): Promise<void> {
     const data = Buffer.from(text, 'utf8');
-    await this.appendClient(path).appendBlock(data, data.length);
+    if (this.scenario.logWrites !== 'reupload') {
+      await this.appendClient(path).appendBlock(data, data.length);
+      return;
+    }
+    const whole = Buffer.concat([this.uploaded.get(path) ?? Buffer.alloc(0), data]);
+    this.uploaded.set(path, whole);
+    await this.blockClient(path).upload(whole, whole.length);
   }
 
   private enqueue(fn: () => Promise<void>): void {
@@ -619,7 +651,7 @@ export class SimTemplate implements TemplateHandle {
     if (!run) return Promise.reject(new Error('no run yet: no log blob'));
     const path = `packerlogs/${run.logGuid}/${file}`;
     this.enqueue(async () => {
-      await this.appendClient(path).createIfNotExists();
+      await this.createLog(path);
       await this.appendRaw(path, text);
     });
     return this.logChain;

@@ -6,6 +6,7 @@
 // Errors are twirp errors: {"code": "...", "msg": "..."} with the matching HTTP status; a name already
 // used in the run answers 409 {"code":"already_exists","msg":"an artifact with this name already exists on the workflow run"}.
 // Blob: PUT ?comp=block&blockid=..., PUT ?comp=blocklist (XML), or a single Put Blob; each answered 201.
+import { recordSecret } from '../secrets.ts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson, startHttpsServer, type Journal, type RunningServer } from '../server.ts';
@@ -203,6 +204,7 @@ export async function startArtifactService(
         blobPath,
       };
       const sig = randomBytes(32).toString('base64');
+      recordSecret(sig);
       created.push({ artifact, sig, blocks: new Map() });
       const se = new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
       const query = new URLSearchParams({ sv: '2025-01-05', se, sr: 'b', sp: 'racwt', sig });

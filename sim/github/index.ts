@@ -1,6 +1,7 @@
 // The GitHub half of the simulator in one call: the OIDC token endpoint and the artifact service,
 // sharing one job runtime token (the runner gives the same token as ACTIONS_RUNTIME_TOKEN and
 // ACTIONS_ID_TOKEN_REQUEST_TOKEN), plus the environment a job step would see.
+import { recordSecret } from '../secrets.ts';
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../server.ts';
 import type { Certificate } from '../tls.ts';
@@ -34,6 +35,7 @@ export async function startGitHubSim(cert: Certificate, journal: Journal, opts: 
   const runBackendId = opts.runBackendId ?? randomUUID();
   const jobBackendId = opts.jobBackendId ?? randomUUID();
   const runtimeToken = makeRuntimeToken({ runBackendId, jobBackendId }, key);
+  recordSecret(runtimeToken);
   const retention = opts.defaultRetentionDays ?? 90;
   const oidc = await startOidcService(cert, journal, { ...opts, requestToken: runtimeToken, key, planId: runBackendId, jobId: jobBackendId });
   const artifacts = await startArtifactService(cert, journal, { runtimeTokens: [runtimeToken], defaultRetentionDays: retention });

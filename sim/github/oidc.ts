@@ -1,6 +1,7 @@
 // The GitHub Actions OIDC token endpoint, as `@actions/core` getIDToken(audience) uses it:
 // GET <ACTIONS_ID_TOKEN_REQUEST_URL>&audience=<aud> (the URL already carries ?api-version=2.0),
 // Authorization: Bearer <ACTIONS_ID_TOKEN_REQUEST_TOKEN>, answered {"value": "<jwt>"}.
+import { recordSecret } from '../secrets.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson, startHttpsServer, type Journal, type RunningServer } from '../server.ts';
@@ -87,6 +88,7 @@ export async function startOidcService(cert: Certificate, journal: Journal, opts
     const claims = oidcClaims(settings, requestedAudience);
     const token = signJwt(claims, key, { x5t: key.kid.slice(0, 27) });
     mints.push({ at: Date.now(), requestedAudience, claims, token });
+    recordSecret(token);
     sendJson(res, 200, { value: token });
   };
 

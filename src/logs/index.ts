@@ -207,6 +207,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
           const v = await completeDownload(hinted.validation, validationFile);
           if (v.exists && v.length > 0) out.files.push(validationFile);
         } else if (tail && tail.state.offset > 0) {
+          await tail.flushFile();
           out.files.push(customizationFile);
         }
       } catch (err) {

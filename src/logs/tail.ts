@@ -1,12 +1,14 @@
 /**
  * Live tail of a growing blob: each poll fetches only the bytes added since the last one, appends them
- * to a local file (which becomes the artifact) and prints the new whole lines once, in order. Printed lines
- * have SAS tokens, account keys and auth headers removed (contract 10); the local file keeps the blob byte
- * for byte: it is the user's own log, uploaded only to the user's own run as an artifact.
+ * to a local file (which becomes the artifact) and prints the new whole lines once, in order. Both the
+ * printed lines and the file have secrets removed (contract 10): the file keeps the log's line structure
+ * and every other byte, so its size is not the blob's (TailState says both). Printed lines are split where
+ * the runner splits them and cannot issue a workflow command (contract 11).
  */
 import { promises as fs } from 'node:fs';
-import { redactSas } from '../report.js';
-import type { LogSink, RangeReader, TailState } from './types.js';
+import { inertLine, redactSecrets } from '../redact.js';
+import { LineRedactor } from './redacted-lines.js';
+import { CONTENT_PROBE_BYTES, emptyTailState, sameLogContent, type LogSink, type RangeRead, type RangeReader, type TailState } from './types.js';
 
 export interface TailOptions {
   reader: RangeReader;
@@ -26,16 +28,18 @@ export interface TailOptions {
   maxLineChars?: number;
 }
 
-/** Neutralise workflow commands (`::error::`, `##[group]` ...) that a build log might contain. */
+/** A build-log line as it may be printed: no secret, no workflow command (kept for older imports). */
 export function safeLine(line: string): string {
-  return line.replace(/^(\s*)(::|##\[)/, (_m, ws: string, cmd: string) => `${ws}${cmd[0]}\u200b${cmd.slice(1)}`);
+  return inertLine(redactSecrets(line));
 }
 
 export class LogTail {
   private readonly o: Required<Omit<TailOptions, 'reader' | 'file' | 'sink'>> & Pick<TailOptions, 'reader' | 'file' | 'sink'>;
-  private st: TailState = { offset: 0 };
+  private st: TailState = emptyTailState();
+  private redactor = new LineRedactor();
   private decoder = new TextDecoder('utf-8');
-  private pending = '';
+  /** Decoded text after the last printed line break. */
+  private printPending = '';
   private started = false;
   private printed = 0;
   private capNoticed = false;
@@ -55,9 +59,9 @@ export class LogTail {
     };
   }
 
-  /** Bytes of the blob copied to the local file so far, and the blob's identity when last seen. */
+  /** How far the blob was read and the local file written, and how to recognise the blob. */
   get state(): TailState {
-    return { ...this.st };
+    return { ...this.st, pending: this.redactor.pendingBytes };
   }
 
   get file(): string {
@@ -81,7 +85,7 @@ export class LogTail {
     for (;;) {
       const r = await this.o.reader.read(this.st.offset, this.o.chunkBytes);
       if (r === 'not-found') break; // not written yet: normal early in a build
-      if (this.isReplaced(r.totalLength, r.createdOn)) {
+      if (await this.isAnotherBlob(r)) {
         if (!this.replacedNoticed) {
           this.o.sink.info(`${this.o.label} was replaced or truncated in storage; reading it again from the start.`);
           this.replacedNoticed = true;
@@ -96,26 +100,33 @@ export class LogTail {
       }
       if (r.createdOn !== undefined) this.st.createdOn = r.createdOn;
       if (r.bytes.length === 0) break; // nothing new (a 416 past the end)
-      await fs.appendFile(this.o.file, r.bytes);
-      this.st.offset += r.bytes.length;
+      await this.take(r.bytes, lines);
       fetched += r.bytes.length;
-      this.split(this.decoder.decode(r.bytes, { stream: true }), lines);
       if (this.st.offset >= r.totalLength) break; // read up to the length this answer gave
     }
     this.print(lines, phase);
     return fetched;
   }
 
-  /** Print a last line that never got its newline, and close the open group. */
+  /** Print a last line that never got its newline (it stays pending for the final download), and close the open group. */
   finish(): void {
-    const rest = this.pending + this.decoder.decode();
-    this.pending = '';
+    const rest = this.printPending + this.decoder.decode(this.redactor.pendingBytes);
+    this.printPending = '';
+    this.decoder = new TextDecoder('utf-8');
     if (rest.length > 0) {
-      const b = new BurstBuffer(1, 1);
-      b.push(rest);
+      const b = new BurstBuffer(Infinity, 0);
+      for (const l of rest.split(/\r\n|\r|\n/)) b.push(l);
       this.print(b, this.group);
     }
     this.closeGroup();
+  }
+
+  /** Write the pending last line to the file (when no final download will). */
+  async flushFile(): Promise<void> {
+    const rest = this.redactor.end();
+    if (rest.length === 0) return;
+    await fs.appendFile(this.o.file, rest);
+    this.st.fileBytes += rest.length;
   }
 
   /** Close the current log group (e.g. before printing a status line outside it). */
@@ -126,35 +137,55 @@ export class LogTail {
     }
   }
 
-  private isReplaced(length: number, createdOn: Date | undefined): boolean {
-    if (length < this.st.offset) return true;
-    if (this.st.createdOn && createdOn && this.st.createdOn.getTime() !== createdOn.getTime()) return true;
-    return false;
+  /**
+   * Whether an answer is from another blob than the one read so far: shorter than the offset, or created
+   * again with other content. A block blob re-uploaded whole with the same leading bytes is the same log.
+   */
+  private async isAnotherBlob(r: RangeRead): Promise<boolean> {
+    if (this.st.offset === 0) return false;
+    const recreated = this.st.createdOn !== undefined && r.createdOn !== undefined && this.st.createdOn.getTime() !== r.createdOn.getTime();
+    if (r.totalLength >= this.st.offset && !recreated) return false;
+    const same = await sameLogContent(this.o.reader, this.st, r.totalLength);
+    if (same) this.o.sink.debug(`${this.o.label} was written again with the same beginning; reading on from byte ${this.st.offset}.`);
+    return !same;
+  }
+
+  /** Take new bytes of the blob: remember how it looks, write the redacted whole lines, queue them for printing. */
+  private async take(bytes: Uint8Array, lines: BurstBuffer): Promise<void> {
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (this.st.head.length < CONTENT_PROBE_BYTES) {
+      this.st.head = Buffer.concat([this.st.head, b.subarray(0, CONTENT_PROBE_BYTES - this.st.head.length)]);
+    }
+    this.st.window = b.length >= CONTENT_PROBE_BYTES
+      ? Buffer.from(b.subarray(b.length - CONTENT_PROBE_BYTES))
+      : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
+    this.st.offset += b.length;
+    const out = this.redactor.push(b);
+    if (out.length > 0) {
+      await fs.appendFile(this.o.file, out);
+      this.st.fileBytes += out.length;
+      this.split(this.decoder.decode(out, { stream: true }), lines);
+    }
   }
 
   private async restart(): Promise<void> {
     await fs.writeFile(this.o.file, '');
-    this.st = { offset: 0 };
+    this.st = emptyTailState();
+    this.redactor = new LineRedactor();
     this.decoder = new TextDecoder('utf-8');
-    this.pending = '';
+    this.printPending = '';
   }
 
+  /** Lines as the runner will see them: a line ends at \n, \r\n or a lone \r (a \r at the very end waits for a \n). */
   private split(text: string, out: BurstBuffer): void {
-    let start = 0;
-    let data = this.pending + text;
-    this.pending = '';
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      if (nl < 0) break;
-      out.push(data.slice(start, nl).replace(/\r$/, ''));
-      start = nl + 1;
+    const parts = (this.printPending + text).split(/\r\n|\r(?!$)|\n/);
+    let rest = parts.pop() ?? '';
+    for (const p of parts) out.push(p);
+    if (rest.length > this.o.maxLineChars) {
+      out.push(rest);
+      rest = '';
     }
-    data = data.slice(start);
-    if (data.length > this.o.maxLineChars) {
-      out.push(data);
-      data = '';
-    }
-    this.pending = data;
+    this.printPending = rest;
   }
 
   private print(lines: BurstBuffer, phase: string | undefined): void {
@@ -168,8 +199,8 @@ export class LogTail {
     }
     // Redact before cutting, so a cut never leaves half a signature unrecognised.
     const cut = (line: string): string => {
-      const s = redactSas(line);
-      return safeLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
+      const s = redactSecrets(line.replace(/\r$/, ''));
+      return inertLine(s.length > this.o.maxLineChars ? `${s.slice(0, this.o.maxLineChars)} …` : s);
     };
     const out: string[] = [];
     if (lines.skipped > 0) {

@@ -2,7 +2,7 @@
  * Small interfaces shared by the build-logs modules. Nothing here touches the network.
  */
 import * as core from '@actions/core';
-import { redactSas } from '../report.js';
+import { safeText } from '../redact.js';
 
 /** Where the logs modules write what they have to say (the job log, or a test's array). */
 export interface LogSink {
@@ -15,12 +15,15 @@ export interface LogSink {
   mask(secret: string): void;
 }
 
-/** The job log through @actions/core; no SAS, account key or auth header reaches it (contract 10). */
+/**
+ * The job log through @actions/core: no secret reaches it (contract 10), and no line of it is a workflow
+ * command, whatever a build log line quoted in it says (contract 11).
+ */
 export const coreSink: LogSink = {
-  info: (m) => core.info(redactSas(m)),
-  warning: (m) => core.warning(redactSas(m)),
-  debug: (m) => core.debug(redactSas(m)),
-  startGroup: (n) => core.startGroup(n),
+  info: (m) => core.info(safeText(m)),
+  warning: (m) => core.warning(safeText(m)),
+  debug: (m) => core.debug(safeText(m)),
+  startGroup: (n) => core.startGroup(safeText(n)),
   endGroup: () => core.endGroup(),
   mask: (s) => core.setSecret(s),
 };
@@ -67,13 +70,51 @@ export interface LogBlob extends RangeReader {
 }
 
 /**
- * How far the local copy of a blob has got. A replaced blob is told by its length (shorter than `offset`)
- * and creation time, not by ETag: an append blob's ETag changes with every append, so it cannot tell growth
- * from replacement.
+ * How far the local copy of a blob has got. The copy has secrets redacted (contract 10), so its size is not
+ * the blob's: `offset` counts the blob's bytes read, `fileBytes` the file's. The blob's last line, until it
+ * ends, is held in `pending` (not yet in the file): a secret split between two reads is redacted whole.
+ * Whether the blob seen next is this one grown or another one is told by its length, its creation time and,
+ * when that changed (a block blob re-uploaded whole has a new one), by its content: `head` and `window` are
+ * its first bytes and the bytes just before `offset`. Not by ETag: an append blob's ETag changes with every
+ * append.
  */
 export interface TailState {
+  /** Bytes of the blob read so far. */
   offset: number;
+  /** Bytes in the local file: the redacted lines of the blob's first `offset - pending.length` bytes. */
+  fileBytes: number;
+  /** The blob's bytes after its last line break read so far (at most a line's length). */
+  pending: Uint8Array;
+  /** The blob's first bytes (up to 512). */
+  head: Uint8Array;
+  /** The blob's bytes just before `offset` (up to 512). */
+  window: Uint8Array;
   createdOn?: Date;
+}
+
+/** Bytes of the blob's head and of the window before the offset kept to recognise it. */
+export const CONTENT_PROBE_BYTES = 512;
+
+/** A state of nothing read. */
+export function emptyTailState(): TailState {
+  return { offset: 0, fileBytes: 0, pending: new Uint8Array(0), head: new Uint8Array(0), window: new Uint8Array(0) };
+}
+
+/**
+ * Whether the blob `reader` reads now starts with what `st` read (its head and the bytes before its offset
+ * are the same): one or two small ranged reads. A blob shorter than `st.offset` is another one.
+ */
+export async function sameLogContent(reader: RangeReader, st: TailState, totalLength: number): Promise<boolean> {
+  if (st.offset === 0) return true;
+  if (totalLength < st.offset) return false;
+  const same = async (from: number, want: Uint8Array): Promise<boolean> => {
+    if (want.length === 0) return true;
+    const r = await reader.read(from, want.length);
+    return r !== 'not-found' && r.totalLength >= st.offset && Buffer.from(r.bytes).equals(Buffer.from(want));
+  };
+  if (!(await same(0, st.head))) return false;
+  if (st.offset <= st.head.length) return true;
+  return same(st.offset - st.window.length, st.window);
 }
 
 export interface Clock {
