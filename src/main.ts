@@ -1,16 +1,18 @@
 /** Entry point of the main step: wire things up; the one top-level catch. */
 import * as core from '@actions/core';
-import { ActionError, run } from './action.js';
+import { ActionError, run, savedContext, type ActionResult } from './action.js';
 import { AuthSetupError, createCredential } from './auth.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { coreReporter, redactSas } from './report.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
+import { createTemplateFromFile, prepareTemplateFile, TemplateError } from './template/index.js';
 import { realClock } from './wait.js';
 import { createLogHooks, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings((name) => core.getInput(name), process.env);
+  const prepared = await prepareTemplateFile(settings, process.env);
   let subject: string | undefined;
   const credential = createCredential(settings.auth, {
     getIDToken: (aud) => core.getIDToken(aud),
@@ -26,8 +28,10 @@ async function main(): Promise<void> {
   const trap = trapSignals({ onSignal: (sig) => core.info(`Received ${sig}.`) });
   const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
   const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
+  const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings)) : undefined;
+  let result: ActionResult | undefined;
   try {
-    const result = await run(settings, {
+    result = await run(settings, {
       ops,
       clock: realClock,
       report,
@@ -35,9 +39,12 @@ async function main(): Promise<void> {
       summary: createSummaryWriter(settings),
       signal: trap.signal,
       oidcSubject: () => subject,
+      ...(fromFile ? { fromFile } : {}),
     });
     if (result.interrupted) process.exit(1);
   } finally {
+    // After the run and its logs (delete-template); after a signal the post step deletes instead.
+    if (fromFile && !trap.signal.aborted) await fromFile.afterRun(result?.state, report);
     trap.dispose();
   }
 }
@@ -48,6 +55,8 @@ main().catch((err: unknown) => {
     core.error(err.message, { title: 'image-builder-run: invalid input' });
   } else if (err instanceof AuthSetupError) {
     core.error(err.message, { title: 'image-builder-run: sign-in' });
+  } else if (err instanceof TemplateError) {
+    core.error(redactSas(err.message), { title: `image-builder-run: ${err.title}` });
   } else if (err instanceof ActionError) {
     core.error(redactSas(err.message), { title: `image-builder-run: ${err.title}` });
   } else {

@@ -4,26 +4,35 @@ import { createCredential } from './auth.js';
 import { cleanup } from './cleanup.js';
 import { describeAzureError } from './errors.js';
 import { createImageBuilderOps } from './imagebuilder.js';
-import { STATE_KEY, parseSavedContext } from './state.js';
+import { STATE_KEY, parseSavedContext, type SavedContext } from './state.js';
+import { createArmClient, deleteLeftoverTemplate } from './template/index.js';
+
+const credentialFor = (ctx: SavedContext) =>
+  createCredential(ctx.auth, {
+    getIDToken: (aud) => core.getIDToken(aud),
+    now: () => Date.now(),
+    info: (m) => core.info(m),
+    setSecret: (s) => core.setSecret(s),
+    env: process.env,
+  });
 
 async function post(): Promise<void> {
-  await cleanup({
-    getState: (name) => core.getState(name),
-    makeOps: (ctx) =>
-      createImageBuilderOps(
-        createCredential(ctx.auth, {
-          getIDToken: (aud) => core.getIDToken(aud),
-          now: () => Date.now(),
-          info: (m) => core.info(m),
-          setSecret: (s) => core.setSecret(s),
-          env: process.env,
-        }),
-        ctx,
-      ),
-    info: (m) => core.info(m),
-    warning: (m) => core.warning(m),
-    debug: (m) => core.debug(m),
-  });
+  try {
+    await cleanup({
+      getState: (name) => core.getState(name),
+      makeOps: (ctx) => createImageBuilderOps(credentialFor(ctx), ctx),
+      info: (m) => core.info(m),
+      warning: (m) => core.warning(m),
+      debug: (m) => core.debug(m),
+    });
+  } finally {
+    await deleteLeftoverTemplate({
+      getState: (name) => core.getState(name),
+      makeArm: (ctx) => createArmClient(credentialFor(ctx), ctx.resourceManagerEndpoint, ctx.armScope),
+      info: (m) => core.info(m),
+      warning: (m) => core.warning(m),
+    });
+  }
 }
 
 post().catch((err: unknown) => {

@@ -5,6 +5,8 @@
  */
 import { CLOUDS, CLOUD_NAMES, type CloudName } from './clouds.js';
 import { DURATION_FORM, parseDuration } from './duration.js';
+import type { JsonObject } from './template/file.js';
+import { PARAMETERS_FORM, parseTemplateParameters } from './template/parameters.js';
 
 export class InputError extends Error {
   constructor(
@@ -71,9 +73,17 @@ export interface Settings {
   logsRetentionDays?: number;
   jobSummary: boolean;
   preflight: Preflight;
-  /** Template body file (not supported yet: rejected by the action). */
+  /** The template to create, then run: a resource body, an ARM template or a Bicep file. */
   templateFile?: string;
+  /** Deployment parameters ({name: {value}}) for an ARM or Bicep template-file. */
+  templateParameters?: JsonObject;
+  /** Replace a template-file template that exists with a different body (delete, then create). */
+  replaceTemplate: boolean;
   deleteTemplate: DeleteTemplate;
+  /** Blob container URL (https, no query) a VHD run output is copied to before anything could delete it. */
+  vhdDestination?: string;
+  /** false: start or attach, set the outputs known at start, and end the step. */
+  wait: boolean;
 }
 
 export type GetInput = (name: string) => string;
@@ -117,6 +127,33 @@ function httpsUrl(name: string, value: string): string {
     throw new InputError(name, value, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+const CONTAINER = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+
+/**
+ * A blob container URL: https, no credentials, query (a SAS: the copy uses Entra ID) or fragment; the container
+ * is the one path segment (`https://<account>.blob.core.windows.net/<container>`), or the second one on an IP or
+ * localhost endpoint (path style: `https://127.0.0.1:10000/<account>/<container>`).
+ */
+function containerUrl(name: string, value: string): string {
+  const form = 'a blob container URL such as https://<account>.blob.core.windows.net/<container>, without a SAS (the copy signs in with Entra ID)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, value, form);
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new InputError(name, url.search !== '' ? `${url.origin}${url.pathname}?***` : value, form);
+  }
+  const segments = url.pathname.split('/').filter((x) => x !== '');
+  const pathStyle = /^[\d.]+$|^\[|^localhost$/i.test(url.hostname);
+  const container = segments[pathStyle ? 1 : 0];
+  if (segments.length !== (pathStyle ? 2 : 1) || container === undefined || !CONTAINER.test(container)) {
+    throw new InputError(name, value, `${form}; a container name is 3-63 lower-case letters, digits and single hyphens`);
+  }
+  return `${url.origin}/${segments.join('/')}`;
 }
 
 /** Parses and checks every input. Throws InputError on the first bad one. */
@@ -208,6 +245,24 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const jobSummary = bool('job-summary', input('job-summary') || 'true');
   const preflight = oneOf('preflight', input('preflight') || 'true', ['true', 'warn', 'false'] as const);
   const deleteTemplate = oneOf('delete-template', input('delete-template') || 'never', ['never', 'on-success', 'always'] as const);
+  const paramsRaw = input('template-parameters');
+  let templateParameters: JsonObject | undefined;
+  if (paramsRaw !== '') {
+    if (templateFile === undefined) throw new InputError('template-parameters', paramsRaw, 'no value unless template-file is set (the parameters are those of an ARM or Bicep template-file)');
+    const parsed = parseTemplateParameters(paramsRaw);
+    if ('error' in parsed) throw new InputError('template-parameters', paramsRaw.length > 200 ? `${paramsRaw.slice(0, 200)}…` : paramsRaw, `${PARAMETERS_FORM}; got ${parsed.error}`);
+    templateParameters = parsed.parameters;
+  }
+  const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
+  const wait = bool('wait', input('wait') || 'true');
+  if (deleteTemplate !== 'never' && templateFile === undefined) {
+    throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
+  }
+  if (!wait && deleteTemplate !== 'never') {
+    throw new InputError('delete-template', deleteTemplate, 'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)');
+  }
+  const vhdRaw = input('vhd-destination');
+  const vhdDestination = vhdRaw === '' ? undefined : containerUrl('vhd-destination', vhdRaw);
 
   const settings: Settings = {
     subscriptionId,
@@ -227,7 +282,9 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
     uploadLogs,
     jobSummary,
     preflight,
+    replaceTemplate,
     deleteTemplate,
+    wait,
   };
   if (clientId !== undefined) settings.auth.clientId = clientId;
   if (tenantId !== undefined) settings.auth.tenantId = tenantId;
@@ -235,5 +292,7 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   if (artifactRaw !== '') settings.logsArtifactName = artifactRaw;
   if (logsRetentionDays !== undefined) settings.logsRetentionDays = logsRetentionDays;
   if (templateFile !== undefined) settings.templateFile = templateFile;
+  if (templateParameters !== undefined) settings.templateParameters = templateParameters;
+  if (vhdDestination !== undefined) settings.vhdDestination = vhdDestination;
   return settings;
 }
