@@ -10,6 +10,7 @@ import type { Settings } from '../settings.js';
 import type { SavedContext } from '../state.js';
 import { createArmClient, type ArmClient } from './arm.js';
 import { deleteTemplate, ensureTemplate, type LifecycleDeps } from './lifecycle.js';
+import { TemplateError } from './file.js';
 import { prepareTemplate, type PreparedTemplate } from './prepare.js';
 
 export { TemplateError, TemplateFileError } from './file.js';
@@ -92,7 +93,14 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
     async ensure(report, signal) {
       for (const w of prepared.warnings) report.warning(w);
       if (settings.deleteTemplate !== 'never') save(report, true);
-      const outcome = await ensureTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), prepared, settings.replaceTemplate);
+      const deps = lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal);
+      let outcome;
+      try {
+        outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
+      } catch (err) {
+        if (err instanceof TemplateError) throw err;
+        throw new TemplateError(`Could not create image template '${prepared.name}' from ${prepared.path}: ${deps.describe(err)}`, 'Azure request failed');
+      }
       ensured = true;
       if (prepared.provenance) {
         report.info(
