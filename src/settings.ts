@@ -80,8 +80,6 @@ export interface Settings {
   /** Replace a template-file template that exists with a different body (delete, then create). */
   replaceTemplate: boolean;
   deleteTemplate: DeleteTemplate;
-  /** Blob container URL (https, no query) a VHD run output is copied to before anything could delete it. */
-  vhdDestination?: string;
   /** false: start or attach, set the outputs known at start, and end the step. */
   wait: boolean;
 }
@@ -127,33 +125,6 @@ function httpsUrl(name: string, value: string): string {
     throw new InputError(name, value, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
   }
   return url.toString().replace(/\/+$/, '');
-}
-
-const CONTAINER = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
-
-/**
- * A blob container URL: https, no credentials, query (a SAS: the copy uses Entra ID) or fragment; the container
- * is the one path segment (`https://<account>.blob.core.windows.net/<container>`), or the second one on an IP or
- * localhost endpoint (path style: `https://127.0.0.1:10000/<account>/<container>`).
- */
-function containerUrl(name: string, value: string): string {
-  const form = 'a blob container URL such as https://<account>.blob.core.windows.net/<container>, without a SAS (the copy signs in with Entra ID)';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(name, value, form);
-  }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new InputError(name, url.search !== '' ? `${url.origin}${url.pathname}?***` : value, form);
-  }
-  const segments = url.pathname.split('/').filter((x) => x !== '');
-  const pathStyle = /^[\d.]+$|^\[|^localhost$/i.test(url.hostname);
-  const container = segments[pathStyle ? 1 : 0];
-  if (segments.length !== (pathStyle ? 2 : 1) || container === undefined || !CONTAINER.test(container)) {
-    throw new InputError(name, value, `${form}; a container name is 3-63 lower-case letters, digits and single hyphens`);
-  }
-  return `${url.origin}/${segments.join('/')}`;
 }
 
 /** Parses and checks every input. Throws InputError on the first bad one. */
@@ -261,8 +232,6 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   if (!wait && deleteTemplate !== 'never') {
     throw new InputError('delete-template', deleteTemplate, 'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)');
   }
-  const vhdRaw = input('vhd-destination');
-  const vhdDestination = vhdRaw === '' ? undefined : containerUrl('vhd-destination', vhdRaw);
 
   const settings: Settings = {
     subscriptionId,
@@ -293,6 +262,5 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   if (logsRetentionDays !== undefined) settings.logsRetentionDays = logsRetentionDays;
   if (templateFile !== undefined) settings.templateFile = templateFile;
   if (templateParameters !== undefined) settings.templateParameters = templateParameters;
-  if (vhdDestination !== undefined) settings.vhdDestination = vhdDestination;
   return settings;
 }

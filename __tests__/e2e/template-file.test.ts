@@ -3,12 +3,12 @@
 // provenance, reuses, replaces or refuses an existing one, deletes it after the run (or from the post step after a
 // kill), and with wait: false starts a run a later step attaches to.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { armFor, check, errors, posts, RG, run, simulator, uniqueName, type RunResult, type Simulator } from './helpers.ts';
+import { armFor, check, errors, phases, posts, RG, run, simulator, uniqueName, type RunResult, type Simulator } from './helpers.ts';
 
 const FAKE_AZ_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/bicep');
 /** Resolved by the runner before PATH matters (the action runs with this Node), so PATH may hold no az at all. */
@@ -201,7 +201,6 @@ describe('template-file forms', () => {
     const r = await runFile(ws, { 'template-file': 'infra/image.bicep', 'template-parameters': JSON.stringify({ imageTemplateName: name }) }, {
       env: { PATH: `${FAKE_AZ_DIR}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZ_LOG: log },
     });
-    const { readFileSync } = await import('node:fs');
     check(r, () => {
       expect(r.main.exitCode).toBe(0);
       expect(r.main.outputs['template-name']).toBe(name);
@@ -338,6 +337,7 @@ describe('an existing template', () => {
 describe('delete-template', () => {
   test.concurrent('always: deleted after the run and after the logs were read, the delete waited for', async () => {
     const name = uniqueName('del');
+    const t = sim.azure.addTemplate({ resourceGroup: RG, name, exists: false });
     const ws = workspace({ 't.json': resourceBody({ name }) });
     const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'always' });
     const got = await getTemplate(name);
@@ -347,6 +347,10 @@ describe('delete-template', () => {
       const del = armRequests(name).filter((q) => q.method === 'DELETE');
       expect(del.map((q) => q.status)).toEqual([202]);
       expect(del[0]!.at).toBeGreaterThanOrEqual(posts(sim, name, 'run')[0]!.at);
+      // After the build log was read from the staging account (deleting the template deletes it).
+      const logReads = sim.journal.filter((q) => q.service === 'blob' && q.path.includes(`/${t.storageAccount}/packerlogs/`));
+      expect(logReads.length).toBeGreaterThan(0);
+      expect(del[0]!.at).toBeGreaterThan(Math.max(...logReads.map((q) => q.at)));
       expect(r.main.log).toContain(`Image template '${name}' deleted.`);
       expect(got.status).toBe(404);
       // The post step has nothing left to do.
@@ -356,23 +360,26 @@ describe('delete-template', () => {
 
   test.concurrent('on-success and a failed build: the template is kept to look into', async () => {
     const name = uniqueName('keep');
-    // The first distribute target cannot be built: the sim fails builds whose scenario says so; a body alone cannot,
-    // so this checks the on-success rule with a build the timeout ends.
+    // Created by the action's PUT; its build then fails in Customizing.
+    sim.azure.addTemplate({ resourceGroup: RG, name, exists: false, outcome: 'Failed' });
     const ws = workspace({ 't.json': resourceBody({ name }) });
-    const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'on-success', timeout: '300ms' });
+    const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'on-success' });
     const got = await getTemplate(name);
     check(r, () => {
       expect(r.main.exitCode).toBe(1);
-      expect(r.main.outputs['run-state']).toBe('TimedOut');
-      expect(r.main.log).toContain(`delete-template is on-success and the run ended TimedOut: keeping image template '${name}'`);
+      expect(r.main.outputs['run-state']).toBe('Failed');
+      expect(r.main.log).toContain(`delete-template is on-success and the run ended Failed: keeping image template '${name}'`);
+      expect(armFor(sim, name).filter((q) => q.method === 'DELETE')).toEqual([]);
       expect(got.status).toBe(200);
     });
   });
 
   test.concurrent('always, and the main step killed: the post step cancels the run and deletes the template', async () => {
     const name = uniqueName('killed');
+    // Not there until the action's PUT creates it; then it builds slowly enough to be canceled mid-build.
+    const t = sim.azure.addTemplate({ resourceGroup: RG, name, exists: false, phases: phases(20_000) });
     const ws = workspace({ 't.json': resourceBody({ name }) });
-    const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'always' }, { cancel: { onLine: /Customizing/ } });
+    const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'always' }, { cancel: { when: t.subState('Building') } });
     const got = await getTemplate(name);
     check(r, () => {
       expect(r.main.conclusion).toBe('cancelled');
@@ -386,6 +393,8 @@ describe('delete-template', () => {
 describe('wait: false', () => {
   test.concurrent('starts the run and ends the step; the post step leaves it; a second step attaches and finishes it', async () => {
     const name = uniqueName('nowait');
+    // Long enough that the build is still going when the second step (a new process, under load) reads the template.
+    sim.azure.addTemplate({ resourceGroup: RG, name, exists: false, phases: phases(20_000) });
     const ws = workspace({ 't.json': resourceBody({ name }) });
     const first = await runFile(ws, { 'template-file': 't.json', wait: 'false' });
     const second = await run(sim, { resourceGroup: RG, name }, { with: { 'if-running': 'attach' } });

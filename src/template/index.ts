@@ -50,7 +50,6 @@ export async function prepareTemplateFile(settings: Settings, env: NodeJS.Proces
       templateName: settings.templateName,
       ...(settings.templateParameters ? { templateParameters: settings.templateParameters } : {}),
       deleteTemplate: settings.deleteTemplate,
-      ...(settings.vhdDestination ? { vhdDestination: settings.vhdDestination } : {}),
       logsWanted: settings.streamLogs || settings.uploadLogs !== 'never',
     },
     env,
