@@ -334,6 +334,32 @@ describe('an existing template', () => {
   });
 });
 
+describe('an existing template from an ARM template', () => {
+  test.concurrent('a changed body: the deployment is refused (nested Conflict) and quoted; with replace-template: deleted and deployed again', async () => {
+    const name = uniqueName('armre');
+    const ws = workspace({ 'image.json': armTemplate() });
+    const params = JSON.stringify({ imageTemplateName: name });
+    const first = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990001' } });
+    // A later run: its provenance (source-run) differs, so the body differs.
+    const refused = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990002' } });
+    const replaced = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params, 'replace-template': 'true' }, { github: { runId: '9990003' } });
+    const got = await getTemplate(name);
+    check(refused, () => {
+      expect(first.main.exitCode).toBe(0);
+      expect(refused.main.exitCode).toBe(1);
+      const e = errors(refused.main).join('\n');
+      expect(e).toContain('"Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting.');
+      expect(e).toContain('replace-template: true');
+      expect(posts(sim, name, 'run').length).toBe(2);
+    });
+    check(replaced, () => {
+      expect(replaced.main.exitCode).toBe(0);
+      expect(armRequests(name).filter((q) => q.method === 'DELETE').map((q) => q.status)).toEqual([202]);
+      expect((got.body.tags as Record<string, string>)['source-run']).toBe(RUN_URL('9990003'));
+    });
+  });
+});
+
 describe('delete-template', () => {
   test.concurrent('always: deleted after the run and after the logs were read, the delete waited for', async () => {
     const name = uniqueName('del');
