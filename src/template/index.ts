@@ -91,8 +91,9 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
     prepared,
     async ensure(report, signal) {
       for (const w of prepared.warnings) report.warning(w);
-      if (settings.deleteTemplate !== 'never') save(report, true);
-      const deps = lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal);
+      const deletes = settings.deleteTemplate !== 'never';
+      // For the post step: only a template this step created, changed or went on to run is its to delete.
+      const deps: LifecycleDeps = { ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), ...(deletes ? { beforeChange: () => save(report, true) } : {}) };
       let outcome;
       try {
         outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
@@ -101,6 +102,7 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
         throw new TemplateError(`Could not create image template '${prepared.name}' from ${prepared.path}: ${deps.describe(err)}`, 'Azure request failed');
       }
       ensured = true;
+      if (deletes) save(report, true);
       if (prepared.provenance) {
         report.info(
           `Provenance: ${outcome === 'reused' ? 'the template carries' : 'tagged the template and its images with'} source-repository=${prepared.provenance['source-repository']}, ` +

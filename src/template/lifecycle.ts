@@ -28,6 +28,8 @@ export interface LifecycleDeps {
   signal?: AbortSignal;
   /** Describes an Azure error for the user (the action's describeAzureError). */
   describe(err: unknown): string;
+  /** Called just before the first request that may create, change or delete the template. */
+  beforeChange?(): void;
 }
 
 export type EnsureOutcome = 'created' | 'reused' | 'replaced';
@@ -110,6 +112,7 @@ async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ c
 }
 
 async function create(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ conflict?: string }> {
+  d.beforeChange?.();
   return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body!) : deploy(d, prepared);
 }
 
@@ -179,6 +182,7 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
     );
   }
   d.log.info(`Replacing image template '${name}' (replace-template: true): deleting it${stagingGroup(existing) ? ` and its staging group ${stagingGroup(existing)}` : ''}, then creating it from ${prepared.path}.`);
+  d.beforeChange?.();
   await deleteAndWait(d, name);
   const again = await create(d, prepared);
   if (again.conflict) throw refusal(d, prepared, diffs, again.conflict);
