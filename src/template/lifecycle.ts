@@ -111,8 +111,9 @@ async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ c
   return {};
 }
 
-async function create(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ conflict?: string }> {
-  d.beforeChange?.();
+/** `probe`: the template exists, and the service decides whether the body is unchanged (accepted) or not (409, no change). */
+async function create(d: LifecycleDeps, prepared: PreparedTemplate, probe = false): Promise<{ conflict?: string }> {
+  if (!probe) d.beforeChange?.();
   return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body!) : deploy(d, prepared);
 }
 
@@ -166,7 +167,7 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
   let conflict: string | undefined;
   if (diffs === undefined || stateOf(existing) !== 'failed') {
     // The service decides: an unchanged body is accepted, a changed one refused (409) without any change.
-    const r = await create(d, prepared);
+    const r = await create(d, prepared, true);
     if (!r.conflict) {
       d.log.info(`Image template '${name}' already exists; the service accepted the body unchanged: reusing it.`);
       return 'reused';
