@@ -216,7 +216,7 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
         `wait is false: the run ${attached ? 'this step attached to' : 'started'} goes on without this step. ` +
           `Follow it with a later step on template '${settings.templateName}' with if-running: attach.`,
       );
-      return { state: 'Unknown', status: previous, template, attached, runOutputs: [] };
+      return { state: 'Unknown', status: undefined, template, attached, runOutputs: [] };
     }
 
     // A status is ours once the template shows a run other than the one it showed before we started.
