@@ -5,6 +5,7 @@ import { describeAzureError, isSignInError, type ErrorContext } from './errors.j
 import type { ImageBuilderOps, RunRequest } from './imagebuilder.js';
 import { redactSas, type Reporter } from './report.js';
 import type { Settings } from './settings.js';
+import type { TemplateFromFile } from './template/index.js';
 import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, type Phase, type SavedContext } from './state.js';
 import {
   IN_PROGRESS_STATES,
@@ -52,6 +53,8 @@ export interface ActionDeps {
   oidcSubject?: () => string | undefined;
   /** Preflight checks (src/preflight/), before a run is started; `ok: false` (already reported) means no run. */
   preflight?: (template: TemplateInfo) => Promise<{ ok: boolean }>;
+  /** template-file: makes sure the template exists before it is read (src/template/). */
+  fromFile?: TemplateFromFile;
 }
 
 /** Run outcome returned by run(); `failureMessage` set means the step failed (already reported). */
@@ -144,19 +147,6 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
   };
   const setPhase = (phase: Phase): void => report.saveState(STATE_PHASE, phase);
 
-  if (settings.deleteTemplate !== 'never') {
-    throw new ActionError(
-      `delete-template is not supported yet (got '${settings.deleteTemplate}'): this version runs an existing template and never deletes it. Remove delete-template or set it to never.`,
-      'Unsupported input',
-    );
-  }
-  if (settings.templateFile !== undefined) {
-    throw new ActionError(
-      `template-file is not supported yet: this version runs an existing template only. Remove template-file and set template-name to a template created beforehand (for example with Bicep, ARM or az image builder create).`,
-      'Unsupported input',
-    );
-  }
-
   // 1. Sign in (on the first request) and read the template, in a group of its own.
   report.startGroup?.(`Sign-in and template ${settings.templateName}`);
   let groupOpen = true;
@@ -165,6 +155,8 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     groupOpen = false;
   };
   try {
+    report.setOutput('template-name', settings.templateName);
+    if (deps.fromFile) await deps.fromFile.ensure(report, deps.signal);
     const template = await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal));
     report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
     if (template.stagingResourceGroupId) report.setOutput('staging-resource-group', template.stagingResourceGroupId);
@@ -222,6 +214,17 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
     }
     if (attached && previousStart !== undefined) report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
     endGroup();
+
+    if (!settings.wait) {
+      // The post step leaves the run alone; a later step with if-running: attach follows it to its end.
+      setPhase('finished');
+      report.setOutput('run-state', 'Running');
+      report.info(
+        `wait is false: the run ${attached ? 'this step attached to' : 'started'} goes on without this step. ` +
+          `Follow it with a later step on template '${settings.templateName}' with if-running: attach.`,
+      );
+      return { state: 'Unknown', status: undefined, template, attached, runOutputs: [] };
+    }
 
     // A status is ours once the template shows a run other than the one it showed before we started.
     const isCurrent = (s: RunStatus): boolean => {

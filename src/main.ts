@@ -1,16 +1,18 @@
 /** Entry point of the main step: wire things up; the one top-level catch. */
 import * as core from '@actions/core';
-import { ActionError, run } from './action.js';
+import { ActionError, run, savedContext, type ActionResult } from './action.js';
 import { AuthSetupError, createCredential } from './auth.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { coreReporter, safeText } from './report.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
+import { createTemplateFromFile, prepareTemplateFile, TemplateError } from './template/index.js';
 import { realClock } from './wait.js';
 import { createLogHooks, createPreflightHook, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
   const settings = parseSettings((name) => core.getInput(name), process.env);
+  const prepared = await prepareTemplateFile(settings, process.env);
   let subject: string | undefined;
   const credential = createCredential(settings.auth, {
     getIDToken: (aud) => core.getIDToken(aud),
@@ -32,8 +34,10 @@ async function main(): Promise<void> {
     notice: (m, title) => core.notice(safeText(m), title ? { title } : {}),
     info: (m) => core.info(safeText(m)),
   });
+  const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings)) : undefined;
+  let result: ActionResult | undefined;
   try {
-    const result = await run(settings, {
+    result = await run(settings, {
       ops,
       clock: realClock,
       report,
@@ -42,9 +46,12 @@ async function main(): Promise<void> {
       signal: trap.signal,
       oidcSubject: () => subject,
       ...(preflight ? { preflight } : {}),
+      ...(fromFile ? { fromFile } : {}),
     });
     if (result.interrupted) process.exit(1);
   } finally {
+    // After the run and its logs (delete-template); after a signal the post step deletes instead.
+    if (fromFile && !trap.signal.aborted) await fromFile.afterRun(result?.state, report);
     trap.dispose();
   }
 }
@@ -55,6 +62,8 @@ main().catch((err: unknown) => {
     core.error(safeText(err.message), { title: 'image-builder-run: invalid input' });
   } else if (err instanceof AuthSetupError) {
     core.error(safeText(err.message), { title: 'image-builder-run: sign-in' });
+  } else if (err instanceof TemplateError) {
+    core.error(safeText(err.message), { title: `image-builder-run: ${err.title}` });
   } else if (err instanceof ActionError) {
     core.error(safeText(err.message), { title: `image-builder-run: ${err.title}` });
   } else {

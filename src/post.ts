@@ -5,26 +5,35 @@ import { cleanup } from './cleanup.js';
 import { describeAzureError } from './errors.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { safeText } from './redact.js';
-import { STATE_KEY, parseSavedContext } from './state.js';
+import { STATE_KEY, parseSavedContext, type SavedContext } from './state.js';
+import { createArmClient, deleteLeftoverTemplate } from './template/index.js';
+
+const credentialFor = (ctx: SavedContext) =>
+  createCredential(ctx.auth, {
+    getIDToken: (aud) => core.getIDToken(aud),
+    now: () => Date.now(),
+    info: (m) => core.info(safeText(m)),
+    setSecret: (s) => core.setSecret(s),
+    env: process.env,
+  });
 
 async function post(): Promise<void> {
-  await cleanup({
-    getState: (name) => core.getState(name),
-    makeOps: (ctx) =>
-      createImageBuilderOps(
-        createCredential(ctx.auth, {
-          getIDToken: (aud) => core.getIDToken(aud),
-          now: () => Date.now(),
-          info: (m) => core.info(safeText(m)),
-          setSecret: (s) => core.setSecret(s),
-          env: process.env,
-        }),
-        ctx,
-      ),
-    info: (m) => core.info(safeText(m)),
-    warning: (m) => core.warning(safeText(m)),
-    debug: (m) => core.debug(safeText(m)),
-  });
+  try {
+    await cleanup({
+      getState: (name) => core.getState(name),
+      makeOps: (ctx) => createImageBuilderOps(credentialFor(ctx), ctx),
+      info: (m) => core.info(safeText(m)),
+      warning: (m) => core.warning(safeText(m)),
+      debug: (m) => core.debug(safeText(m)),
+    });
+  } finally {
+    await deleteLeftoverTemplate({
+      getState: (name) => core.getState(name),
+      makeArm: (ctx) => createArmClient(credentialFor(ctx), ctx.resourceManagerEndpoint, ctx.armScope),
+      info: (m) => core.info(safeText(m)),
+      warning: (m) => core.warning(safeText(m)),
+    });
+  }
 }
 
 post().catch((err: unknown) => {

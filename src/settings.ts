@@ -6,6 +6,8 @@
 import { urlForDisplay } from './redact.js';
 import { CLOUDS, CLOUD_NAMES, type CloudName } from './clouds.js';
 import { DURATION_FORM, parseDuration } from './duration.js';
+import type { JsonObject } from './template/file.js';
+import { PARAMETERS_FORM, parseTemplateParameters } from './template/parameters.js';
 
 export class InputError extends Error {
   constructor(
@@ -74,9 +76,15 @@ export interface Settings {
   logsRetentionDays?: number;
   jobSummary: boolean;
   preflight: Preflight;
-  /** Template body file (not supported yet: rejected by the action). */
+  /** The template to create, then run: a resource body, an ARM template or a Bicep file. */
   templateFile?: string;
+  /** Deployment parameters ({name: {value}}) for an ARM or Bicep template-file. */
+  templateParameters?: JsonObject;
+  /** Replace a template-file template that exists with a different body (delete, then create). */
+  replaceTemplate: boolean;
   deleteTemplate: DeleteTemplate;
+  /** false: start or attach, set the outputs known at start, and end the step. */
+  wait: boolean;
 }
 
 export type GetInput = (name: string) => string;
@@ -214,6 +222,22 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const jobSummary = bool('job-summary', input('job-summary') || 'true');
   const preflight = oneOf('preflight', input('preflight') || 'true', ['true', 'warn', 'false'] as const);
   const deleteTemplate = oneOf('delete-template', input('delete-template') || 'never', ['never', 'on-success', 'always'] as const);
+  const paramsRaw = input('template-parameters');
+  let templateParameters: JsonObject | undefined;
+  if (paramsRaw !== '') {
+    if (templateFile === undefined) throw new InputError('template-parameters', paramsRaw, 'no value unless template-file is set (the parameters are those of an ARM or Bicep template-file)');
+    const parsed = parseTemplateParameters(paramsRaw);
+    if ('error' in parsed) throw new InputError('template-parameters', paramsRaw.length > 200 ? `${paramsRaw.slice(0, 200)}…` : paramsRaw, `${PARAMETERS_FORM}; got ${parsed.error}`);
+    templateParameters = parsed.parameters;
+  }
+  const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
+  const wait = bool('wait', input('wait') || 'true');
+  if (deleteTemplate !== 'never' && templateFile === undefined) {
+    throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
+  }
+  if (!wait && deleteTemplate !== 'never') {
+    throw new InputError('delete-template', deleteTemplate, 'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)');
+  }
 
   const settings: Settings = {
     subscriptionId,
@@ -234,7 +258,9 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
     uploadLogs,
     jobSummary,
     preflight,
+    replaceTemplate,
     deleteTemplate,
+    wait,
   };
   if (clientId !== undefined) settings.auth.clientId = clientId;
   if (tenantId !== undefined) settings.auth.tenantId = tenantId;
@@ -242,5 +268,6 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   if (artifactRaw !== '') settings.logsArtifactName = artifactRaw;
   if (logsRetentionDays !== undefined) settings.logsRetentionDays = logsRetentionDays;
   if (templateFile !== undefined) settings.templateFile = templateFile;
+  if (templateParameters !== undefined) settings.templateParameters = templateParameters;
   return settings;
 }

@@ -333,19 +333,30 @@ describe('run()', () => {
     expect(report.failed).toBe(true);
   });
 
-  it('template-file is refused clearly before any call', async () => {
-    const ops = new FakeOps();
-    const s = parseSettings((n) => ({ 'subscription-id': '11111111-1111-1111-1111-111111111111', 'resource-group': 'rg', 'template-file': 't.json' })[n] ?? '', {});
-    await expect(run(s, { ops, report: new FakeReporter(), clock: new FakeClock() })).rejects.toThrow(/template-file is not supported yet/);
-    expect(ops.calls).toEqual([]);
+  it('template-file: the template is made sure of before it is read, and template-name is an output', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.script = [{ runState: 'Succeeded', startTime: OLD, endTime: OLD }, running('Queued'), done('Succeeded')];
+    ops.outputs = OUTPUTS;
+    const fromFile = {
+      prepared: {} as never,
+      ensure: async () => {
+        ops.calls.push('ensure');
+      },
+      afterRun: async () => {},
+    };
+    await run(s, { ...deps, fromFile });
+    expect(ops.calls.slice(0, 3)).toEqual(['ensure', 'get', 'run']);
+    expect(report.outputs['template-name']).toBe(s.templateName);
   });
 
-  it('delete-template other than never is refused clearly before any call', async () => {
-    for (const value of ['on-success', 'always']) {
-      const { ops, s, deps } = setup({ 'delete-template': value });
-      await expect(run(s, deps)).rejects.toThrow(new RegExp(`delete-template is not supported yet \\(got '${value}'\\)`));
-      expect(ops.calls).toEqual([]);
-    }
+  it('wait: false: starts the run, sets run-state Running, and returns without waiting; the post step leaves it alone', async () => {
+    const { ops, report, s, deps } = setup({ wait: 'false' });
+    ops.script = [{ runState: 'Succeeded', startTime: OLD, endTime: OLD }, running('Queued')];
+    await run(s, deps);
+    expect(ops.calls).toEqual(['get', 'run']);
+    expect(report.outputs['run-state']).toBe('Running');
+    expect(report.state[STATE_PHASE]).toBe('finished');
+    expect(report.failed).toBe(false);
   });
 });
 

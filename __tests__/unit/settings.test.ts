@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InputError, parseSettings } from '../../src/settings.js';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
@@ -129,7 +132,10 @@ describe('parseSettings', () => {
         'logs-retention-days': '90',
         'job-summary': 'false',
         preflight: 'warn',
+        'template-file': 'images/ubuntu.json',
         'delete-template': 'on-success',
+        'replace-template': 'true',
+        wait: 'true',
       }),
       {},
     );
@@ -148,7 +154,28 @@ describe('parseSettings', () => {
       jobSummary: false,
       preflight: 'warn',
       deleteTemplate: 'on-success',
+      replaceTemplate: true,
+      wait: true,
     });
+  });
+
+  it('template-parameters: a JSON object (values wrapped as ARM parameters) or a parameters file', () => {
+    const withFile = { 'subscription-id': SUB, 'resource-group': 'rg', 'template-file': 'image.json' };
+    const s = parseSettings(inputs({ ...withFile, 'template-parameters': '{"name": "img", "tags": {"a": "b"}, "loc": {"value": "eastus"}}' }), {});
+    expect(s.templateParameters).toEqual({ name: { value: 'img' }, tags: { value: { a: 'b' } }, loc: { value: 'eastus' } });
+    const dir = mkdtempSync(join(tmpdir(), 'ibr-params-'));
+    writeFileSync(join(dir, 'p.json'), JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters: { name: { value: 'x' } } }));
+    expect(parseSettings(inputs({ ...withFile, 'template-parameters': join(dir, 'p.json') }), {}).templateParameters).toEqual({ name: { value: 'x' } });
+    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': '{"a": ' }), {})).toThrow(/Input 'template-parameters' has the value '\{"a":': expected a JSON object.*not valid JSON/);
+    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': 'missing.json' }), {})).toThrow(/neither JSON .* nor an existing file/);
+    expect(() => parseSettings(inputs({ ...base, 'template-parameters': '{}' }), {})).toThrow(/Input 'template-parameters' has the value '\{\}': expected no value unless template-file is set/);
+  });
+
+  it('delete-template needs template-file, and is refused with wait: false', () => {
+    expect(() => parseSettings(inputs({ ...base, 'delete-template': 'always' }), {})).toThrow(/Input 'delete-template' has the value 'always': expected never unless template-file is set/);
+    expect(() =>
+      parseSettings(inputs({ 'subscription-id': SUB, 'resource-group': 'rg', 'template-file': 't.json', 'delete-template': 'on-success', wait: 'false' }), {}),
+    ).toThrow(/Input 'delete-template' has the value 'on-success': expected never when wait is false/);
   });
 
   it('template-file makes template-name optional', () => {
@@ -197,6 +224,8 @@ describe('parseSettings', () => {
     ['logs-retention-days', { 'logs-retention-days': '7.5' }, {}],
     ['preflight', { preflight: 'strict' }, {}],
     ['delete-template', { 'delete-template': 'yes' }, {}],
+    ['replace-template', { 'replace-template': 'yes' }, {}],
+    ['wait', { wait: 'no' }, {}],
   ];
 
   // every row has all three columns: jest passes a done callback to a test function with more parameters than the row

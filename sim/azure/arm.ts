@@ -7,6 +7,7 @@ import { armError, armUtc, azTime, guid, verifyJwt, decodeJwt } from './common.t
 import type { FaultSet, TokenBucket } from './faults.ts';
 import type { Operation, SimTemplate } from './templates.ts';
 import type { ExtraRead } from './authorization.ts';
+import { CONFLICT_MESSAGE, deploymentsHandler } from './deployments.ts';
 
 export const IMAGEBUILDER_API_VERSION = '2025-10-01';
 
@@ -46,6 +47,7 @@ function rateKind(method: string): 'reads' | 'writes' | 'deletes' {
 }
 
 export function armHandler(w: ArmWorld) {
+  const deployments = deploymentsHandler(w);
   return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     if (await w.faults.apply('arm', req, res)) return;
     const method = (req.method ?? 'GET').toUpperCase();
@@ -162,7 +164,8 @@ export function armHandler(w: ArmWorld) {
     if (!r) return armError(res, 404, 'NotFound', `The requested resource path '${url.pathname}' was not found.`);
     const rgName = r[1] ?? '';
     const rest = r[2] ?? '';
-    const rgKnown = w.templates.some((t) => t.resourceGroup.toLowerCase() === rgName.toLowerCase() || t.stagingResourceGroupName.toLowerCase() === rgName.toLowerCase()) ||
+    // A staging group lives as long as its template: deleting the template deletes it.
+    const rgKnown = w.templates.some((t) => t.resourceGroup.toLowerCase() === rgName.toLowerCase() || (t.exists() && t.stagingResourceGroupName.toLowerCase() === rgName.toLowerCase())) ||
       [...w.extraResourceGroups].some((g) => g.toLowerCase() === rgName.toLowerCase());
     if (!rgKnown) return armError(res, 404, 'ResourceGroupNotFound', `Resource group '${rgName}' could not be found.`);
     const rgScope = `${S}/resourceGroups/${rgName}`;
@@ -171,10 +174,12 @@ export function armHandler(w: ArmWorld) {
       return sendJson(res, 200, { id: rgScope, name: rgName, type: 'Microsoft.Resources/resourceGroups', location: 'eastus', properties: { provisioningState: 'Succeeded' } });
     }
 
+    if (deployments(req, res, body, rgName, rest, apiVersion)) return;
+
     // Microsoft.Storage
     r = /^\/providers\/Microsoft\.Storage\/storageAccounts(?:\/([^/]+)(\/listKeys)?)?$/i.exec(rest);
     if (r) {
-      const staging = w.templates.filter((t) => t.stagingResourceGroupName.toLowerCase() === rgName.toLowerCase());
+      const staging = w.templates.filter((t) => t.exists() && t.stagingResourceGroupName.toLowerCase() === rgName.toLowerCase());
       const forbidden = staging.flatMap((t) => t.forbidden);
       if (!r[1] && method === 'GET') {
         if (forbidden.includes('Microsoft.Storage/storageAccounts/read')) return forbid('Microsoft.Storage/storageAccounts/read', rgScope);
@@ -268,7 +273,7 @@ export function armHandler(w: ArmWorld) {
       if (t.provisioningState === 'Deleting') return armError(res, 409, 'Conflict', `Image template '${name}' is being deleted.`);
       const outcome = t.create(given);
       if (outcome === 'conflict') {
-        return armError(res, 409, 'Conflict', 'Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting.');
+        return armError(res, 409, 'Conflict', CONFLICT_MESSAGE);
       }
       if (outcome === 'same') return sendJson(res, 200, t.resource());
       const op = w.newOperation('create', t);

@@ -47,6 +47,10 @@
 // - Operations: run's completes with the build (Succeeded; Failed + error {InternalOperationError, message} for
 //   Failed and PartiallySucceeded; Canceled). cancel's completes when the build reaches Canceled (or, for a build
 //   that ignores cancel, when it ends). Template body ids use 'resourcegroups' (lower case) as the service does.
+// - Deployments (deployments.ts): PUT/GET .../Microsoft.Resources/deployments/{name} and its operationStatuses; a
+//   changed image template fails the deployment with DeploymentFailed > Conflict. A template created by a PUT or a
+//   deployment takes the behaviour of a scenario added beforehand with exists: false (else the defaults); deleting
+//   it removes its staging group (404 ResourceGroupNotFound afterwards).
 // - Each template takes its own staging account from the pool; the log of each run is
 //   packerlogs/<guid>/customization.log (append blob), written before the run's final state is published.
 import { randomBytes } from 'node:crypto';

@@ -408,7 +408,7 @@ export class SimTemplate implements TemplateHandle {
     const props: Record<string, unknown> = {
       ...(b.properties as Record<string, unknown>),
       provisioningState: this.provisioningState,
-      stagingResourceGroup: this.scenario.stagingResourceGroup ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}` : '',
+      stagingResourceGroup: this.scenario.stagingResourceGroup ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}` : (b.properties as { stagingResourceGroup?: string } | undefined)?.stagingResourceGroup ?? '',
       exactStagingResourceGroup: this.provisioningState === 'Creating' ? '' : this.stagingResourceGroup,
     };
     if (this.lastRun) props.lastRunStatus = { ...this.lastRun };
