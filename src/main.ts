@@ -4,12 +4,14 @@ import { ActionError, run } from './action.js';
 import { AuthSetupError, createCredential } from './auth.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { coreReporter, redactSas } from './report.js';
+import { routeAzureSdkLog } from './sdklog.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
 import { realClock } from './wait.js';
 import { createLogHooks, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
+  routeAzureSdkLog(core.isDebug(), (m) => core.debug(m));
   const settings = parseSettings((name) => core.getInput(name), process.env);
   let subject: string | undefined;
   const credential = createCredential(settings.auth, {

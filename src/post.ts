@@ -4,9 +4,11 @@ import { createCredential } from './auth.js';
 import { cleanup } from './cleanup.js';
 import { describeAzureError } from './errors.js';
 import { createImageBuilderOps } from './imagebuilder.js';
+import { routeAzureSdkLog } from './sdklog.js';
 import { STATE_KEY, parseSavedContext } from './state.js';
 
 async function post(): Promise<void> {
+  routeAzureSdkLog(core.isDebug(), (m) => core.debug(m));
   await cleanup({
     getState: (name) => core.getState(name),
     makeOps: (ctx) =>
