@@ -16,7 +16,9 @@ import { addTemplate, check, simulator, type Simulator } from './helpers.ts';
 import { runLogs } from './logs-helpers.ts';
 import { startConnectProxy, type ConnectProxy } from './proxy.ts';
 
-const HOST = hostname().toLowerCase();
+// CI can give the simulator a name of its own (a hosts-file entry) where the machine's hostname does not
+// resolve to a local address (macOS runners answer theirs through mDNS).
+const HOST = (process.env.IMAGE_BUILDER_SIM_HOSTNAME || hostname()).toLowerCase();
 const SERVICES = ['github-oidc', 'entra', 'arm', 'blob', 'artifacts'] as const;
 
 let sim: Simulator;
