@@ -53,7 +53,10 @@ export function workflowProblems(text: string, actionInputs: typeof action.input
     const ids = new Set(job['steps'].filter(isMap).map((s) => s['id']).filter((x): x is string => typeof x === 'string'));
     job['steps'].forEach((step: unknown, i: number) => {
       const where = `job ${jobId} step ${i + 1}`;
-      if (!isMap(step)) return problems.push(`${where}: not a mapping`);
+      if (!isMap(step)) {
+        problems.push(`${where}: not a mapping`);
+        return;
+      }
       if (('uses' in step) === ('run' in step)) problems.push(`${where}: needs exactly one of uses / run`);
       for (const text of strings(step)) {
         for (const m of text.matchAll(/steps\.([A-Za-z_][\w-]*)\./g)) if (!ids.has(m[1] ?? '')) problems.push(`${where}: refers to unknown step id '${m[1]}'`);
