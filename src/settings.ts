@@ -94,7 +94,7 @@ const FALSE_VALUES = ['false', 'False', 'FALSE'];
 function bool(name: string, value: string): boolean {
   if (TRUE_VALUES.includes(value)) return true;
   if (FALSE_VALUES.includes(value)) return false;
-  throw new InputError(name, value, `one of ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}`);
+  throw new InputError(name, value, 'true or false (also True, TRUE, False or FALSE)');
 }
 
 function guid(name: string, value: string, envName: string): string {

@@ -30,7 +30,7 @@ describe('boolean inputs', () => {
     }
     expect(caught).toBeInstanceOf(InputError);
     expect((caught as Error).message).toBe(
-      `Input 'job-summary' has the value '${value}': expected one of true, True, TRUE, false, False, FALSE.`,
+      `Input 'job-summary' has the value '${value}': expected true or false (also True, TRUE, False or FALSE).`,
     );
   });
 });
