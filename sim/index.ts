@@ -6,6 +6,7 @@
 //   const t = sim.azure.addTemplate({ resourceGroup: 'rg-images', name: 'ubuntu' });
 //   const r = await sim.run(t, { with: { timeout: '30s' } });
 //   await sim.stop();   // servers, Azurite's process group, temp dirs
+import { lookup } from 'node:dns/promises';
 import { issuedSecrets } from './secrets.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,13 @@ export interface SimulatorOptions {
   github?: GitHubSimOptions;
   /** Folder holding action.yml; default the repository root. */
   actionDir?: string;
+  /**
+   * The name the servers are reached by, instead of 127.0.0.1: it goes into the certificate and every URL
+   * the simulator hands out, and the servers listen on the address it resolves to on this machine. A name
+   * that is not a loopback string (the machine's hostname) is needed to test proxies: @actions/http-client
+   * never proxies `localhost` or `127.*`.
+   */
+  serverName?: string;
 }
 
 /** Where a run looks for its template: a TemplateHandle from addTemplate, or just its names. */
@@ -63,7 +71,16 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const workDir = mkdtempSync(join(tmpdir(), 'image-builder-sim-'));
-  const cert = ensureCertificate(join(workDir, 'cert'));
+  const cert = ensureCertificate(join(workDir, 'cert'), opts.serverName);
+  if (opts.serverName !== undefined) {
+    cert.serverName = opts.serverName.toLowerCase();
+    try {
+      cert.bindAddress = (await lookup(opts.serverName)).address;
+    } catch (err) {
+      rmSync(workDir, { recursive: true, force: true });
+      throw new Error(`simulator: the server name '${opts.serverName}' does not resolve on this machine: ${String(err)}`);
+    }
+  }
   trustInThisProcess(cert);
   const journal = new Journal();
   const gh = opts.github ?? {};

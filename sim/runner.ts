@@ -193,7 +193,8 @@ function baseEnvironment(inherit: boolean): Record<string, string> {
       env[k] = v;
     }
   } else {
-    for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'SHELL', 'TMPDIR']) {
+    // Windows needs SystemRoot (DNS, crypto), TEMP/TMP and the user profile folders in a child's environment.
+    for (const k of ['PATH', 'Path', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'SHELL', 'TMPDIR', 'SystemRoot', 'SYSTEMROOT', 'windir', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ComSpec', 'PATHEXT']) {
       const v = process.env[k];
       if (v !== undefined) env[k] = v;
     }
@@ -250,7 +251,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunResult> {
     GITHUB_WORKSPACE: workspace,
     RUNNER_TEMP: runnerTemp,
     RUNNER_TOOL_CACHE: toolCache,
-    RUNNER_OS: 'Linux',
+    RUNNER_OS: ({ win32: 'Windows', darwin: 'macOS' } as Record<string, string>)[process.platform] ?? 'Linux',
     RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64',
     RUNNER_NAME: 'GitHub Actions 1000000001',
     RUNNER_ENVIRONMENT: 'github-hosted',

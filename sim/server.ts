@@ -19,6 +19,8 @@ export interface RecordedRequest {
   at: number;
   /** Request headers, lower-cased (Authorization kept: tests may check its shape, never print it). */
   headers: Record<string, string | string[] | undefined>;
+  /** The client's TCP port: tells which requests came through a proxy's upstream connections. */
+  remotePort: number;
 }
 
 export class Journal {
@@ -52,12 +54,12 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) 
 export interface RunningServer {
   server: Server;
   port: number;
-  /** https://127.0.0.1:<port> with no trailing slash. */
+  /** https://<cert.serverName or 127.0.0.1>:<port> with no trailing slash. */
   origin: string;
   close(): Promise<void>;
 }
 
-/** Starts an https server on 127.0.0.1 and records each answered request in the journal. */
+/** Starts an https server on 127.0.0.1 (or cert.bindAddress) and records each answered request in the journal. */
 export async function startHttpsServer(
   service: ServiceName,
   cert: Certificate,
@@ -92,6 +94,7 @@ async function startServer(
         status: 0,
         at: Date.now(),
         headers: { ...req.headers },
+        remotePort: req.socket.remotePort ?? 0,
       };
       res.on('finish', () => {
         record.status = res.statusCode;
@@ -118,12 +121,19 @@ async function startServer(
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, cert?.bindAddress ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
+  const name = cert?.serverName ?? '127.0.0.1';
   return {
     server,
     port,
-    origin: `${cert ? 'https' : 'http'}://127.0.0.1:${port}`,
+    origin: `${cert ? 'https' : 'http'}://${name.includes(':') ? `[${name}]` : name}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

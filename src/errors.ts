@@ -44,6 +44,26 @@ function expectedSubjects(): string {
   ].join(', ');
 }
 
+/**
+ * The issuer of this server's GitHub Actions OIDC tokens: github.com's, or on GitHub Enterprise Server
+ * `https://HOSTNAME/_services/token` (docs.github.com, enterprise-server OIDC reference, claim `iss`).
+ * Undefined for GHE.com (data residency), whose issuer form we have not confirmed.
+ */
+export function oidcIssuer(serverUrl = process.env.GITHUB_SERVER_URL): string | undefined {
+  const github = 'https://token.actions.githubusercontent.com';
+  if (!serverUrl) return github;
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    return github;
+  }
+  const host = url.hostname.toLowerCase();
+  if (host === 'github.com') return github;
+  if (host.endsWith('.ghe.com')) return undefined;
+  return `${url.origin}/_services/token`;
+}
+
 /** A hint for an Entra ID (AADSTS) error, or undefined when the code is not one we know. */
 export function entraHint(message: string, oidcSubject?: string): string | undefined {
   const code = aadstsCode(message);
@@ -53,7 +73,7 @@ export function entraHint(message: string, oidcSubject?: string): string | undef
     case '700213':
     case '70021':
       return (
-        'No federated credential of the app matches this workflow: its subject, issuer (https://token.actions.githubusercontent.com) and audience must equal the token\'s. ' +
+        `No federated credential of the app matches this workflow: its subject, issuer (${oidcIssuer() ?? "the token's iss, printed above"}) and audience must equal the token's. ` +
         (oidcSubject ? `This token's subject is '${oidcSubject}'. ` : '') +
         `Expected subject forms: ${expectedSubjects()}.`
       );

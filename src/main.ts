@@ -4,6 +4,7 @@ import { ActionError, run, savedContext, type ActionResult } from './action.js';
 import { AuthSetupError, createCredential } from './auth.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { coreReporter, safeText } from './report.js';
+import { routeAzureSdkLog } from './sdklog.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
 import { createTemplateFromFile, prepareTemplateFile, TemplateError } from './template/index.js';
@@ -11,6 +12,7 @@ import { realClock } from './wait.js';
 import { createLogHooks, createPreflightHook, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
 async function main(): Promise<void> {
+  routeAzureSdkLog(core.isDebug(), (m) => core.debug(m));
   const settings = parseSettings((name) => core.getInput(name), process.env);
   const prepared = await prepareTemplateFile(settings, process.env);
   let subject: string | undefined;

@@ -5,6 +5,7 @@ import { cleanup } from './cleanup.js';
 import { describeAzureError } from './errors.js';
 import { createImageBuilderOps } from './imagebuilder.js';
 import { safeText } from './redact.js';
+import { routeAzureSdkLog } from './sdklog.js';
 import { STATE_KEY, parseSavedContext, type SavedContext } from './state.js';
 import { createArmClient, deleteLeftoverTemplate } from './template/index.js';
 
@@ -18,6 +19,7 @@ const credentialFor = (ctx: SavedContext) =>
   });
 
 async function post(): Promise<void> {
+  routeAzureSdkLog(core.isDebug(), (m) => core.debug(m));
   try {
     await cleanup({
       getState: (name) => core.getState(name),

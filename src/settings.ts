@@ -98,10 +98,14 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   throw new InputError(name, value, `one of ${allowed.join(', ')}`);
 }
 
+/** The spellings core.getBooleanInput accepts (YAML 1.2 core schema booleans). */
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+
 function bool(name: string, value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InputError(name, value, 'true or false');
+  if (TRUE_VALUES.includes(value)) return true;
+  if (FALSE_VALUES.includes(value)) return false;
+  throw new InputError(name, value, 'true or false (also True, TRUE, False or FALSE)');
 }
 
 function guid(name: string, value: string, envName: string): string {

@@ -75,7 +75,9 @@ describe('runAction', () => {
   it('runs main then post like the runner: inputs, outputs, state, env, path, annotations, masks, summary', async () => {
     const chunks: string[] = [];
     const savedProxy = process.env['HTTPS_PROXY'];
+    const savedNodeOptions = process.env['NODE_OPTIONS'];
     process.env['HTTPS_PROXY'] = 'http://proxy.invalid:3128'; // must not reach the action
+    process.env['NODE_OPTIONS'] = '--experimental-vm-modules'; // the harness's own, must not reach the action
     const res = await runAction({
       actionDir: join(fixtures, 'basic'),
       with: { 'resource-group': 'rg-images', secret: 's3cr3t-value', 'not-declared': 'x' },
@@ -84,8 +86,9 @@ describe('runAction', () => {
     }).finally(() => {
       if (savedProxy === undefined) delete process.env['HTTPS_PROXY'];
       else process.env['HTTPS_PROXY'] = savedProxy;
+      if (savedNodeOptions === undefined) delete process.env['NODE_OPTIONS'];
+      else process.env['NODE_OPTIONS'] = savedNodeOptions;
     });
-    expect(process.env['NODE_OPTIONS']).toContain('--experimental-vm-modules'); // jest's, stripped for the action
     const { main, post } = res;
     expect(main.exitCode).toBe(0);
     expect(main.conclusion).toBe('success');

@@ -215,7 +215,7 @@ describe('parseSettings', () => {
     ['partial-success', { 'partial-success': 'ok' }, {}],
     ['run-output-name', { 'run-output-name': 'a/b' }, {}],
     ['stream-logs', { 'stream-logs': 'yes' }, {}],
-    ['stream-logs', { 'stream-logs': 'True' }, {}],
+    ['stream-logs', { 'stream-logs': 'tRUE' }, {}],
     ['job-summary', { 'job-summary': '1' }, {}],
     ['upload-logs', { 'upload-logs': 'sometimes' }, {}],
     ['logs-artifact-name', { 'logs-artifact-name': 'a:b' }, {}],

@@ -67,7 +67,7 @@ export async function startAzurite(cert: Certificate | undefined, workDir: strin
     });
     // If this process exits without stop() (a crashed test, process.exit), take Azurite down with it.
     const onExit = (): void => {
-      try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try { if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL'); } catch { /* already gone */ }
     };
     process.once('exit', onExit);
     try {
@@ -118,17 +118,25 @@ function waitListening(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Signals Azurite's whole process group. Windows has neither process groups reachable by a negative pid
+ * nor POSIX signals: there Node ends the process itself (TerminateProcess) whatever the signal.
+ */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  process.kill(process.platform === 'win32' ? pid : -pid, signal);
+}
+
 function stopGroup(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     const pid = child.pid;
     const kill = setTimeout(() => {
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+      try { killGroup(pid, 'SIGKILL'); } catch { /* gone */ }
     }, 3000);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
     });
-    try { process.kill(-pid, 'SIGTERM'); } catch { clearTimeout(kill); resolve(); }
+    try { killGroup(pid, 'SIGTERM'); } catch { clearTimeout(kill); resolve(); }
   });
 }
