@@ -19,6 +19,8 @@ async function post(): Promise<void> {
           env: process.env,
         }),
         ctx,
+        {},
+        (from, to) => core.info(`This cloud's Image Builder does not accept api-version ${from}; using ${to}, the newest version it lists.`),
       ),
     info: (m) => core.info(m),
     warning: (m) => core.warning(m),
