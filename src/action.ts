@@ -26,6 +26,8 @@ export async function run(settings: Settings, deps: ActionDeps): Promise<ActionR
   let c: RunContext;
   try {
     c = { ...base, template: await readTemplate(base) };
+    // `timeout` counts from here (sign-in done), and covers a wait for a previous run's cancel.
+    c.startedAt = c.clock.now();
     // Before starting the run: checks of the template (preflight) belong here.
     await startOrAttach(c);
   } finally {

@@ -24,6 +24,9 @@ function durationSeconds(status: RunStatus | undefined): number | undefined {
   return Number.isFinite(s) && s > 0 ? Math.max(1, Math.round(s)) : undefined;
 }
 
+/** After a signal, logs and the summary must be done (or abandoned) well before the runner's SIGTERM at 7.5 s. */
+const SIGNAL_LOGS_DEADLINE_MS = 6500;
+
 const whoseRun = (c: RunContext): string => `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
 
 /** Sends the cancel; a refusal because the run is already Canceling counts as sent (no second cancel). */
@@ -48,7 +51,7 @@ async function sendCancel(c: RunContext, signal?: AbortSignal): Promise<{ sent: 
 export async function handleSignal(c: RunContext, waited: WaitResult): Promise<ActionResult> {
   const { settings, report, deps } = c;
   const abortedAt = Date.now();
-  const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? 7500);
+  const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS);
   const result = newResult(c, waited.status);
   result.interrupted = true;
   let sent = false;
@@ -66,7 +69,7 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
       setPhase(c, 'cancel-sent');
       report.info('Cancel sent.');
       // run-state says Canceled only once Canceled is seen: watch for it while the runner leaves time.
-      result.status = await watchForCanceled(c, waited.status, abortedAt + (deps.signalLogsDeadlineMs ?? 7500) / 2);
+      result.status = await watchForCanceled(c, waited.status, abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS) / 2);
     } else {
       report.warning(`Could not send the cancel: ${cancel.error}. The post step will try again.`);
     }

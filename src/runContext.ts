@@ -30,7 +30,7 @@ export interface ActionDeps {
   signal?: AbortSignal;
   /** Longest time to spend sending the cancel after a signal (default 5 s; the runner kills at 10 s). */
   signalCancelBudgetMs?: number;
-  /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 7.5 s). */
+  /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 6.5 s: the runner sends SIGTERM at 7.5 s). */
   signalLogsDeadlineMs?: number;
   /** Longest wait for the logs and summary before the result is reported without the log's diagnosis (default LOGS_FINISH_DEADLINE_MS). */
   logsFinishDeadlineMs?: number;
@@ -64,7 +64,7 @@ export interface RunContext {
   report: Reporter;
   logs: BuildLogHooks;
   summary: SummaryWriter;
-  /** When the step began (clock ms): `timeout` counts from here, a wait for a previous run's cancel included. */
+  /** When the template was first read (clock ms): `timeout` counts from here, a wait for a previous run's cancel included. */
   startedAt: number;
   /** The template as last read before the run was started or attached. */
   template: TemplateInfo;
