@@ -148,6 +148,8 @@ export interface TemplateHandle {
   status(): LastRunStatus | undefined;
   /** Fields replacing (undefined values: removing) those of the status GET shows, until called with undefined. */
   overrideStatus(fields: Record<string, unknown> | undefined): void;
+  /** A run being canceled (previousRunCanceling, or a cancel in progress) reaches Canceled now. */
+  completeCancel(): void;
   runOutputs(): RunOutput[];
   /** Resolves once `n` runs (default 1) have started since the template was added (a runInProgress run counts). */
   runStarted(n?: number): Promise<void>;
@@ -337,6 +339,11 @@ export class SimTemplate implements TemplateHandle {
       if (typeof out.runSubState === 'string') out.runSubState = out.runSubState.toLowerCase();
     }
     return out;
+  }
+
+  completeCancel(): void {
+    const run = this.run;
+    if (run && this.lastRun?.runState === 'Canceling') this.finish(run, 'Canceled');
   }
 
   /** Test control: fields replacing (undefined: removing) those of the status GET shows, until cleared with undefined. */
