@@ -2,6 +2,7 @@
 import { formatDuration } from './duration.js';
 import { describeAzureError, errorInfo } from './errors.js';
 import { redactSas } from './report.js';
+import { retryTransient } from './retry.js';
 import { isVhd, selectRunOutput } from './runOutputs.js';
 import {
   LOGS_FINISH_DEADLINE_MS,
@@ -24,15 +25,31 @@ function durationSeconds(status: RunStatus | undefined): number | undefined {
   return Number.isFinite(s) && s > 0 ? Math.max(1, Math.round(s)) : undefined;
 }
 
+/** Longest time spent getting the run outputs through throttling or an outage. */
+const RUN_OUTPUTS_RETRY_MS = 5 * 60_000;
+
 /** After a signal, logs and the summary must be done (or abandoned) well before the runner's SIGTERM at 7.5 s. */
 const SIGNAL_LOGS_DEADLINE_MS = 6500;
 
 const whoseRun = (c: RunContext): string => `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
 
-/** Sends the cancel; a refusal because the run is already Canceling counts as sent (no second cancel). */
-async function sendCancel(c: RunContext, signal?: AbortSignal): Promise<{ sent: boolean; error?: string }> {
+/**
+ * Sends the cancel (through throttling and outages until `retryUntil`, when given); a refusal because the run is
+ * already Canceling counts as sent (no second cancel).
+ */
+async function sendCancel(c: RunContext, signal?: AbortSignal, retryUntil?: number): Promise<{ sent: boolean; error?: string }> {
   try {
-    await c.ops.cancelRun(signal);
+    if (retryUntil === undefined) await c.ops.cancelRun(signal);
+    else {
+      await retryTransient(() => c.ops.cancelRun(signal), {
+        clock: c.clock,
+        deadline: retryUntil,
+        firstDelayMs: Math.min(c.settings.pollIntervalMs, 5000),
+        ...(signal ? { signal } : {}),
+        ...(c.deps.random ? { random: c.deps.random } : {}),
+        onRetry: (msg) => c.report.warning(`The cancel request failed: ${msg} (retrying)`),
+      });
+    }
     return { sent: true };
   } catch (err) {
     if (errorInfo(err).code === 'OperationNotAllowed') {
@@ -143,7 +160,7 @@ export async function handleTimeout(c: RunContext, waited: WaitResult, waitOpts:
       `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
   } else {
     report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
-    const cancel = await sendCancel(c, c.deps.signal);
+    const cancel = await sendCancel(c, c.deps.signal, c.clock.now() + Math.min(settings.cancelTimeoutMs, 60_000));
     if (cancel.sent) setPhase(c, 'cancel-sent');
     let reached = false;
     let cancelWait = 0;
@@ -236,7 +253,14 @@ async function setRunOutputs(c: RunContext, result: ActionResult): Promise<strin
   report.startGroup?.('Run outputs');
   try {
     try {
-      result.runOutputs = await c.ops.listRunOutputs();
+      // Throttling and outages are ridden out here too: the build is done, only its outputs are left to read.
+      result.runOutputs = await retryTransient(() => c.ops.listRunOutputs(), {
+        clock: c.clock,
+        deadline: c.clock.now() + RUN_OUTPUTS_RETRY_MS,
+        firstDelayMs: Math.min(settings.pollIntervalMs, 5000),
+        ...(c.deps.random ? { random: c.deps.random } : {}),
+        onRetry: (msg) => report.warning(`Reading the run outputs failed: ${msg} (retrying)`),
+      });
     } catch (err) {
       result.failureMessage = `The build ${result.state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${describeAzureError(err, errorContext(c))}`;
       title = 'Run outputs unavailable';
