@@ -152,6 +152,23 @@ describe('run() and the real service', () => {
     expect(report.warnings.filter((w) => w.startsWith('The run request failed'))).toHaveLength(1);
   });
 
+  it('logs that outlast their deadline are told to stop (their signal aborts) and the result says so', async () => {
+    const { ops, report, s, deps } = setup();
+    ops.script = [{ runState: 'Failed', startTime: T0, endTime: T1, message: 'broke' }];
+    let given: AbortSignal | undefined;
+    const logs = {
+      onPoll: async () => {},
+      finish: (_r: unknown, signal?: AbortSignal) => {
+        given = signal;
+        return new Promise<never>(() => {});
+      },
+    };
+    const result = await run(s, { ...deps, logs, logsFinishDeadlineMs: 20 });
+    expect(given?.aborted).toBe(true);
+    expect(result.logsAbandoned).toBe(true);
+    expect(report.errors[0]!.message).toContain('broke');
+  });
+
   describe('cancel only what is ours', () => {
     const attachedRun = running('Customizing', HOUR_AGO);
 
