@@ -28,8 +28,11 @@ function durationSeconds(status: RunStatus | undefined): number | undefined {
 /** Longest time spent getting the run outputs through throttling or an outage. */
 const RUN_OUTPUTS_RETRY_MS = 5 * 60_000;
 
-/** After a signal, logs and the summary must be done (or abandoned) well before the runner's SIGTERM at 7.5 s. */
-const SIGNAL_LOGS_DEADLINE_MS = 6500;
+/**
+ * After a signal, logs and the summary must be done (or abandoned) well before the runner's SIGTERM at 7.5 s:
+ * writing the last lines and exiting takes a second or more on a loaded runner.
+ */
+const SIGNAL_LOGS_DEADLINE_MS = 5500;
 
 const whoseRun = (c: RunContext): string => `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
 
@@ -80,7 +83,7 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
       `run-state is not set (the run is still going): follow it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
   } else {
     report.warning('The workflow was canceled or the step timed out: canceling the build.');
-    const cancel = await sendCancel(c, AbortSignal.timeout(deps.signalCancelBudgetMs ?? 5000));
+    const cancel = await sendCancel(c, AbortSignal.timeout(deps.signalCancelBudgetMs ?? 4000));
     sent = cancel.sent;
     if (sent) {
       setPhase(c, 'cancel-sent');

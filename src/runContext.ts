@@ -28,9 +28,9 @@ export interface ActionDeps {
   summary?: SummaryWriter;
   /** Aborted on SIGINT/SIGTERM: the action cancels the build and returns quickly. */
   signal?: AbortSignal;
-  /** Longest time to spend sending the cancel after a signal (default 5 s; the runner kills at 10 s). */
+  /** Longest time to spend sending the cancel after a signal (default 4 s; the runner sends SIGTERM at 7.5 s). */
   signalCancelBudgetMs?: number;
-  /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 6.5 s: the runner sends SIGTERM at 7.5 s). */
+  /** After a signal, build logs and the summary run (best-effort) only until this long after it (default 5.5 s: the runner sends SIGTERM at 7.5 s). */
   signalLogsDeadlineMs?: number;
   /** Longest wait for the logs and summary before the result is reported without the log's diagnosis (default LOGS_FINISH_DEADLINE_MS). */
   logsFinishDeadlineMs?: number;
