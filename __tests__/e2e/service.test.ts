@@ -136,7 +136,7 @@ describe('the real service', () => {
   });
 
   test.concurrent('an attached run is left running at the timeout unless cancel-attached: true', async () => {
-    const long = phases(60_000);
+    const long = phases(600_000);
     const mine = addTemplate(sim, 'attached-left', { phases: long, runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
     const theirs = addTemplate(sim, 'attached-cancel', { phases: long, runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
     const [left, canceled] = await Promise.all([
@@ -161,7 +161,7 @@ describe('the real service', () => {
   });
 
   test.concurrent('a workflow cancel leaves an attached run running, and so does the post step', async () => {
-    const t = addTemplate(sim, 'attached-sigint', { phases: phases(60_000), runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
+    const t = addTemplate(sim, 'attached-sigint', { phases: phases(600_000), runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
     const r = await run(sim, t, { cancel: { onLine: /Running \/ Customizing/ } });
     check(r, () => {
       expect(r.main.conclusion).toBe('cancelled');
