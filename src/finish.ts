@@ -89,7 +89,8 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
       setPhase(c, 'cancel-sent');
       report.info('Cancel sent.');
       // run-state says Canceled only once Canceled is seen: watch for it while the runner leaves time.
-      result.status = await watchForCanceled(c, waited.status, abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS) / 2);
+      // Most of the time left goes to this: the logs after a signal are best-effort, the run-state is not.
+      result.status = await watchForCanceled(c, waited.status, logsDeadline - 1000);
     } else {
       report.warning(`Could not send the cancel: ${cancel.error}. The post step will try again.`);
     }
