@@ -1,6 +1,6 @@
 // npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
 //   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
-//   BENCH_ONLY=tail,download,startup (all).
+//   BENCH_ONLY=tail,download,startup (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
 import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
 
 const { MiB, median, startBenchAzurite } = await import('./common.ts');
@@ -96,6 +96,18 @@ if (only.has('startup')) {
   row('3 start-up', "node -e '', ms", String(s.nodeMs.length), e.toFixed(0), range(s.nodeMs, (x) => x.toFixed(0)), '');
   row('3 start-up', 'bundle load cost (median difference), ms', '', (b - e).toFixed(0), '', '');
   for (const f of s.sizes) row('3 size', f.file, '', `${(f.bytes / 1024).toFixed(0)} KiB`, '', '');
+}
+
+if (only.has('crowd')) {
+  const { crowdFigures } = await import('./crowd.ts');
+  const c = await crowdFigures(num('BENCH_CROWD_COPIES', 20));
+  if (c.failed > 0) {
+    problems++;
+    notes.push(`${c.failed} of the crowd's builds did not end Succeeded with one accepted run request.`);
+  }
+  row('4 crowd', `${c.copies} throttled builds at once: wall time, s`, '1', (c.wallMs / 1000).toFixed(1), '', `each build ${(c.buildMs / 1000).toFixed(0)} s of sim time`);
+  row('4 crowd', '429s answered (whole crowd)', '1', String(c.throttled), '', `${f2(c.throttled / c.copies)} per build`);
+  row('4 crowd', 'ARM requests per build', '1', f2(c.armRequestsPerBuild), range(c.perBuild, String), 'template reads, run, run outputs, logs');
 }
 
 const head = ['#', 'measure', 'N', 'median', 'min–max', 'ratio / note'];

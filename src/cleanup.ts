@@ -1,9 +1,10 @@
 /** The post step's logic: cancel a run the main step left running (killed, interrupted, or cancel not confirmed). */
 import type { ImageBuilderOps } from './imagebuilder.js';
+import { isOwnRun } from './runstatus.js';
 import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, parseSavedContext, type SavedContext } from './state.js';
 
 /** startTime is the service's clock, the saved POST time the runner's: a run that started this much before it is still ours. */
-export const CLOCK_SKEW_MS = 2 * 60_000;
+export { CLOCK_SKEW_MS } from './runstatus.js';
 
 export interface CleanupDeps {
   getState(name: string): string;
@@ -23,6 +24,14 @@ const time = (iso: string): number | undefined => {
 
 export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
   const phase = deps.getState(STATE_PHASE);
+  if (phase === 'attached') {
+    deps.info("The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.");
+    return 'nothing-to-do';
+  }
+  if (phase === 'lost') {
+    deps.info('The main step lost sight of the build (its status could not be read): the post step leaves it running rather than cancel a build that may be healthy.');
+    return 'nothing-to-do';
+  }
   if (phase === '' || phase === 'finished') {
     deps.debug(`post: main step phase '${phase}': nothing to do`);
     return 'nothing-to-do';
@@ -43,7 +52,7 @@ export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
     // Ours: the run start the main step saw, or (not seen) a run that started after our POST and is not the previous run.
     const ours =
       start !== undefined &&
-      (savedStart !== undefined ? start === savedStart : postedAt !== undefined && start !== previousStart && start >= postedAt - CLOCK_SKEW_MS);
+      (savedStart !== undefined ? start === savedStart : postedAt !== undefined && isOwnRun(s, postedAt, previousStart));
     if (!ours) {
       if (start === undefined || (savedStart === undefined && postedAt === undefined)) {
         const why =

@@ -1,6 +1,8 @@
 /** The few Image Builder operations the action uses, bound to one template. */
 import { ImageBuilderClient, type ImageBuilderClientOptionalParams, type ImageTemplate, type RunOutput } from '@azure/arm-imagebuilder';
 import type { TokenCredential } from '@azure/identity';
+import { apiVersionFallbackPolicy } from './apiVersion.js';
+import { normalizeRunStatus } from './runstatus.js';
 import type { RunOutputInfo, RunStatus, TemplateInfo, TemplateSetup } from './types.js';
 
 export interface ImageBuilderOps {
@@ -40,14 +42,8 @@ export function stagingGroupId(value: string | undefined, subscriptionId: string
 }
 
 export function toRunStatus(s: ImageTemplate['lastRunStatus']): RunStatus | undefined {
-  if (s === undefined || s === null) return undefined;
-  const out: RunStatus = {};
-  if (s.runState !== undefined) out.runState = s.runState;
-  if (s.runSubState !== undefined) out.runSubState = s.runSubState;
-  if (s.message !== undefined) out.message = s.message;
-  if (s.startTime !== undefined) out.startTime = s.startTime;
-  if (s.endTime !== undefined) out.endTime = s.endTime;
-  return out;
+  if (s === undefined || s === null || typeof s !== 'object') return undefined;
+  return normalizeRunStatus(s);
 }
 
 export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget, 'subscriptionId' | 'resourceGroup' | 'templateName'>): TemplateInfo {
@@ -56,11 +52,11 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
       t.id ??
       `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${target.templateName}`,
     name: t.name ?? target.templateName,
-    runOutputNames: (t.distribute ?? []).map((d) => d.runOutputName),
-    distributeTypes: (t.distribute ?? []).map((d) => d.type),
+    runOutputNames: (t.distribute ?? []).map((d) => d?.runOutputName ?? ''),
+    distributeTypes: (t.distribute ?? []).map((d) => d?.type ?? ''),
   };
   if (t.location) info.location = t.location;
-  if (t.customize) info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
+  if (Array.isArray(t.customize)) info.customizers = t.customize.map((c) => (c?.name ? { type: c.type ?? '', name: c.name } : { type: c?.type ?? '' }));
   if (t.vmProfile?.vnetConfig) info.hasVnetConfig = true;
   const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
   if (staging !== undefined) info.stagingResourceGroupId = staging;
@@ -96,6 +92,8 @@ export function createImageBuilderOps(
   target: ImageBuilderTarget,
   /** Extra client options (tests pass an httpClient). */
   extra: ImageBuilderClientOptionalParams = {},
+  /** Told when the cloud refused our api-version and the client moved to the newest one it supports. */
+  onApiVersionFallback: (from: string, to: string) => void = () => {},
 ): ImageBuilderOps {
   const client = new ImageBuilderClient(credential, target.subscriptionId, {
     ...extra,
@@ -103,6 +101,7 @@ export function createImageBuilderOps(
     credentials: { scopes: [target.armScope] },
     userAgentOptions: { userAgentPrefix: 'image-builder-run' },
   });
+  client.pipeline.addPolicy(apiVersionFallbackPolicy({ onFallback: (from, to) => onApiVersionFallback(from, to) }));
   const templates = client.virtualMachineImageTemplates;
   const { resourceGroup: rg, templateName: name } = target;
   return {

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     },
     env: process.env,
   });
-  const ops = createImageBuilderOps(credential, settings);
+  const ops = createImageBuilderOps(credential, settings, {}, (from, to) =>
+    core.info(`This cloud's Image Builder does not accept api-version ${from}; using ${to}, the newest version it lists.`),
+  );
   const trap = trapSignals({ onSignal: (sig) => core.info(`Received ${sig}.`) });
   const logs = createLogHooks({ settings, credential, report: coreReporter, signal: trap.signal });
   const report = groupSafeReporter(coreReporter, () => logs.closeGroup());
@@ -50,12 +52,19 @@ async function main(): Promise<void> {
       ...(preflight ? { preflight } : {}),
       ...(fromFile ? { fromFile } : {}),
     });
-    if (result.interrupted) process.exit(1);
+    // Log work still going (a slow storage account) must not keep the process alive once the result is reported.
+    if (result.interrupted || result.logsAbandoned) await exitAfterFlush(result.interrupted ? 1 : undefined);
   } finally {
     // After the run and its logs (delete-template); after a signal the post step deletes instead.
     if (fromFile && !trap.signal.aborted) await fromFile.afterRun(result?.state, report);
     trap.dispose();
   }
+}
+
+/** Exits once stdout has taken everything written so far (the last annotation must reach the runner). */
+async function exitAfterFlush(code?: number): Promise<never> {
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code ?? (typeof process.exitCode === 'number' ? process.exitCode : 0));
 }
 
 main().catch((err: unknown) => {

@@ -23,7 +23,10 @@ async function post(): Promise<void> {
   try {
     await cleanup({
       getState: (name) => core.getState(name),
-      makeOps: (ctx) => createImageBuilderOps(credentialFor(ctx), ctx),
+      makeOps: (ctx) =>
+        createImageBuilderOps(credentialFor(ctx), ctx, {}, (from, to) =>
+          core.info(`This cloud's Image Builder does not accept api-version ${from}; using ${to}, the newest version it lists.`),
+        ),
       info: (m) => core.info(safeText(m)),
       warning: (m) => core.warning(safeText(m)),
       debug: (m) => core.debug(safeText(m)),

@@ -65,6 +65,8 @@ export interface Settings {
   /** Time between two status reads, in ms. */
   pollIntervalMs: number;
   ifRunning: IfRunning;
+  /** Whether a run this step attached to (did not start) may be canceled by the timeout, a signal or the post step. */
+  cancelAttached: boolean;
   partialSuccess: PartialSuccess;
   /** Run output feeding image-uri / image-id / vhd-uri; undefined: the first distribute target. */
   runOutputName?: string;
@@ -202,6 +204,7 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const cancelTimeoutMs = duration('cancel-timeout', input('cancel-timeout') || '10m');
   const pollIntervalMs = duration('poll-interval', input('poll-interval') || '15s');
   const ifRunning = oneOf('if-running', input('if-running') || 'attach', ['attach', 'fail'] as const);
+  const cancelAttached = bool('cancel-attached', input('cancel-attached') || 'false');
   const partialSuccess = oneOf('partial-success', input('partial-success') || 'fail', ['fail', 'warn'] as const);
 
   const runOutputRaw = input('run-output-name');
@@ -257,6 +260,7 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
     cancelTimeoutMs,
     pollIntervalMs,
     ifRunning,
+    cancelAttached,
     partialSuccess,
     streamLogs,
     uploadLogs,

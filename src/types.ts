@@ -127,7 +127,8 @@ export interface BuildLogHooks {
   onPoll(status: RunStatus): Promise<void>;
   /** Waits for a log read still in progress (before the action opens a log group of its own). */
   settle?(): Promise<void>;
-  finish(result: RunResult): Promise<BuildLogOutcome>;
+  /** `signal` aborts when the action stops waiting for the logs: network calls still going should stop. */
+  finish(result: RunResult, signal?: AbortSignal): Promise<BuildLogOutcome>;
 }
 
 /** Seam for the job summary (src/summary.ts). Called once at the end when `job-summary` is true. */

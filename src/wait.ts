@@ -1,5 +1,8 @@
-/** The polling loop: one template read per poll, progress printed once per change, timeout, transient errors tolerated. */
+/** The polling loop: one template read per poll, progress printed once per change, timeout, outages ridden out. */
 import { formatDuration } from './duration.js';
+import { errorInfo } from './errors.js';
+import { backoff, isTransient } from './retry.js';
+import { isKnownRunState } from './runstatus.js';
 import { TERMINAL_STATES, type RunStatus } from './types.js';
 
 export interface Clock {
@@ -50,8 +53,10 @@ export interface WaitOptions {
   onPoll?: (status: RunStatus) => Promise<void>;
   /** Aborts the wait (SIGINT/SIGTERM). */
   signal?: AbortSignal;
-  /** Consecutive failed reads tolerated before giving up (default 5). */
-  maxConsecutiveFailures?: number;
+  /** Longest delay between two reads while reads fail (default: 4 poll intervals, at least 60 s). */
+  maxRetryDelayMs?: number;
+  /** Jitter source for the delays between failed reads (default Math.random). */
+  random?: () => number;
   /** When the progress started (ms since the epoch), for the elapsed time printed; default: this loop's start. */
   progressStart?: number;
   /** The last state/sub-state key printed by an earlier loop, so it is not printed again. */
@@ -66,6 +71,8 @@ export interface WaitResult {
   waitedMs: number;
   /** The last state/sub-state key printed (pass it on to a following loop). */
   lastKey?: string;
+  /** The error of the last read, when the loop ended while reads were failing. */
+  readError?: string;
 }
 
 /** Rejects as soon as the signal aborts, even if the read ignores its signal. */
@@ -87,12 +94,6 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** HTTP statuses that will not get better by asking again. */
-function isPermanent(err: unknown): boolean {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
 function describe(status: RunStatus): string {
   return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
 }
@@ -104,15 +105,19 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
   const { clock, log } = opts;
   const isDone = opts.isDone ?? ((s: RunStatus) => TERMINAL_STATES.includes(s.runState ?? ''));
   const isCurrent = opts.isCurrent ?? (() => true);
-  const maxFailures = opts.maxConsecutiveFailures ?? 5;
   const start = clock.now();
   const progressStart = opts.progressStart ?? start;
   const deadline = start + opts.timeoutMs;
+  const retryDelays = backoff(opts.pollIntervalMs, opts.maxRetryDelayMs ?? Math.max(60_000, 4 * opts.pollIntervalMs), opts.random);
   let lastKey: string | undefined = opts.lastKey;
   let last: RunStatus | undefined;
-  let failures = 0;
+  /** The last sub-state seen: a terminal status often comes without one, and a failure should still name its phase. */
+  let lastSubState: string | undefined;
   let hookWarnings = 0;
   let stalePolls = 0;
+  /** The current outage: when it began, how many reads failed, the errors already told. */
+  let outage: { since: number; failures: number; told: Set<string>; last: string } | undefined;
+  const unknownStates = new Set<string>();
 
   for (;;) {
     const end = (outcome: WaitResult['outcome'], status: RunStatus | undefined): WaitResult => ({
@@ -120,6 +125,7 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
       status,
       waitedMs: clock.now() - start,
       ...(lastKey !== undefined ? { lastKey } : {}),
+      ...(outage ? { readError: outage.last } : {}),
     });
     if (opts.signal?.aborted) return end('aborted', last);
     let status: RunStatus | undefined;
@@ -130,19 +136,38 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
     try {
       status = await raceAbort(opts.getStatus(readSignal), readSignal);
       ok = true;
-      failures = 0;
     } catch (err) {
       if (opts.signal?.aborted) return end('aborted', last);
-      if (readTimeout.aborted) return end('timeout', last);
-      if (isPermanent(err)) throw err;
-      failures++;
-      const msg = err instanceof Error ? err.message : String(err);
-      if (failures >= maxFailures) throw err;
-      log.warning(`Reading the run status failed (${failures} of ${maxFailures} tolerated in a row): ${msg}`);
+      if (readTimeout.aborted) {
+        outage ??= { since: clock.now(), failures: 0, told: new Set(), last: '' };
+        outage.last = `no answer within the timeout`;
+        return end('timeout', last);
+      }
+      if (!isTransient(err)) throw err;
+      const msg = errorInfo(err).message;
+      outage ??= { since: clock.now(), failures: 0, told: new Set(), last: msg };
+      outage.failures++;
+      outage.last = msg;
+      // Each distinct error once: an outage of an hour must not print a warning per poll.
+      if (!outage.told.has(msg)) {
+        outage.told.add(msg);
+        log.warning(`Reading the run status failed: ${msg} (the build is not affected; retrying until the timeout)`);
+      }
     }
     if (ok) {
+      if (outage) {
+        log.info(`Run status readable again after ${outage.failures} failed read${outage.failures === 1 ? '' : 's'} over ${formatDuration(clock.now() - outage.since)}.`);
+        outage = undefined;
+        retryDelays.reset();
+      }
       if (status !== undefined && isCurrent(status)) {
-        last = status;
+        // Printed as it came; returned with the last sub-state seen when it has none (a failure names its phase).
+        if (status.runSubState) lastSubState = status.runSubState;
+        last = status.runSubState || lastSubState === undefined || status.runState === 'Running' ? status : { ...status, runSubState: lastSubState };
+        if (status.runState !== undefined && !isKnownRunState(status.runState) && !unknownStates.has(status.runState)) {
+          unknownStates.add(status.runState);
+          log.warning(`The service reports a run state this action does not know: '${status.runState}'. Waiting for a known one (until the timeout).`);
+        }
         const key = `${status.runState ?? ''}/${status.runSubState ?? ''}`;
         if (key !== lastKey) {
           lastKey = key;
@@ -159,7 +184,7 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
             }
           }
         }
-        if (isDone(status)) return end('done', status);
+        if (isDone(status)) return end('done', last);
       } else {
         stalePolls++;
         if (stalePolls === 1) log.info('Waiting for the template to show the new run...');
@@ -175,6 +200,7 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
     }
     const remaining = deadline - clock.now();
     if (remaining <= 0) return end('timeout', last);
-    await clock.sleep(Math.min(opts.pollIntervalMs, remaining), opts.signal);
+    const delay = outage ? retryDelays.next() : opts.pollIntervalMs;
+    await clock.sleep(Math.min(delay, remaining), opts.signal);
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import { isVhd } from './action.js';
+import { isVhd } from './runOutputs.js';
 import type { BuildLogs, BuildLogsDeps, FinishResult, PollStatus } from './logs/index.js';
 import { redactSas, type Reporter } from './report.js';
 import type { Settings } from './settings.js';
@@ -167,13 +167,13 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       }
       await boundedWait(tailing, o.pollWaitMs ?? 3000, o.signal);
     },
-    async finish(result: RunResult): Promise<BuildLogOutcome> {
+    async finish(result: RunResult, signal?: AbortSignal): Promise<BuildLogOutcome> {
       const failed = result.state !== 'Succeeded';
       const wanted = settings.streamLogs || failed || settings.uploadLogs === 'always';
       const out: BuildLogOutcome = timeline.length > 0 ? { timeline } : {};
       if (!wanted) return out;
-      await tailing;
-      const l = await get();
+      await untilAborted(tailing, signal);
+      const l = await untilAborted(get(), signal);
       if (!l) return out;
       // The staging group reaches src/logs one way only: with each poll's status (and the final one).
       staging ??= result.template.stagingResourceGroupId;
@@ -183,7 +183,7 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
         ...pollFields(result.status, staging),
         ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
         ...(result.template.hasVnetConfig !== undefined ? { hasVnetConfig: result.template.hasVnetConfig } : {}),
-      });
+      }, signal);
       if (f.logUri) out.logUri = f.logUri;
       if (f.artifactId !== undefined) out.artifactId = String(f.artifactId);
       if (f.artifactUrl) out.artifactUrl = f.artifactUrl;
@@ -205,6 +205,22 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       return out;
     },
   };
+}
+
+/** `p`, or undefined as soon as `signal` aborts. */
+async function untilAborted<T>(p: Promise<T> | undefined, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Waits for `p`, at most `ms`, and not past `signal`'s abort. */
@@ -237,10 +253,14 @@ function pollFields(s: RunStatus | undefined, staging: string | undefined): { ru
 export function summaryInput(settings: Pick<Settings, 'templateName' | 'resourceGroup'>, result: RunResult, logs: BuildLogOutcome, now = new Date()): SummaryInput {
   const s = result.status;
   const input: SummaryInput = { template: settings.templateName, resourceGroup: settings.resourceGroup, runState: result.state };
-  if (s?.startTime) input.startTime = s.startTime;
+  // The service's zero time (year 1) and an end before the start are no times at all.
+  const real = (d: Date | undefined): Date | undefined => (d && Number.isFinite(d.getTime()) && d.getUTCFullYear() >= 2000 ? d : undefined);
+  const start = real(s?.startTime);
+  const end = real(s?.endTime);
+  if (start) input.startTime = start;
   // A run stopped by our timeout or a signal has no end time yet: the timeline ends now.
-  if (s?.endTime) input.endTime = s.endTime;
-  else if (s?.startTime || logs.timeline?.length) input.endTime = now;
+  if (end && (!start || end.getTime() >= start.getTime())) input.endTime = end;
+  else if (start || logs.timeline?.length) input.endTime = start && now.getTime() < start.getTime() ? start : now;
   if (result.durationSeconds !== undefined) input.durationSeconds = result.durationSeconds;
   const o = result.selectedOutput;
   if (o?.artifactId) input.imageId = o.artifactId;

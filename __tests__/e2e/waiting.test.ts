@@ -169,8 +169,9 @@ describe('waiting, canceling and attaching', () => {
 
   test.concurrent('SIGINT while Azure is slow to take the cancel: the main step gives up in time, the post step cancels', async () => {
     const t = addTemplate(sim, 'slow-cancel', { phases: LONG, cancel: { durationMs: 400 } });
-    // The first cancel request hangs for 9 s (longer than the runner waits before SIGTERM).
-    sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/cancel`, kind: 'delay', delayMs: 9000 });
+    // The first cancel request hangs for 20 s: longer than the runner waits before SIGTERM, and long enough that the
+    // post step (which starts a few seconds after the main step, more on a loaded machine) reads the build first.
+    sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/cancel`, kind: 'delay', delayMs: 20_000 });
     const r = await run(sim, t, { cancel: { when: t.subState('Customizing') } });
     check(r, () => {
       expect(r.main.conclusion).toBe('cancelled');
@@ -243,8 +244,9 @@ describe('waiting, canceling and attaching', () => {
   });
 
   test.concurrent('a run already in progress is attached to (no second run); if-running: fail refuses it and cancels nothing', async () => {
+    // Long enough to be still running when the action, slow to start on a loaded machine, first reads it.
     const t = addTemplate(sim, 'attach', {
-      phases: phases(2000),
+      phases: phases(8000),
       runInProgress: { fromSubState: 'Building', startedAgoMs: 60_000 },
     });
     const busy = addTemplate(sim, 'refuse', { phases: LONG, runInProgress: true });

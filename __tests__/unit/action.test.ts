@@ -258,12 +258,13 @@ describe('run()', () => {
     expect(f.ops.calls).toEqual(['get', 'run', 'get']);
   });
 
-  it('losing track of the run leaves run-state unset and says the state is unknown and where to look', async () => {
+  it('losing track of the run (an error asking again cannot fix) leaves run-state unset, says where to look, and keeps the post step off', async () => {
     const { ops, report, s, deps } = setup();
-    const down = Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
-    ops.script = [running('Building'), down, down, down, down, down];
-    await expect(run(s, deps)).rejects.toThrow(/Lost track of the run[\s\S]*state is unknown[\s\S]*az image builder show -g rg -n tpl/);
+    const gone = Object.assign(new Error('does not have authorization to perform action read'), { statusCode: 403, code: 'AuthorizationFailed' });
+    ops.script = [running('Building'), gone];
+    await expect(run(s, deps)).rejects.toThrow(/Lost track of the run[\s\S]*state is unknown[\s\S]*left running[\s\S]*az image builder show -g rg -n tpl/);
     expect(report.outputs['run-state']).toBeUndefined();
+    expect(report.state[STATE_PHASE]).toBe('lost');
   });
 
   it('a signal whose cancel cannot be sent leaves run-state unset and says the state is unknown', async () => {
@@ -315,7 +316,7 @@ describe('run()', () => {
     expect(b.report.failed).toBe(true);
   });
 
-  it('a signal cancels the build at once and records it for the post step', async () => {
+  it('a signal cancels the build at once; run-state stays unset while Canceled is not seen', async () => {
     const { ops, report, s } = setup();
     const controller = new AbortController();
     ops.script = [running('Building')];
@@ -326,11 +327,33 @@ describe('run()', () => {
     ops.afterCancel = [{ runState: 'Canceling', runSubState: 'Customizing', startTime: T0 }];
     const result = await run(s, { ops, report, clock, signal: controller.signal });
     expect(result.interrupted).toBe(true);
-    // The cancel first, then one read to name the phase the build stopped in.
-    expect(ops.calls.slice(-2)).toEqual(['cancel', 'get']);
+    // The cancel first, then a few reads to see it land (and name the phase the build stopped in).
+    const afterCancel = ops.calls.slice(ops.calls.indexOf('cancel') + 1);
+    expect(afterCancel.length).toBeGreaterThan(0);
+    expect(afterCancel.every((c) => c === 'get')).toBe(true);
+    expect(ops.calls.filter((c) => c === 'cancel')).toHaveLength(1);
     expect(report.errors[0]?.message).toMatch(/last state: Canceling, sub-state Customizing/);
+    expect(report.errors[0]?.message).toMatch(/Canceled was not seen yet, so run-state is not set/);
+    expect(report.outputs['run-state']).toBeUndefined();
+    expect(result.state).toBe('Unknown');
     expect(report.state[STATE_PHASE]).toBe('cancel-sent');
     expect(report.failed).toBe(true);
+  });
+
+  it('a signal whose cancel lands: run-state Canceled once Canceled is seen', async () => {
+    const { ops, report, s } = setup();
+    const controller = new AbortController();
+    ops.script = [running('Building')];
+    const clock = new FakeClock();
+    clock.sleep = async () => {
+      controller.abort();
+    };
+    ops.afterCancel = [{ runState: 'Canceling', runSubState: 'Building', startTime: T0 }, { runState: 'Canceled', startTime: T0, endTime: T1 }];
+    const result = await run(s, { ops, report, clock, signal: controller.signal });
+    expect(report.outputs['run-state']).toBe('Canceled');
+    expect(result.state).toBe('Canceled');
+    expect(result.cancel).toEqual({ requested: true, reachedCanceled: true });
+    expect(report.state[STATE_PHASE]).toBe('finished');
   });
 
   it('template-file: the template is made sure of before it is read, and template-name is an output', async () => {

@@ -42,6 +42,15 @@ describe('cleanup (post step)', () => {
     }
   });
 
+  it('leaves alone a run main only attached to (cancel-attached: false), and one main lost sight of', async () => {
+    for (const [phase, said] of [['attached', /did not start/], ['lost', /lost sight of the build/]] as const) {
+      const h = harness({ [STATE_PHASE]: phase, [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START }, { runState: 'Running', startTime: new Date(START) });
+      expect(await cleanup(h.deps)).toBe('nothing-to-do');
+      expect(h.ops.calls).toEqual([]);
+      expect(h.lines.join('\n')).toMatch(said);
+    }
+  });
+
   it('cancels our run when main was killed while it was running', async () => {
     const h = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START }, { runState: 'Running', startTime: new Date(START) });
     expect(await cleanup(h.deps)).toBe('canceled');

@@ -58,7 +58,7 @@ describe('waitForRun', () => {
     expect(r.info).toHaveLength(1);
   });
 
-  it('tolerates a few transient failures with a warning', async () => {
+  it('rides out transient failures, telling each distinct error once and the recovery', async () => {
     const clock = new FakeClock();
     const r = recorder();
     const boom = Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
@@ -70,22 +70,39 @@ describe('waitForRun', () => {
       timeoutMs: 60_000,
     });
     expect(result.outcome).toBe('done');
-    expect(r.warning).toHaveLength(2);
+    expect(r.warning).toHaveLength(1);
     expect(r.warning[0]).toContain('Service Unavailable');
-    expect(r.info).toHaveLength(2);
+    expect(r.info.filter((l) => l.includes('readable again after 2 failed reads'))).toHaveLength(1);
+    expect(r.info).toHaveLength(3);
   });
 
-  it('gives up after too many failures in a row, and at once on a 403', async () => {
+  it('keeps retrying failed reads (jittered backoff) until the timeout, and gives up at once on a 403', async () => {
     const clock = new FakeClock();
     const boom = Object.assign(new Error('Bad Gateway'), { statusCode: 502 });
-    await expect(
-      waitForRun({ getStatus: script([boom]), clock, log: recorder().log, pollIntervalMs: 1000, timeoutMs: 60_000, maxConsecutiveFailures: 3 }),
-    ).rejects.toThrow('Bad Gateway');
-    expect(clock.sleeps).toHaveLength(2);
+    const r = recorder();
+    const result = await waitForRun({ getStatus: script([boom]), clock, log: r.log, pollIntervalMs: 1000, timeoutMs: 10 * 60_000, random: () => 0.5 });
+    expect(result.outcome).toBe('timeout');
+    expect(result.readError).toBe('Bad Gateway');
+    expect(r.warning).toHaveLength(1);
+    // Backoff from the poll interval up to a minute: far fewer reads than one per second.
+    expect(clock.sleeps.slice(0, 4)).toEqual([1000, 2000, 4000, 8000]);
+    expect(Math.max(...clock.sleeps)).toBe(60_000);
+    expect(clock.sleeps.length).toBeLessThan(20);
     const denied = Object.assign(new Error('AuthorizationFailed'), { statusCode: 403 });
     const clock2 = new FakeClock();
     await expect(waitForRun({ getStatus: script([denied]), clock: clock2, log: recorder().log, pollIntervalMs: 1000, timeoutMs: 60_000 })).rejects.toBe(denied);
     expect(clock2.sleeps).toHaveLength(0);
+  });
+
+  it('a terminal status without a sub-state keeps the last one seen', async () => {
+    const result = await waitForRun({
+      getStatus: script([running('Validating'), { runState: 'Failed', message: 'x' }]),
+      clock: new FakeClock(),
+      log: recorder().log,
+      pollIntervalMs: 1000,
+      timeoutMs: 60_000,
+    });
+    expect(result.status).toEqual({ runState: 'Failed', runSubState: 'Validating', message: 'x' });
   });
 
   it('a throwing onPoll hook never breaks the loop', async () => {

@@ -198,6 +198,7 @@ describe('wiring of the build logs and the summary', () => {
     const { s, ops, report, blob, deps } = setup();
     blob.append(fixture);
     ops.script = [running('Customizing')];
+    ops.afterCancel = [{ runState: 'Canceled', startTime: T0, endTime: T1 }];
     const controller = new AbortController();
     deps.clock.sleep = async () => {
       controller.abort();
@@ -205,6 +206,7 @@ describe('wiring of the build logs and the summary', () => {
     await run(s, { ...deps, signal: controller.signal });
     expect(ops.calls).toContain('cancel');
     expect(report.outputs['logs-artifact-id']).toBe('77');
+    // Canceled was seen after the cancel, so run-state says it.
     expect(report.outputs['run-state']).toBe('Canceled');
   });
 

@@ -118,9 +118,11 @@ export function armHandler(w: ArmWorld) {
     if (w.throttle) {
       const t = w.throttle.take(sub.toLowerCase());
       if (!t.ok) {
+        const headers: Record<string, string> = { [`x-ms-ratelimit-remaining-subscription-${kind}`]: '0' };
+        if (w.throttle.sendRetryAfter()) headers['retry-after'] = String(t.retryAfterSec);
         return armError(res, 429, 'TooManyRequests',
           `Number of '${kind.slice(0, -1)}' requests for subscription '${sub}' actor '${w.objectId}' exceeded. Please try again after '${t.retryAfterSec}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
-          { 'retry-after': String(t.retryAfterSec), [`x-ms-ratelimit-remaining-subscription-${kind}`]: '0' });
+          headers);
       }
       res.setHeader(`x-ms-ratelimit-remaining-subscription-${kind}`, String(t.remaining));
     } else {
@@ -252,6 +254,14 @@ export function armHandler(w: ArmWorld) {
       return armError(res, 400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${IMAGEBUILDER_API_VERSION}'.`);
     }
     let t = w.templates.find((x) => x.resourceGroup.toLowerCase() === rgName.toLowerCase() && x.name.toLowerCase() === name.toLowerCase());
+    // A cloud whose resource provider does not have our api-version yet. The body's form is ARM's, as seen in
+    // public reports (Azure/migAz#246, MicrosoftDocs/azure-docs#62621, Azure/azure-cli#4914).
+    const supported = t?.scenario.apiVersions;
+    if (supported && !supported.includes(apiVersion)) {
+      return armError(res, 400, 'NoRegisteredProviderFound',
+        `No registered resource provider found for location '${t!.location}' and API version '${apiVersion}' for type 'imageTemplates'. ` +
+        `The supported api-versions are '${supported.join(', ')}'. The supported locations are '${t!.location}'.`);
+    }
     const tScope = `${rgScope}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
     const notFound = (): void => armError(res, 404, 'ResourceNotFound',
       `The Resource 'Microsoft.VirtualMachineImages/imageTemplates/${name}' under resource group '${rgName}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
@@ -306,10 +316,17 @@ export function armHandler(w: ArmWorld) {
     if (sub2 === 'run' && method === 'POST') {
       if (denied('Microsoft.VirtualMachineImages/imageTemplates/run/action')) return;
       if (t.provisioningState !== 'Succeeded') return armError(res, 409, 'Conflict', `Image template '${name}' is in provisioning state '${t.provisioningState}' and cannot be run.`);
-      if (t.isRunning()) {
-        return armError(res, 409, 'Conflict',
-          `Cannot start a new build of image template '${name}': a build is already in progress (runState: ${t.status()?.runState ?? ''}, started ${t.status()?.startTime ?? ''}). Wait for it to finish or cancel it first.`);
+      // Refused with OperationNotAllowed while a run is going or being canceled; the HTTP status is not documented
+      // (https://github.com/danielsollondon/azvmimagebuilder/issues/79 shows the code and message for cancel and delete).
+      const refuse = (): void => armError(res, t!.scenario.refusalStatus ?? 409, 'OperationNotAllowed',
+        `Operation Microsoft.VirtualMachineImages/imageTemplates/run/action is not allowed in provisioning state: provisioned or run state: ${(t!.status()?.runState ?? '').toLowerCase()}.`);
+      if (t.scenario.runRace && !t.raced) {
+        t.raced = true;
+        t.startRun(w.newOperation('run', t));
+        return armError(res, t.scenario.runRace.status ?? 409, 'OperationNotAllowed',
+          `Operation Microsoft.VirtualMachineImages/imageTemplates/run/action is not allowed in provisioning state: provisioned or run state: running.`);
       }
+      if (t.isRunning()) return refuse();
       const op = w.newOperation('run', t);
       const unseen = t.scenario.runFailsUnseen;
       if (unseen) {
@@ -332,7 +349,10 @@ export function armHandler(w: ArmWorld) {
         return armError(res, 409, 'Conflict', `No build of image template '${name}' is in progress: there is nothing to cancel (last runState: ${t.status()?.runState ?? 'none'}).`);
       }
       const op = w.newOperation('cancel', t);
-      t.requestCancel(op);
+      if (t.requestCancel(op) === 'conflict') {
+        return armError(res, t.scenario.refusalStatus ?? 409, 'OperationNotAllowed',
+          'Operation Microsoft.VirtualMachineImages/imageTemplates/cancel/action is not allowed in provisioning state: provisioned or run state: canceling.');
+      }
       res.setHeader('content-length', '0');
       res.writeHead(202, asyncHeaders(op, t));
       res.end();

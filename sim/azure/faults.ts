@@ -12,9 +12,17 @@ export interface Fault {
   path?: RegExp | string;
   /**
    * status: answer `status` (default 503) with an error body;
-   * drop: destroy the socket without answering; delay: wait `delayMs`, then answer normally.
+   * drop: destroy the socket without answering; delay: wait `delayMs`, then answer normally;
+   * body: answer `status` (default 200) with `body` as given (malformed JSON, a body missing fields, ...).
    */
-  kind?: 'status' | 'drop' | 'delay';
+  kind?: 'status' | 'drop' | 'delay' | 'body';
+  /** For kind body: the raw response body. */
+  body?: string;
+  /**
+   * An outage in time rather than in count: from the first matching request on, every matching request is hit
+   * for this long (`count` is then ignored).
+   */
+  durationMs?: number;
   status?: number;
   /** Sent as Retry-After (seconds; 0 is allowed). Absent: no Retry-After header. */
   retryAfterSec?: number;
@@ -31,6 +39,8 @@ export interface Fault {
 export interface FaultState extends Fault {
   remaining: number;
   hits: number;
+  /** For a fault with durationMs: when it ends (set on its first hit). */
+  endsAt?: number;
 }
 
 const DEFAULT_CODES: Record<number, [string, string]> = {
@@ -52,10 +62,12 @@ export class FaultSet {
 
   private take(service: AzureService, method: string, path: string): FaultState | undefined {
     for (const f of this.faults) {
-      if (f.remaining <= 0 || f.service !== service) continue;
+      if (f.service !== service) continue;
+      if (f.durationMs !== undefined ? f.endsAt !== undefined && Date.now() >= f.endsAt : f.remaining <= 0) continue;
       if (f.method && f.method.toUpperCase() !== method.toUpperCase()) continue;
       if (f.path instanceof RegExp ? !f.path.test(path) : f.path !== undefined && !path.includes(f.path)) continue;
-      f.remaining -= 1;
+      if (f.durationMs !== undefined) f.endsAt ??= Date.now() + f.durationMs;
+      else f.remaining -= 1;
       f.hits += 1;
       return f;
     }
@@ -76,6 +88,11 @@ export class FaultSet {
       req.socket.destroy();
       return true;
     }
+    if (kind === 'body') {
+      res.writeHead(f.status ?? 200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(f.body ?? '');
+      return true;
+    }
     const status = f.status ?? 503;
     const [code, message] = DEFAULT_CODES[status] ?? ['ServerError', `Simulated fault ${status}.`];
     const headers: Record<string, string> = {};
@@ -94,15 +111,28 @@ export class FaultSet {
   }
 }
 
-/** Per-subscription token bucket for ARM. */
+/**
+ * Per-subscription token bucket for ARM. `retryAfter`: whether a 429 carries Retry-After ('always', the default),
+ * never, or every other time (ARM documents the header, but clients meet 429s without it too).
+ */
 export class TokenBucket {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   readonly capacity: number;
   readonly refillPerSec: number;
+  readonly retryAfter: 'always' | 'never' | 'alternate';
+  /** 429s answered so far. */
+  throttled = 0;
 
-  constructor(capacity: number, refillPerSec: number) {
+  constructor(capacity: number, refillPerSec: number, retryAfter: 'always' | 'never' | 'alternate' = 'always') {
     this.capacity = capacity;
     this.refillPerSec = refillPerSec;
+    this.retryAfter = retryAfter;
+  }
+
+  /** Whether the next 429 carries Retry-After. */
+  sendRetryAfter(): boolean {
+    this.throttled += 1;
+    return this.retryAfter === 'always' || (this.retryAfter === 'alternate' && this.throttled % 2 === 1);
   }
 
   /** Takes a token; returns the remaining count, or the seconds to wait when empty (as a negative-free object). */

@@ -81,6 +81,13 @@ export const DEFAULT_CLIENT_ID = '0b8f3a2c-6e4d-4f1a-8c9b-7d2e5f1a3b02';
 export const DEFAULT_SUBSCRIPTION_ID = '9e1d7c4b-3a2f-4e8d-b6c5-1f0a9e8d7c03';
 export const DEFAULT_OBJECT_ID = 'd4c3b2a1-9f8e-4d7c-a6b5-4e3d2c1b0a04';
 
+/** The ARM token bucket: capacity, refill per second, and whether 429s carry Retry-After. */
+export interface ThrottleOptions {
+  capacity: number;
+  refillPerSec: number;
+  retryAfter?: 'always' | 'never' | 'alternate';
+}
+
 export interface AzureSimOptions {
   cert: Certificate;
   journal: Journal;
@@ -95,7 +102,7 @@ export interface AzureSimOptions {
   armAudiences?: string[];
   /** The runner VM's managed identities, served by the IMDS endpoint (default: a system-assigned one and one user-assigned). */
   managedIdentity?: { systemAssigned?: boolean; userAssigned?: number };
-  throttle?: { capacity: number; refillPerSec: number };
+  throttle?: ThrottleOptions;
   faults?: Fault[];
   storageAccountPool?: number;
   resourceGroups?: string[];
@@ -119,7 +126,9 @@ export interface AzureSim {
   addTemplate(s: TemplateScenario): TemplateHandle;
   addFault(f: Fault): FaultState;
   /** Replaces (or with undefined removes) the ARM token bucket. */
-  setThrottle(t: { capacity: number; refillPerSec: number } | undefined): void;
+  setThrottle(t: ThrottleOptions | undefined): void;
+  /** 429s the ARM token bucket answered so far (0 without one). */
+  throttled(): number;
   mintAccessToken(claims?: { aud?: string; expiresInSec?: number; tid?: string }): string;
   /** Answers the blob front passed through from Azurite, with their body sizes (bytes actually fetched). */
   readonly blobResponses: ServedBlob[];
@@ -218,7 +227,7 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       templates, operations,
       extraResourceGroups: new Set(opts.resourceGroups ?? []),
       faults,
-      ...(opts.throttle ? { throttle: new TokenBucket(opts.throttle.capacity, opts.throttle.refillPerSec) } : {}),
+      ...(opts.throttle ? { throttle: new TokenBucket(opts.throttle.capacity, opts.throttle.refillPerSec, opts.throttle.retryAfter) } : {}),
       lroRetryAfterSec: opts.lroRetryAfterSec ?? 1,
       createMs: opts.createMs ?? 100,
       deleteMs: opts.deleteMs ?? 100,
@@ -245,9 +254,10 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       addTemplate: (s) => makeTemplate(s),
       addFault: (f) => faults.add(f),
       setThrottle: (t) => {
-        if (t) world.throttle = new TokenBucket(t.capacity, t.refillPerSec);
+        if (t) world.throttle = new TokenBucket(t.capacity, t.refillPerSec, t.retryAfter);
         else delete world.throttle;
       },
+      throttled: () => world.throttle?.throttled ?? 0,
       mintAccessToken: (c = {}) => {
         const now = Math.floor(Date.now() / 1000);
         const exp = now + (c.expiresInSec ?? 3599);

@@ -8,7 +8,7 @@ export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' |
 export type RunState = 'Running' | 'Canceling' | 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled';
 
 export interface LastRunStatus {
-  startTime: string;
+  startTime?: string;
   endTime?: string;
   runState: RunState;
   runSubState?: RunSubState;
@@ -74,6 +74,34 @@ export interface TemplateScenario {
    * `afterMs` with this error (e.g. a source image that cannot be found).
    */
   runFailsUnseen?: { afterMs: number; code: string; message: string };
+  /**
+   * How the status really comes (each off by default; the spec's picture is also what the service sends at times):
+   * - staleAfterRunMs: after POST run the template keeps showing the previous run's status this long
+   *   (DESIGN.md "What the real service does beyond the spec");
+   * - zeroEndTime: while a run is going, endTime is the Go zero time 0001-01-01T00:00:00Z;
+   * - terminalWithoutSubState: a finished run's status has no runSubState (as in the troubleshooting doc's
+   *   failed status, https://learn.microsoft.com/azure/virtual-machines/linux/image-builder-troubleshoot);
+   * - lowerCaseStates: runState and runSubState in lower case (early API versions).
+   */
+  statusShape?: { staleAfterRunMs?: number; zeroEndTime?: boolean; terminalWithoutSubState?: boolean; lowerCaseStates?: boolean };
+  /**
+   * The template shows a run someone else is canceling when it is added (started `startedAgoMs` ago); it reaches
+   * Canceled after `endsAfterMs`, or never when absent. Cancels can take hours
+   * (https://github.com/danielsollondon/azvmimagebuilder/issues/79, .../issues/116).
+   */
+  previousRunCanceling?: { endsAfterMs?: number; startedAgoMs?: number };
+  /**
+   * Another run starts just before this step's first run request, which is then refused with OperationNotAllowed
+   * and this HTTP status (default 409; the real status is not documented).
+   */
+  runRace?: { status?: number };
+  /** HTTP status of an OperationNotAllowed refusal of run or cancel (default 409). */
+  refusalStatus?: number;
+  /**
+   * The api-versions Microsoft.VirtualMachineImages accepts in this template's cloud (sovereign clouds lag the
+   * public one); others get 400 NoRegisteredProviderFound listing these. Default: any.
+   */
+  apiVersions?: string[];
   access?: {
     /** ARM actions answered 403 AuthorizationFailed, e.g. 'Microsoft.VirtualMachineImages/imageTemplates/run/action',
      *  'Microsoft.Storage/storageAccounts/listKeys/action', 'Microsoft.Storage/storageAccounts/read'. */
@@ -146,6 +174,10 @@ export interface TemplateHandle {
   readonly finishedCount: number;
   exists(): boolean;
   status(): LastRunStatus | undefined;
+  /** Fields replacing (undefined values: removing) those of the status GET shows, until called with undefined. */
+  overrideStatus(fields: Record<string, unknown> | undefined): void;
+  /** A run being canceled (previousRunCanceling, or a cancel in progress) reaches Canceled now. */
+  completeCancel(): void;
   runOutputs(): RunOutput[];
   /** Resolves once `n` runs (default 1) have started since the template was added (a runInProgress run counts). */
   runStarted(n?: number): Promise<void>;
@@ -270,6 +302,10 @@ export class SimTemplate implements TemplateHandle {
   cancelCount = 0;
   finishedCount = 0;
   private lastRun: LastRunStatus | undefined;
+  private stale: { until: number; status: LastRunStatus } | undefined;
+  private override: Record<string, unknown> | undefined;
+  /** Whether the run race (runRace) has happened. */
+  raced = false;
   private outputs: RunOutput[] = [];
   private run: RunState_ | undefined;
   private logChain: Promise<void> = Promise.resolve();
@@ -310,6 +346,17 @@ export class SimTemplate implements TemplateHandle {
       if (typeof rip === 'object' && rip.startedAgoMs) op.startTime -= rip.startedAgoMs;
       this.startRun(op, Math.max(0, from));
     }
+    const canceling = scenario.previousRunCanceling;
+    if (canceling && this.existsNow) {
+      const op = ctx.newOperation('run', this);
+      op.startTime -= canceling.startedAgoMs ?? 3_600_000;
+      this.startRun(op, Math.min(2, this.phases().length - 1));
+      const run = this.run!;
+      for (const t of run.timers) clearTimeout(t);
+      run.timers = [];
+      this.lastRun = { ...this.lastRun!, runState: 'Canceling' };
+      if (canceling.endsAfterMs !== undefined) run.timers.push(setTimeout(() => this.finish(run, 'Canceled'), canceling.endsAfterMs));
+    }
   }
 
   get storageAccount(): string { return this.ctx.account.name; }
@@ -329,6 +376,38 @@ export class SimTemplate implements TemplateHandle {
 
   exists(): boolean { return this.existsNow; }
   status(): LastRunStatus | undefined { return this.lastRun ? { ...this.lastRun } : undefined; }
+
+  /** lastRunStatus as GET shows it: stale for a while after a run request, shaped as the scenario says. */
+  shownStatus(): Record<string, unknown> | undefined {
+    const shape = this.scenario.statusShape ?? {};
+    const stale = this.stale && Date.now() < this.stale.until ? this.stale.status : undefined;
+    const s = stale ?? this.lastRun;
+    if (!s) return undefined;
+    const out: Record<string, unknown> = { ...s };
+    if (this.override) {
+      for (const [k, v] of Object.entries(this.override)) {
+        if (v === undefined) delete out[k];
+        else out[k] = v;
+      }
+    }
+    const state = String(out.runState ?? '');
+    const running = state === 'Running' || state === 'Canceling';
+    if (shape.zeroEndTime && running) out.endTime = '0001-01-01T00:00:00Z';
+    if (shape.terminalWithoutSubState && !running) delete out.runSubState;
+    if (shape.lowerCaseStates) {
+      if (typeof out.runState === 'string') out.runState = out.runState.toLowerCase();
+      if (typeof out.runSubState === 'string') out.runSubState = out.runSubState.toLowerCase();
+    }
+    return out;
+  }
+
+  completeCancel(): void {
+    const run = this.run;
+    if (run && this.lastRun?.runState === 'Canceling') this.finish(run, 'Canceled');
+  }
+
+  /** Test control: fields replacing (undefined: removing) those of the status GET shows, until cleared with undefined. */
+  overrideStatus(fields: Record<string, unknown> | undefined): void { this.override = fields; }
   runOutputs(): RunOutput[] { return this.outputs.map((o) => ({ ...o })); }
   isRunning(): boolean { return this.lastRun?.runState === 'Running' || this.lastRun?.runState === 'Canceling'; }
 
@@ -411,7 +490,8 @@ export class SimTemplate implements TemplateHandle {
       stagingResourceGroup: this.scenario.stagingResourceGroup ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}` : (b.properties as { stagingResourceGroup?: string } | undefined)?.stagingResourceGroup ?? '',
       exactStagingResourceGroup: this.provisioningState === 'Creating' ? '' : this.stagingResourceGroup,
     };
-    if (this.lastRun) props.lastRunStatus = { ...this.lastRun };
+    const shown = this.shownStatus();
+    if (shown) props.lastRunStatus = shown;
     const out: Record<string, unknown> = {
       properties: props,
       identity,
@@ -455,6 +535,8 @@ export class SimTemplate implements TemplateHandle {
   phases(): PhaseSpec[] { return this.scenario.phases ?? DEFAULT_PHASES; }
 
   startRun(op: Operation, fromIndex = 0): void {
+    const staleMs = this.scenario.statusShape?.staleAfterRunMs;
+    if (staleMs && this.lastRun) this.stale = { until: Date.now() + staleMs, status: { ...this.lastRun } };
     const run: RunState_ = { n: this.runCount + 1, logGuid: guid(), op, visited: [], timers: [], cancelOps: [] };
     this.run = run;
     this.runCount += 1;
@@ -585,11 +667,12 @@ export class SimTemplate implements TemplateHandle {
   requestCancel(op: Operation): 'accepted' | 'conflict' {
     const run = this.run;
     if (!run || !this.isRunning()) return 'conflict';
+    // A cancel sent to a run already Canceling is refused (arm.ts answers OperationNotAllowed).
+    if (this.lastRun?.runState === 'Canceling' && !this.scenario.cancel?.ignore) return 'conflict';
     this.cancelCount += 1;
     run.cancelOps.push(op);
     this.changed('cancelRequested');
     if (this.scenario.cancel?.ignore) return 'accepted';
-    if (this.lastRun?.runState === 'Canceling') return 'accepted';
     for (const t of run.timers) clearTimeout(t);
     run.timers = [];
     this.lastRun = { ...this.lastRun!, runState: 'Canceling' };

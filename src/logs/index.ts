@@ -98,7 +98,8 @@ export interface BuildLogs {
   onPoll(status: PollStatus): Promise<void>;
   /** Close the open log group, e.g. before printing a status line that should not be folded into it. */
   closeGroup(): void;
-  finish(result: FinishInput): Promise<FinishResult>;
+  /** `signal`: the caller stopped waiting; remaining network work is dropped and what is known is returned. */
+  finish(result: FinishInput, signal?: AbortSignal): Promise<FinishResult>;
 }
 
 export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
@@ -113,6 +114,8 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
   let tail: LogTail | undefined;
   let lastLocate = Number.NEGATIVE_INFINITY;
   let dirReady = false;
+  /** Aborted when the action stops waiting for the logs: every ARM request made for them stops. */
+  const abandon = new AbortController();
 
   const warned = new Set<string>();
   /** Warn once per distinct cause; repeats go to the debug log. */
@@ -128,7 +131,8 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
 
   const getSource = (): LogSource | undefined => {
     if (!source && staging) {
-      source = stagingLogSource({
+      // abortSignal reaches the source's ARM client (ArmDeps) through the deps object.
+      const sourceDeps = {
         credential: deps.credential,
         armEndpoint: deps.armEndpoint,
         armScope: deps.armScope,
@@ -136,7 +140,9 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
         subscriptionId: deps.subscriptionId,
         stagingResourceGroup: staging,
         sink,
-      });
+        abortSignal: abandon.signal,
+      };
+      source = stagingLogSource(sourceDeps);
     }
     return source;
   };
@@ -179,8 +185,14 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
       }
     },
 
-    async finish(result: FinishInput): Promise<FinishResult> {
+    async finish(result: FinishInput, signal?: AbortSignal): Promise<FinishResult> {
       const out: FinishResult = { files: [] };
+      if (signal) {
+        if (signal.aborted) abandon.abort(signal.reason);
+        else signal.addEventListener('abort', () => abandon.abort(signal.reason), { once: true });
+      }
+      /** Each network step ends early once the caller stopped waiting (the process then exits). */
+      const bounded = <T>(p: Promise<T>): Promise<T> => raceAbort(p, abandon.signal);
       if (result.stagingResourceGroup) staging ??= result.stagingResourceGroup;
       const { failed } = result;
       const upload = shouldUpload(deps.uploadLogs, failed);
@@ -197,14 +209,14 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
       try {
         await ensureDir();
         const before = found?.customization.url;
-        const hinted = await findFinal(result);
+        const hinted = await bounded(findFinal(result));
         if (hinted) {
           out.logUri = stripQuery(hinted.customization.url);
           const sameBlob = before !== undefined && before === hinted.customization.url;
-          const dl = await completeDownload(hinted.customization, customizationFile, sameBlob ? tail?.state : undefined);
+          const dl = await bounded(completeDownload(hinted.customization, customizationFile, sameBlob ? tail?.state : undefined));
           if (dl.exists && dl.length > 0) out.files.push(customizationFile);
           if (dl.replaced) sink.info('customization.log was replaced since it was streamed; downloaded it whole.');
-          const v = await completeDownload(hinted.validation, validationFile);
+          const v = await bounded(completeDownload(hinted.validation, validationFile));
           if (v.exists && v.length > 0) out.files.push(validationFile);
         } else if (tail && tail.state.offset > 0) {
           await tail.flushFile();
@@ -234,10 +246,10 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
       if (upload && out.files.length === 0) {
         sink.info('No build log was found to upload (the build may have stopped before writing one).');
       }
-      if (upload && out.files.length > 0) {
+      if (upload && out.files.length > 0 && !abandon.signal.aborted) {
         const env = deps.env ?? process.env;
         const name = deps.artifactName ?? defaultArtifactName(deps.templateName, env);
-        const up = await uploadLogsArtifact({
+        const up = await bounded(uploadLogsArtifact({
           name,
           files: out.files,
           rootDir: deps.workDir,
@@ -245,7 +257,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
           sink,
           env,
           client: deps.artifactClient,
-        });
+        }));
         if (up) {
           out.artifactId = up.id;
           out.artifactUrl = up.url;
@@ -270,4 +282,23 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     await locate(result, true);
     return found;
   }
+}
+
+/** `p`, or a rejection as soon as `signal` aborts. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
+    );
+  });
 }

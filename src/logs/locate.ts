@@ -4,6 +4,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { apiVersionFallbackPolicy } from '../apiVersion.js';
 import { blobEndpointFor, isUnderStorageSuffix } from '../clouds.js';
 import { errorInfo, type BlobInfo, type LogBlob, type LogSink } from './types.js';
 
@@ -68,6 +69,8 @@ export function parseResourceGroup(idOrName: string, defaultSubscription: string
 
 export interface ArmDeps {
   credential: TokenCredential;
+  /** Aborts every request still going (the action stopped waiting for the logs). */
+  abortSignal?: AbortSignal;
   /** ARM base URL, e.g. `https://management.azure.com`. */
   armEndpoint: string;
   /** Token scope for ARM; default `https://management.azure.com/.default` (set it for sovereign clouds). */
@@ -84,14 +87,19 @@ export interface StorageAccountRef {
   tags?: Record<string, string>;
 }
 
+/** Longest time one ARM request for the logs may take, its retries included. */
+export const ARM_REQUEST_TIMEOUT_MS = 60_000;
+
 /** Minimal ARM JSON requests over the Azure core pipeline (retries, bearer token for ARM). */
 export class ArmJson {
-  private client: Promise<{ send(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> }> | undefined;
+  private client: Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }> | undefined;
   constructor(private readonly deps: ArmDeps) {}
 
-  async request(method: 'GET' | 'POST', path: string): Promise<unknown> {
+  async request(method: 'GET' | 'POST', path: string, abortSignal?: AbortSignal): Promise<unknown> {
     this.client ??= this.make();
-    const res = await (await this.client).send(method, path);
+    const given = abortSignal ?? this.deps.abortSignal;
+    const deadline = AbortSignal.timeout(ARM_REQUEST_TIMEOUT_MS);
+    const res = await (await this.client).send(method, path, given ? AbortSignal.any([given, deadline]) : deadline);
     if (res.status >= 200 && res.status < 300) return res.body;
     const b = res.body as { error?: { code?: string; message?: string } } | undefined;
     throw Object.assign(new Error(b?.error?.message ?? `ARM ${method} ${path} answered ${res.status}`), {
@@ -100,7 +108,7 @@ export class ArmJson {
     });
   }
 
-  private async make(): Promise<{ send(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> }> {
+  private async make(): Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }> {
     const { ServiceClient } = await import('@azure/core-client');
     const { createPipelineRequest } = await import('@azure/core-rest-pipeline');
     const base = this.deps.armEndpoint.replace(/\/+$/, '');
@@ -109,9 +117,10 @@ export class ArmJson {
       credentialScopes: this.deps.armScope ?? 'https://management.azure.com/.default',
       endpoint: base,
     });
+    client.pipeline.addPolicy(apiVersionFallbackPolicy());
     return {
-      send: async (method, path) => {
-        const req = createPipelineRequest({ url: `${base}${path}`, method });
+      send: async (method, path, abortSignal) => {
+        const req = createPipelineRequest({ url: `${base}${path}`, method, abortSignal });
         if (method === 'POST') {
           req.headers.set('content-type', 'application/json');
           req.body = '{}';
