@@ -67,8 +67,9 @@ interface Row {
 
 async function runCase(c: CorpusCase): Promise<Row> {
   const t = addTemplate(sim, `corpus-${c.id.slice(0, 2)}`, scenario(c));
-  // A generous safety net per run: eight actions at once on a shared, loaded machine.
-  const r = await run(sim, t, { timeoutMs: 150_000 });
+  // A generous safety net per run: eight actions at once on a shared, loaded machine. The cases present a build's
+  // log, not the network it ran in: preflight (which would read the VNet of a vnetConfig case) is not what is tested.
+  const r = await run(sim, t, { timeoutMs: 150_000, with: { preflight: 'false' } });
   const errs = r.main.annotations.filter((a) => a.level === 'error');
   const annotation = errs.map((a) => `${a.title ?? ''}\n${a.message}`).join('\n');
   return { c, r, annotation, found: annotation.includes(c.expect), hint: /\nFix: /.test(annotation) };

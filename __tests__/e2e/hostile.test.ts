@@ -109,7 +109,7 @@ test.concurrent('hostile log lines issue no command; the action\'s own failure a
     expect(r.main.exitCode).toBe(1);
     // The only annotation is the action's own failure (which quotes the log, as text).
     expect(r.main.annotations).toHaveLength(1);
-    expect(errors(r.main)[0]).toMatch(/^The image build failed/);
+    expect(r.main.annotations[0]!.title).toMatch(/^Image build failed/);
     expect(errors(r.main)[0]).toContain('exit status: 2');
     // No mask, output, group or stop from the log.
     expect(r.main.masks.filter((m) => m === 'PACKER' || m === 'OUT')).toEqual([]);
@@ -158,7 +158,9 @@ test.concurrent('SAS signatures in plain, JSON-escaped and URL-encoded form reac
     expect(text).toContain(`\\u0026sig=${encodeURIComponent(sig)}`);
     expect(text).toContain(`%26sig%3D${encodeURIComponent(encodeURIComponent(sig))}`);
     expect(msgSig).not.toBe('');
-    expect(errors(r.main).join('\n')).toContain(`Image Build log location: ${t.logUrl}. OperationId: x.`);
+    // The log's location, without its SAS, as log-uri; the rest of the service's message as it said it.
+    expect(errors(r.main).join('\n')).toContain(`log-uri ${t.logUrl}`);
+    expect(errors(r.main).join('\n')).toContain('OperationId: x.');
     expect(leaks(r, [sig, msgSig], name)).toEqual([]);
     // The artifact keeps the log's lines, only the secret goes.
     const copy = openZip(sim.github.artifacts.find(name)!.bytes).read('customization.log').toString();

@@ -6,6 +6,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
 import { apiVersionFallbackPolicy } from '../apiVersion.js';
 import { blobEndpointFor, isUnderStorageSuffix } from '../clouds.js';
+import { retryTransient } from '../retry.js';
+import { realClock } from '../wait.js';
 import { errorInfo, type BlobInfo, type LogBlob, type LogSink } from './types.js';
 
 export const LOGS_CONTAINER = 'packerlogs';
@@ -97,15 +99,24 @@ export class ArmJson {
 
   async request(method: 'GET' | 'POST', path: string, abortSignal?: AbortSignal): Promise<unknown> {
     this.client ??= this.make();
+    const client = await this.client;
     const given = abortSignal ?? this.deps.abortSignal;
     const deadline = AbortSignal.timeout(ARM_REQUEST_TIMEOUT_MS);
-    const res = await (await this.client).send(method, path, given ? AbortSignal.any([given, deadline]) : deadline);
-    if (res.status >= 200 && res.status < 300) return res.body;
-    const b = res.body as { error?: { code?: string; message?: string } } | undefined;
-    throw Object.assign(new Error(b?.error?.message ?? `ARM ${method} ${path} answered ${res.status}`), {
-      statusCode: res.status,
-      code: b?.error?.code,
-    });
+    const signal = given ? AbortSignal.any([given, deadline]) : deadline;
+    // The pipeline retries a 429 only when it carries Retry-After; throttled reads without it (seen when many builds
+    // share a subscription) and 5xx answers are tried again here, with jittered backoff, until the deadline.
+    return retryTransient(
+      async () => {
+        const res = await client.send(method, path, signal);
+        if (res.status >= 200 && res.status < 300) return res.body;
+        const b = res.body as { error?: { code?: string; message?: string } } | undefined;
+        throw Object.assign(new Error(b?.error?.message ?? `ARM ${method} ${path} answered ${res.status}`), {
+          statusCode: res.status,
+          code: b?.error?.code,
+        });
+      },
+      { clock: realClock, deadline: Date.now() + ARM_REQUEST_TIMEOUT_MS, signal },
+    );
   }
 
   private async make(): Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }> {
