@@ -86,7 +86,10 @@ describe('fails fast, before any request', () => {
     await sim?.stop();
   });
 
-  /** Runs the action and returns it with the requests it made to any simulated service. */
+  /**
+   * Runs the action and returns it with the requests made to any simulated service meanwhile. Every test here
+   * must make none, so they run concurrently: a request from any of them shows up in some test's slice and fails it.
+   */
   async function runCounting(opts: Parameters<Simulator['run']>[1], direct?: Parameters<typeof runAction>[0]) {
     const before = sim.journal.requests.length;
     const t = { resourceGroup: RG, name: uniqueName('never') };
@@ -95,7 +98,7 @@ describe('fails fast, before any request', () => {
     return { r, made };
   }
 
-  test('missing id-token permission: the error says to add permissions: id-token: write', async () => {
+  test.concurrent('missing id-token permission: the error says to add permissions: id-token: write', async () => {
     // As GitHub runs a job without the permission: no ACTIONS_ID_TOKEN_REQUEST_* variables at all.
     const env = sim.actionEnv();
     delete env['ACTIONS_ID_TOKEN_REQUEST_URL'];
@@ -145,7 +148,7 @@ describe('fails fast, before any request', () => {
     ['run-output-name', 'my output', /run output name/],
   ];
 
-  test.each(BAD)('%s: %p fails fast, names the input and the value, calls nothing', async (input, value, expected) => {
+  test.concurrent.each(BAD)('%s: %p fails fast, names the input and the value, calls nothing', async (input, value, expected) => {
     const { r, made } = await runCounting({ with: { [input]: value } });
     check(r, () => {
       expect(r.main.exitCode).toBe(1);
@@ -163,7 +166,7 @@ describe('fails fast, before any request', () => {
     });
   });
 
-  test('required inputs left empty name themselves', async () => {
+  test.concurrent('required inputs left empty name themselves', async () => {
     for (const input of ['subscription-id', 'resource-group', 'template-name']) {
       const { r, made } = await runCounting({ with: { [input]: '' } });
       check(r, () => {

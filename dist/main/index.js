@@ -36948,6 +36948,206 @@ module.exports = {
 
 /***/ }),
 
+/***/ 53923:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   jJ: () => (/* binding */ apiVersionFallbackPolicy)
+/* harmony export */ });
+/* unused harmony exports API_VERSION_POLICY, supportedVersions, newestVersion */
+const API_VERSION_POLICY = 'apiVersionFallback';
+const REFUSAL_CODES = ['NoRegisteredProviderFound', 'InvalidResourceType', 'InvalidApiVersionParameter', 'NoRegisteredProviderFoundForApiVersion'];
+/** The versions an api-version refusal lists, or undefined when the body is not one. */
+function supportedVersions(body) {
+    if (!body)
+        return undefined;
+    let error;
+    try {
+        const parsed = JSON.parse(body);
+        error = parsed.error;
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof error?.code !== 'string' || typeof error.message !== 'string' || !REFUSAL_CODES.includes(error.code))
+        return undefined;
+    const m = /supported (?:api-)?versions are '([^']*)'/i.exec(error.message);
+    if (!m?.[1])
+        return undefined;
+    const versions = m[1].split(',').map((v) => v.trim()).filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
+    return versions.length > 0 ? versions : undefined;
+}
+/** The newest version listed: a stable one if there is any, else the newest preview. */
+function newestVersion(versions) {
+    const stable = versions.filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v));
+    const pool = stable.length > 0 ? stable : versions;
+    return [...pool].sort().at(-1);
+}
+function withApiVersion(url, version) {
+    const u = new URL(url);
+    u.searchParams.set('api-version', version);
+    return u.toString();
+}
+function apiVersionFallbackPolicy(o = {}) {
+    /** Per resource provider namespace: the version it accepted in place of ours. */
+    const chosen = new Map();
+    const providerOf = (url) => /\/providers\/([^/?]+)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? '';
+    return {
+        name: API_VERSION_POLICY,
+        async sendRequest(request, next) {
+            const provider = providerOf(request.url);
+            const sent = new URL(request.url).searchParams.get('api-version');
+            const known = chosen.get(provider);
+            if (known && sent === known.from)
+                request.url = withApiVersion(request.url, known.to);
+            const response = await next(request);
+            if (response.status !== 400 || sent === null || known)
+                return response;
+            const newest = newestVersion(supportedVersions(response.bodyAsText) ?? []);
+            if (newest === undefined || newest === sent)
+                return response;
+            chosen.set(provider, { from: sent, to: newest });
+            o.onFallback?.(sent, newest, provider);
+            request.url = withApiVersion(request.url, newest);
+            return next(request);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 40157:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JJ: () => (/* binding */ CLOUDS),
+/* harmony export */   ZT: () => (/* binding */ isUnderStorageSuffix),
+/* harmony export */   e3: () => (/* binding */ blobEndpointFor),
+/* harmony export */   vD: () => (/* binding */ CLOUD_NAMES)
+/* harmony export */ });
+/* unused harmony export STORAGE_SCOPE */
+/** Endpoints of the Azure clouds that `environment` can name. */
+/**
+ * Token scope for Azure Storage data access. The same resource ID in every cloud (Microsoft's answer in
+ * https://github.com/MicrosoftDocs/azure-docs/issues/22400: "use the same resource id in all environments").
+ */
+const STORAGE_SCOPE = 'https://storage.azure.com/.default';
+const CLOUDS = {
+    AzureCloud: {
+        resourceManagerEndpoint: 'https://management.azure.com',
+        authorityHost: 'https://login.microsoftonline.com',
+        armScope: 'https://management.azure.com/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchange',
+        storageSuffix: 'core.windows.net',
+    },
+    AzureUSGovernment: {
+        resourceManagerEndpoint: 'https://management.usgovcloudapi.net',
+        authorityHost: 'https://login.microsoftonline.us',
+        armScope: 'https://management.usgovcloudapi.net/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchangeUSGov',
+        storageSuffix: 'core.usgovcloudapi.net',
+    },
+    AzureChinaCloud: {
+        resourceManagerEndpoint: 'https://management.chinacloudapi.cn',
+        authorityHost: 'https://login.chinacloudapi.cn',
+        armScope: 'https://management.chinacloudapi.cn/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchangeChina',
+        storageSuffix: 'core.chinacloudapi.cn',
+    },
+};
+const CLOUD_NAMES = Object.keys(CLOUDS);
+/** `https://<account>.blob.<suffix>/`: the blob endpoint of a storage account in a cloud. */
+function blobEndpointFor(account, storageSuffix) {
+    return `https://${account.toLowerCase()}.blob.${storageSuffix}/`;
+}
+/** Whether a URL's host is `<something>.<suffix>` (https only), i.e. a storage host of that cloud. */
+function isUnderStorageSuffix(url, storageSuffix) {
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    const host = u.hostname.toLowerCase();
+    const suffix = `.${storageSuffix.toLowerCase().replace(/^\.+/, '')}`;
+    return u.protocol === 'https:' && host.endsWith(suffix) && host.length > suffix.length;
+}
+
+
+/***/ }),
+
+/***/ 77607:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E9: () => (/* binding */ parseDuration),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   ec: () => (/* binding */ DURATION_FORM)
+/* harmony export */ });
+/* unused harmony export MAX_DURATION_MS */
+/** Durations as users write them: `45s`, `90m`, `2h30m`, `1h`, `500ms`, `1.5h`, or a bare number of minutes. */
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** setTimeout cannot wait longer than this (about 24.8 days). */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+const DURATION_FORM = 'a positive duration such as 45s, 90m, 2h30m, 1h or 500ms, or a plain number of minutes';
+/** Parses a duration into milliseconds; returns undefined when the text is not a valid positive duration. */
+function parseDuration(text) {
+    const s = text.trim().toLowerCase();
+    if (s === '')
+        return undefined;
+    let ms;
+    if (/^\d+(\.\d+)?$/.test(s)) {
+        ms = Number(s) * UNIT_MS.m;
+    }
+    else {
+        const part = /(\d+(?:\.\d+)?)\s*(ms|h|m|s)\s*/y;
+        ms = 0;
+        let seen = 0;
+        let lastRank = Infinity;
+        const rank = { h: 3, m: 2, s: 1, ms: 0 };
+        while (part.lastIndex < s.length) {
+            const match = part.exec(s);
+            if (!match)
+                return undefined;
+            const unit = match[2];
+            // units must go from larger to smaller, each at most once: 2h30m, not 30m2h or 1m1m
+            if (rank[unit] >= lastRank)
+                return undefined;
+            lastRank = rank[unit];
+            ms += Number(match[1]) * UNIT_MS[unit];
+            seen++;
+        }
+        if (seen === 0)
+            return undefined;
+    }
+    ms = Math.round(ms);
+    if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_DURATION_MS)
+        return undefined;
+    return ms;
+}
+/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m05s` (seconds always shown above a minute). */
+function formatDuration(ms) {
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    const totalSeconds = Math.round(ms / 1000);
+    if (totalSeconds < 60)
+        return `${totalSeconds}s`;
+    const h = Math.floor(totalSeconds / 3600);
+    const m = Math.floor((totalSeconds % 3600) / 60);
+    const sec = totalSeconds % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    if (h === 0)
+        return `${m}m${pad(sec)}s`;
+    return `${h}h${pad(m)}m${pad(sec)}s`;
+}
+
+
+/***/ }),
+
 /***/ 83916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36956,7 +37156,7 @@ module.exports = {
 /* harmony export */   l1: () => (/* binding */ isSignInError),
 /* harmony export */   pv: () => (/* binding */ describeAzureError)
 /* harmony export */ });
-/* unused harmony exports REQUIRED_ACTIONS, aadstsCode, entraHint, parseAuthorizationFailed */
+/* unused harmony exports REQUIRED_ACTIONS, aadstsCode, oidcIssuer, entraHint, parseAuthorizationFailed */
 /** Turns Azure errors into messages that say what to do. */
 /** The actions a principal needs to run a template and follow it. */
 const REQUIRED_ACTIONS = [
@@ -36989,6 +37189,29 @@ function expectedSubjects() {
         `repo:${repo}:ref:refs/tags/<tag>`,
     ].join(', ');
 }
+/**
+ * The issuer of this server's GitHub Actions OIDC tokens: github.com's, or on GitHub Enterprise Server
+ * `https://HOSTNAME/_services/token` (docs.github.com, enterprise-server OIDC reference, claim `iss`).
+ * Undefined for GHE.com (data residency), whose issuer form we have not confirmed.
+ */
+function oidcIssuer(serverUrl = process.env.GITHUB_SERVER_URL) {
+    const github = 'https://token.actions.githubusercontent.com';
+    if (!serverUrl)
+        return github;
+    let url;
+    try {
+        url = new URL(serverUrl);
+    }
+    catch {
+        return github;
+    }
+    const host = url.hostname.toLowerCase();
+    if (host === 'github.com')
+        return github;
+    if (host.endsWith('.ghe.com'))
+        return undefined;
+    return `${url.origin}/_services/token`;
+}
 /** A hint for an Entra ID (AADSTS) error, or undefined when the code is not one we know. */
 function entraHint(message, oidcSubject) {
     const code = aadstsCode(message);
@@ -36997,7 +37220,7 @@ function entraHint(message, oidcSubject) {
             return 'The GitHub OIDC token (client assertion) had expired or was not yet valid. The action mints a fresh one for each sign-in; check the runner clock, and do not pass a stored token.';
         case '700213':
         case '70021':
-            return ('No federated credential of the app matches this workflow: its subject, issuer (https://token.actions.githubusercontent.com) and audience must equal the token\'s. ' +
+            return (`No federated credential of the app matches this workflow: its subject, issuer (${oidcIssuer() ?? "the token's iss, printed above"}) and audience must equal the token's. ` +
                 (oidcSubject ? `This token's subject is '${oidcSubject}'. ` : '') +
                 `Expected subject forms: ${expectedSubjects()}.`);
         case '700016':
@@ -37006,9 +37229,13 @@ function entraHint(message, oidcSubject) {
             return 'Entra does not know this tenant: check tenant-id, and environment / authority-host for sovereign clouds.';
         case '7000215':
             return 'The client secret is invalid; this action signs in with OIDC and needs no secret.';
+        case '700212':
+            return ("No federated credential of the app has this token's audience. The audience input must equal the federated credential's: " +
+                'by default it follows environment (api://AzureADTokenExchange in AzureCloud, api://AzureADTokenExchangeUSGov in ' +
+                'AzureUSGovernment, api://AzureADTokenExchangeChina in AzureChinaCloud).');
         case '50034':
         case '700027':
-            return 'The assertion was rejected: check the audience input matches the federated credential (default api://AzureADTokenExchange).';
+            return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
         default:
             return undefined;
     }
@@ -37032,11 +37259,21 @@ function templateRef(ctx) {
 }
 /** True when the error came from getting a token (no request reached Azure Resource Manager). */
 function isSignInError(err) {
-    return err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError');
+    return (err instanceof Error &&
+        (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'CliSessionLostError'));
 }
 /** A message for any error met while talking to Azure, with what to do next. */
 function describeAzureError(err, ctx) {
     const e = errorInfo(err);
+    // Already says what happened and what to do.
+    if (err instanceof Error && err.name === 'CliSessionLostError')
+        return e.message;
+    if (err instanceof Error && err.name === 'CredentialUnavailableError' && /ManagedIdentityCredential/.test(e.message)) {
+        return (`Managed identity sign-in failed (auth-type: managed-identity): ${e.message.split('\n')[0]} ` +
+            'This needs a runner on an Azure VM or scale set with a managed identity: the system-assigned one, or the ' +
+            'user-assigned one whose client ID is given as client-id (it must be assigned to the VM). ' +
+            'A GitHub-hosted runner has none: use OIDC there (client-id and tenant-id, auth-type: auto or oidc).');
+    }
     if (err instanceof Error && err.name === 'CredentialUnavailableError' && /az login|Azure CLI/i.test(e.message)) {
         return (`No Azure CLI session to sign in with: ${e.message.split('\n')[0]} ` +
             'Run azure/login in an earlier step of this job, or set client-id and tenant-id (inputs, or env AZURE_CLIENT_ID and AZURE_TENANT_ID) ' +
@@ -37078,42 +37315,538 @@ function describeAzureError(err, ctx) {
 
 /***/ }),
 
+/***/ 66776:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   Sq: () => (/* binding */ shortMessage),
+/* harmony export */   fE: () => (/* binding */ messageCore)
+/* harmony export */ });
+/* unused harmony export MAX_LINE */
+/**
+ * The service's failure messages: without the wrappers and boilerplate that say where a failure was reported
+ * rather than what it was, and shortened to one line. No dependencies: the action's own error uses it too.
+ */
+/** Longest line shown in an annotation or summary. */
+const MAX_LINE = 300;
+/** A line longer than MAX_LINE, shortened so that the part at `at` (an error code, a family's words) stays. */
+function clip(text, at = 0, max = MAX_LINE) {
+    if (text.length <= max)
+        return text;
+    if (at < max - 80)
+        return `${text.slice(0, max - 2).trimEnd()} …`;
+    const head = text.slice(0, Math.floor(max / 2) - 10).trimEnd();
+    const from = Math.max(at - 40, head.length);
+    const rest = max - head.length - 6;
+    const tail = text.slice(from, from + rest).trim();
+    return `${head} … ${tail}${from + rest < text.length ? ' …' : ''}`;
+}
+/** Wrappers and boilerplate of the service's messages: they say where the failure was reported, not what it was. */
+const MESSAGE_WRAPPERS = [
+    /Deployment failed\.\s+Correlation ID:?\s*\S+\s*/gi,
+    /Failed in (?:building\/customizing|customizing) image:\s*/gi,
+    /Failed while waiting for packerizer:\s*/gi,
+    /Microservice has failed:\s*/gi,
+    /Failed while processing request:\s*/gi,
+    /Error when executing packerizer:\s*/gi,
+];
+const MESSAGE_TAIL = /\s*(?:During the image build,? a failure has occurred|Please review the build log|Packer build logs are at location|Image Build log location:|For more troubleshooting steps go to|OperationId:|Use this operation ?ID)[\s\S]*$/i;
+/** The service's message without its wrappers and trailing boilerplate (log location, operation ID, links). */
+function messageCore(message) {
+    if (!message)
+        return '';
+    let s = message;
+    for (const w of MESSAGE_WRAPPERS)
+        s = s.replace(w, '');
+    return s.replace(MESSAGE_TAIL, '').trim();
+}
+/** The service's message, shortened to one line. */
+function shortMessage(message) {
+    const core = messageCore(message).replace(/\s+/g, ' ');
+    return clip(core);
+}
+
+
+/***/ }),
+
+/***/ 76670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bo: () => (/* binding */ urlForDisplay),
+/* harmony export */   Fq: () => (/* binding */ inertLine),
+/* harmony export */   Hk: () => (/* binding */ safeText),
+/* harmony export */   QC: () => (/* binding */ RUNNER_LINE_BREAK),
+/* harmony export */   fp: () => (/* binding */ redactSecrets)
+/* harmony export */ });
+/* unused harmony export inertText */
+/**
+ * Secrets out of text, and untrusted text made unable to command the runner (contract 10 and 11).
+ *
+ * `redactSecrets` removes SAS signatures, account keys, bearer tokens, JWTs, client assertions and URL
+ * user-info in their plain, JSON-escaped (`\u0026sig=`) and URL-encoded (`%26sig%3D`) forms. Its patterns
+ * use ASCII classes only and never cross a line break, so it works the same on text decoded as UTF-8 and on
+ * bytes read as latin1 (how the log file is redacted byte-exactly, see logs/redacted-lines.ts), and one call
+ * on many lines equals one call per line.
+ *
+ * `inertText` makes text safe to print to the job log: the runner reads a step's output with .NET's
+ * `StreamReader.ReadLine` (a line ends at `\n`, `\r\n` or a lone `\r`), takes a line whose start (after
+ * `String.TrimStart()`) is `::` as a command, and a line holding `##[` anywhere as a legacy command
+ * (actions/runner src/Runner.Worker/Handlers/OutputManager.cs, src/Runner.Common/ActionCommand.cs
+ * TryParseV2 / TryParse).
+ */
+/** `=` as it appears plain, URL-encoded once or twice, or JSON-escaped. */
+const EQ = String.raw `(?:=|%3[Dd]|%253[Dd]|\\u003[dD])`;
+/** A label's separator: `=` or `:` in any of those forms, with optional quotes (escaped or not) and blanks. */
+const SEP = String.raw `(?:\\?["']?[ \t]*(?:[=:]|%3[DdAa]|%253[DdAa]|\\u003[dD])[ \t]*\\?["']?)`;
+/** Where a label may start: not inside a word (an encoded separator such as `%3B` or `%3F` before it is fine). */
+const LABEL_START = String.raw `(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z]))`;
+/** One character of an encoded secret: base64(url) and URL escapes, but no encoded separator (`&`, space, quote, `,`, `;`). */
+const VCHAR = String.raw `(?:[A-Za-z0-9+/=_.~-]|%(?!(?:25)?(?:2[0267Cc]|3[Bb]))[0-9A-Fa-f]{2}|\\/)`;
+const RULES = [
+    // URL user-info: https://user:pass@host
+    { re: /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^ \t\r\n/@'"<>]+@/g, to: '$1***@' },
+    // The query of a URL that carries a SAS: the whole query goes.
+    {
+        re: /(https?:\/\/[^ \t\r\n?'"<>\\]+)\?(?:[^ \t\r\n'"<>]*?&)?(?:sig|sv|se|skoid)=[^ \t\r\n'"<>]*?(?=[.,;:)\]]*(?:[ \t\r\n'"<>]|$))/gi,
+        to: '$1',
+    },
+    // SAS signature in any encoding: `sig=`, `\u0026sig=`, `%26sig%3D`, `sig%3D`.
+    { re: new RegExp(String.raw `${LABEL_START}(sig${EQ})${VCHAR}+`, 'gi'), to: '$1***' },
+    // Connection-string and labelled storage keys.
+    {
+        re: new RegExp(String.raw `${LABEL_START}((?:Account|Storage|Shared(?:Access)?|Primary|Secondary)_?Key|AZURE_STORAGE_(?:ACCOUNT_)?KEY)(${SEP})${VCHAR}+`, 'gi'),
+        to: '$1$2***',
+    },
+    // Authorization headers, whatever the scheme, in header, JSON or Go-map form.
+    {
+        re: /(\bAuthorization\\?["']?[ \t]*[:=][ \t]*\[?\\?["']?[ \t]*)(Bearer|Basic|SharedKey(?:Lite)?|SharedAccessSignature|PoP)[ \t]+[^ \t\r\n'",\]\\]+/gi,
+        to: '$1$2 ***',
+    },
+    // A token after an auth scheme anywhere else (long enough to be one, so prose is left alone).
+    { re: /\b(Bearer|SharedKey(?:Lite)?)(?:[ \t]+|%20|\+)(?![*]{3})[A-Za-z0-9._~+/=:%-]{16,}/g, to: '$1 ***' },
+    // JWTs (GitHub ID tokens, Entra tokens, client assertions): three base64url parts, the first `{"...`.
+    { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, to: '***' },
+    // Labelled tokens and secrets (form bodies, JSON answers, key=value dumps).
+    {
+        re: new RegExp(String.raw `${LABEL_START}((?:access|refresh|id)_?token|client_?secret|client_?assertion|password)(${SEP})(?![*]{3})${VCHAR}+`, 'gi'),
+        to: '$1$2***',
+    },
+    // A 64-byte key in base64 (a storage account key) next to a label saying it is a key.
+    {
+        re: /(?<![A-Za-z0-9+/%])(?:[A-Za-z0-9+/]|%2[BbFf]){86}(?:==|%3[Dd]%3[Dd])(?![A-Za-z0-9+/=%])/g,
+        to: (m, ...rest) => {
+            const at = rest.at(-2);
+            const whole = rest.at(-1);
+            return /(?:key|value|secret|credential)/i.test(whole.slice(Math.max(0, at - 40), at)) ? '***' : m;
+        },
+    },
+];
+/** Cheap test for text no rule can match: most log lines. */
+const MAYBE = /sig|key|auth|bearer|eyJ|token|secret|assertion|password|[?&]s[ev]=|:\/\/[^ \t\r\n/@]*@/i;
+/** Text with every secret it carries replaced by `***`. Idempotent; keeps everything else as it is. */
+function redactSecrets(text) {
+    if (!MAYBE.test(text))
+        return text;
+    let out = text;
+    for (const r of RULES)
+        out = out.replace(r.re, r.to);
+    return out;
+}
+/** The line breaks of .NET's StreamReader.ReadLine, which is how the runner splits a step's output. */
+const RUNNER_LINE_BREAK = /\r\n|\r|\n/;
+/**
+ * One line (no line break in it) that the runner will not read as a command: a zero-width space goes
+ * between the colons of a leading `::` (after what .NET's TrimStart skips: JS `\s` plus U+0085) and into
+ * every `##[`.
+ */
+function inertLine(line) {
+    let s = line.includes('##[') ? line.replace(/##\[/g, '##\u200b[') : line;
+    s = s.replace(/^([\s\u0085]*):(?=:)/, '$1:\u200b');
+    return s;
+}
+/** Text, split where the runner splits it, each line made inert, joined with `\n`. */
+function inertText(text) {
+    if (!/[\r\n]/.test(text))
+        return inertLine(text);
+    return text.split(RUNNER_LINE_BREAK).map(inertLine).join('\n');
+}
+/** Untrusted (or possibly secret-bearing) text as it may be printed to the job log. */
+function safeText(text) {
+    return inertText(redactSecrets(text));
+}
+/** A URL (e.g. an input echoed in an error) without user-info, query or fragment. */
+function urlForDisplay(value) {
+    try {
+        const u = new URL(value);
+        u.username = '';
+        u.password = '';
+        u.search = '';
+        u.hash = '';
+        return u.toString();
+    }
+    catch {
+        return redactSecrets(value.replace(/[?#].*$/s, '').replace(/\/\/[^/@]*@/, '//'));
+    }
+}
+
+
+/***/ }),
+
 /***/ 70665:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ coreReporter),
-/* harmony export */   n: () => (/* binding */ redactSas)
+/* harmony export */   Hk: () => (/* reexport safe */ _redact_js__WEBPACK_IMPORTED_MODULE_1__.Hk),
+/* harmony export */   b4: () => (/* binding */ coreReporter),
+/* harmony export */   nL: () => (/* binding */ redactSas)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76670);
 /** Outputs, annotations and masking, behind a small interface so run() can be tested without @actions/core. */
 
-/**
- * Removes secrets that URLs, connection strings and echoed HTTP headers carry: the query of URLs with a
- * SAS (`sig=`, `sv=`, `se=`), a bare SAS signature (`...&sig=...` outside a URL), `AccountKey=...`, and
- * `Authorization: Bearer|SharedKey ...` header values (packer debug output may echo requests).
- */
-function redactSas(text) {
-    return text
-        .replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*\b(?:sig|sv|se)=[^\s'"]*/gi, '$1')
-        .replace(/\bsig=[^&\s'"]+/gi, 'sig=***')
-        .replace(/\bAccountKey=[^;\s'"]+/gi, 'AccountKey=***')
-        .replace(/(\bAuthorization["']?\s*[:=]\s*\[?["']?\s*)(Bearer|SharedKey(?:Lite)?|SharedAccessSignature)\s+[^\s'",\]]+/gi, '$1$2 ***');
-}
+
+
+/** Kept for the modules that import it from here: the same as `redactSecrets` (see redact.ts). */
+const redactSas = _redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redactSecrets */ .fp;
 const coreReporter = {
-    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(redactSas(m)),
-    warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(redactSas(m)),
-    error: (m, title) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(redactSas(m), title ? { title } : {}),
-    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(redactSas(m)),
-    setOutput: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(n, redactSas(v)),
-    saveState: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(n, v),
+    // Every message may quote the build log or a service's answer: no secret, and no line the runner would
+    // take as a command (contract 10, 11).
+    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    error: (m, title) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m), title ? { title: (0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redactSecrets */ .fp)(title) } : {}),
+    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    setOutput: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(n, (0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redactSecrets */ .fp)(v)),
+    saveState: (n, v) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(n, (0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redactSecrets */ .fp)(v)),
     setSecret: (s) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(s),
     markFailed: () => {
         process.exitCode = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .ExitCode */ .yU.Failure;
     },
-    startGroup: (n) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(n),
+    startGroup: (n) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(n)),
     endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
 };
+
+
+/***/ }),
+
+/***/ 49809:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JN: () => (/* binding */ backoff),
+/* harmony export */   dg: () => (/* binding */ isTransient),
+/* harmony export */   jh: () => (/* binding */ retryTransient)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
+/** Which failed Azure calls are worth asking again, and how long to wait before the next try. */
+
+/**
+ * A failure that may go away: 408, 429, 5xx, a dropped connection, a timeout, an unreadable body.
+ * 4xx answers other than 408 and 429 will not get better by asking again.
+ */
+function isTransient(err) {
+    const { status } = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorInfo */ .fH)(err);
+    const name = err instanceof Error ? err.name : '';
+    // A missing or refused sign-in is final; an aborted call was stopped on purpose.
+    if (name === 'CredentialUnavailableError' || name === 'AbortError')
+        return false;
+    if (name === 'AuthenticationError' && (status === undefined || (status < 500 && status !== 429)))
+        return false;
+    if (status === undefined)
+        return true;
+    if (status === 408 || status === 429)
+        return true;
+    if (status >= 500)
+        return true;
+    // A 2xx whose body could not be read (the SDK's parse error carries the response status).
+    return status < 400;
+}
+function backoff(firstMs, maxMs, random = Math.random) {
+    let attempt = 0;
+    return {
+        next() {
+            const base = Math.min(maxMs, firstMs * 2 ** attempt);
+            attempt++;
+            return Math.max(1, Math.round(base * (0.75 + random() * 0.5)));
+        },
+        reset() {
+            attempt = 0;
+        },
+    };
+}
+/** Calls fn until it succeeds, a failure is not transient, or the deadline passes (then the last error is thrown). */
+async function retryTransient(fn, o) {
+    const delays = backoff(o.firstDelayMs ?? 1000, o.maxDelayMs ?? 30_000, o.random);
+    const told = new Set();
+    for (;;) {
+        try {
+            return await fn();
+        }
+        catch (err) {
+            if (!isTransient(err) || o.signal?.aborted)
+                throw err;
+            const delay = delays.next();
+            if (o.clock.now() + delay > o.deadline)
+                throw err;
+            const msg = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorInfo */ .fH)(err).message;
+            if (!told.has(msg)) {
+                told.add(msg);
+                o.onRetry?.(msg, delay);
+            }
+            await o.clock.sleep(delay, o.signal);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 88236:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g0: () => (/* binding */ isKnownRunState),
+/* harmony export */   qK: () => (/* binding */ isOwnRun),
+/* harmony export */   vI: () => (/* binding */ normalizeRunStatus)
+/* harmony export */ });
+/* unused harmony export CLOCK_SKEW_MS */
+const RUN_STATES = ['Running', 'Canceling', 'Succeeded', 'PartiallySucceeded', 'Failed', 'Canceled'];
+const SUB_STATES = ['Queued', 'Building', 'Customizing', 'Optimizing', 'Validating', 'Distributing'];
+/** The service's clock (startTime) and the runner's (when we sent the POST) may differ by this much. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+function canonical(value, known) {
+    return known.find((k) => k.toLowerCase() === value.toLowerCase()) ?? value;
+}
+/** A real time, or undefined for a missing, unreadable or zero (year 1) one. */
+function realTime(d) {
+    const t = d instanceof Date ? d : typeof d === 'string' ? new Date(d) : undefined;
+    if (t === undefined || !Number.isFinite(t.getTime()) || t.getUTCFullYear() < 2000)
+        return undefined;
+    return t;
+}
+function normalizeRunStatus(s) {
+    const out = {};
+    if (typeof s.runState === 'string' && s.runState !== '')
+        out.runState = canonical(s.runState, RUN_STATES);
+    if (typeof s.runSubState === 'string' && s.runSubState !== '')
+        out.runSubState = canonical(s.runSubState, SUB_STATES);
+    if (typeof s.message === 'string' && s.message !== '')
+        out.message = s.message;
+    const start = realTime(s.startTime);
+    const end = realTime(s.endTime);
+    if (start)
+        out.startTime = start;
+    if (end && (!start || end.getTime() >= start.getTime()))
+        out.endTime = end;
+    return out;
+}
+function isKnownRunState(state) {
+    return state !== undefined && RUN_STATES.includes(state);
+}
+/**
+ * Whether a status read after our POST is our run's: not the run the template showed before (same start),
+ * and not older than the POST (allowing for clock skew). A run without a start time counts while in progress.
+ */
+function isOwnRun(s, postedAt, previousStart) {
+    if (s.startTime === undefined)
+        return s.runState === 'Running' || s.runState === 'Canceling';
+    const start = s.startTime.getTime();
+    return start !== previousStart && start >= postedAt - CLOCK_SKEW_MS;
+}
+
+
+/***/ }),
+
+/***/ 16141:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $k: () => (/* binding */ noopSummary),
+/* harmony export */   Z7: () => (/* binding */ noopLogHooks),
+/* harmony export */   kl: () => (/* binding */ TERMINAL_STATES)
+/* harmony export */ });
+/* unused harmony export IN_PROGRESS_STATES */
+/** Shared shapes: the run status we poll, the end result, and the seams for build logs and the job summary. */
+const TERMINAL_STATES = ['Succeeded', 'PartiallySucceeded', 'Failed', 'Canceled'];
+const IN_PROGRESS_STATES = (/* unused pure expression or super */ null && (['Running', 'Canceling']));
+const noopLogHooks = {
+    onPoll: async () => { },
+    finish: async () => ({}),
+};
+const noopSummary = {
+    write: async () => { },
+};
+
+
+/***/ }),
+
+/***/ 40910:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Cs: () => (/* binding */ waitForRun),
+/* harmony export */   dQ: () => (/* binding */ realClock)
+/* harmony export */ });
+/* unused harmony export STALE_POLLS_BEFORE_CHECK */
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77607);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(83916);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(49809);
+/* harmony import */ var _runstatus_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(88236);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16141);
+/** The polling loop: one template read per poll, progress printed once per change, timeout, outages ridden out. */
+
+
+
+
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
+function raceAbort(p, signal) {
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.then((v) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(v);
+        }, (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+        });
+    });
+}
+function describe(status) {
+    return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
+}
+/** Stale polls (template still showing the previous run) between two reads of the run's own operation. */
+const STALE_POLLS_BEFORE_CHECK = 4;
+async function waitForRun(opts) {
+    const { clock, log } = opts;
+    const isDone = opts.isDone ?? ((s) => _types_js__WEBPACK_IMPORTED_MODULE_1__/* .TERMINAL_STATES */ .kl.includes(s.runState ?? ''));
+    const isCurrent = opts.isCurrent ?? (() => true);
+    const start = clock.now();
+    const progressStart = opts.progressStart ?? start;
+    const deadline = start + opts.timeoutMs;
+    const retryDelays = (0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .backoff */ .JN)(opts.pollIntervalMs, opts.maxRetryDelayMs ?? Math.max(60_000, 4 * opts.pollIntervalMs), opts.random);
+    let lastKey = opts.lastKey;
+    let last;
+    /** The last sub-state seen: a terminal status often comes without one, and a failure should still name its phase. */
+    let lastSubState;
+    let hookWarnings = 0;
+    let stalePolls = 0;
+    /** The current outage: when it began, how many reads failed, the errors already told. */
+    let outage;
+    const unknownStates = new Set();
+    for (;;) {
+        const end = (outcome, status) => ({
+            outcome,
+            status,
+            waitedMs: clock.now() - start,
+            ...(lastKey !== undefined ? { lastKey } : {}),
+            ...(outage ? { readError: outage.last } : {}),
+        });
+        if (opts.signal?.aborted)
+            return end('aborted', last);
+        let status;
+        let ok = false;
+        // A hung read (or a long Retry-After inside the client) must not carry the wait past the timeout.
+        const readTimeout = AbortSignal.timeout(Math.max(1000, deadline - clock.now()));
+        const readSignal = opts.signal ? AbortSignal.any([opts.signal, readTimeout]) : readTimeout;
+        try {
+            status = await raceAbort(opts.getStatus(readSignal), readSignal);
+            ok = true;
+        }
+        catch (err) {
+            if (opts.signal?.aborted)
+                return end('aborted', last);
+            if (readTimeout.aborted) {
+                outage ??= { since: clock.now(), failures: 0, told: new Set(), last: '' };
+                outage.last = `no answer within the timeout`;
+                return end('timeout', last);
+            }
+            if (!(0,_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransient */ .dg)(err))
+                throw err;
+            const msg = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorInfo */ .fH)(err).message;
+            outage ??= { since: clock.now(), failures: 0, told: new Set(), last: msg };
+            outage.failures++;
+            outage.last = msg;
+            // Each distinct error once: an outage of an hour must not print a warning per poll.
+            if (!outage.told.has(msg)) {
+                outage.told.add(msg);
+                log.warning(`Reading the run status failed: ${msg} (the build is not affected; retrying until the timeout)`);
+            }
+        }
+        if (ok) {
+            if (outage) {
+                log.info(`Run status readable again after ${outage.failures} failed read${outage.failures === 1 ? '' : 's'} over ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(clock.now() - outage.since)}.`);
+                outage = undefined;
+                retryDelays.reset();
+            }
+            if (status !== undefined && isCurrent(status)) {
+                // Printed as it came; returned with the last sub-state seen when it has none (a failure names its phase).
+                if (status.runSubState)
+                    lastSubState = status.runSubState;
+                last = status.runSubState || lastSubState === undefined || status.runState === 'Running' ? status : { ...status, runSubState: lastSubState };
+                if (status.runState !== undefined && !(0,_runstatus_js__WEBPACK_IMPORTED_MODULE_4__/* .isKnownRunState */ .g0)(status.runState) && !unknownStates.has(status.runState)) {
+                    unknownStates.add(status.runState);
+                    log.warning(`The service reports a run state this action does not know: '${status.runState}'. Waiting for a known one (until the timeout).`);
+                }
+                const key = `${status.runState ?? ''}/${status.runSubState ?? ''}`;
+                if (key !== lastKey) {
+                    lastKey = key;
+                    const now = clock.now();
+                    log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(now - progressStart)})`);
+                }
+                if (opts.onPoll) {
+                    try {
+                        await opts.onPoll(status);
+                    }
+                    catch (err) {
+                        hookWarnings++;
+                        if (hookWarnings <= 3) {
+                            log.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)}${hookWarnings === 3 ? ' (further errors of the log tail are not shown)' : ''}`);
+                        }
+                    }
+                }
+                if (isDone(status))
+                    return end('done', last);
+            }
+            else {
+                stalePolls++;
+                if (stalePolls === 1)
+                    log.info('Waiting for the template to show the new run...');
+                if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
+                    const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
+                    if (ended) {
+                        last = ended;
+                        log.info(`The run ended before the template showed it: ${describe(ended)}`);
+                        return end('done', ended);
+                    }
+                }
+            }
+        }
+        const remaining = deadline - clock.now();
+        if (remaining <= 0)
+            return end('timeout', last);
+        const delay = outage ? retryDelays.next() : opts.pollIntervalMs;
+        await clock.sleep(Math.min(delay, remaining), opts.signal);
+    }
+}
 
 
 /***/ }),
@@ -37507,6 +38240,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
+  lm: () => (/* binding */ notice),
   LZ: () => (/* binding */ saveState),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ setSecret),
@@ -37515,7 +38250,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: addPath, exportVariable, getBooleanInput, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, setCommandEcho, setFailed, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: addPath, exportVariable, getBooleanInput, getMultilineInput, getState, group, markdownSummary, platform, setCommandEcho, setFailed, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -37541,7 +38276,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -39484,7 +40219,7 @@ function debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -39492,7 +40227,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -39500,7 +40235,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -45121,11 +45856,11 @@ function stringToUint8Array(value, format) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  i2: () => (/* binding */ AzureLogger),
   KV: () => (/* binding */ createClientLogger),
-  XM: () => (/* binding */ getLogLevel)
+  XM: () => (/* binding */ getLogLevel),
+  He: () => (/* binding */ setLogLevel)
 });
-
-// UNUSED EXPORTS: AzureLogger, setLogLevel
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/logger.js + 2 modules
 var logger = __nccwpck_require__(3482);
@@ -49600,69 +50335,132 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var core = __nccwpck_require__(77094);
-;// CONCATENATED MODULE: ./src/duration.ts
-/** Durations as users write them: `45s`, `90m`, `2h30m`, `1h`, `500ms`, `1.5h`, or a bare number of minutes. */
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** setTimeout cannot wait longer than this (about 24.8 days). */
-const MAX_DURATION_MS = 2 ** 31 - 1;
-const DURATION_FORM = 'a positive duration such as 45s, 90m, 2h30m, 1h or 500ms, or a plain number of minutes';
-/** Parses a duration into milliseconds; returns undefined when the text is not a valid positive duration. */
-function parseDuration(text) {
-    const s = text.trim().toLowerCase();
-    if (s === '')
-        return undefined;
-    let ms;
-    if (/^\d+(\.\d+)?$/.test(s)) {
-        ms = Number(s) * UNIT_MS.m;
-    }
-    else {
-        const part = /(\d+(?:\.\d+)?)\s*(ms|h|m|s)\s*/y;
-        ms = 0;
-        let seen = 0;
-        let lastRank = Infinity;
-        const rank = { h: 3, m: 2, s: 1, ms: 0 };
-        while (part.lastIndex < s.length) {
-            const match = part.exec(s);
-            if (!match)
-                return undefined;
-            const unit = match[2];
-            // units must go from larger to smaller, each at most once: 2h30m, not 30m2h or 1m1m
-            if (rank[unit] >= lastRank)
-                return undefined;
-            lastRank = rank[unit];
-            ms += Number(match[1]) * UNIT_MS[unit];
-            seen++;
-        }
-        if (seen === 0)
-            return undefined;
-    }
-    ms = Math.round(ms);
-    if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_DURATION_MS)
-        return undefined;
-    return ms;
-}
-/** Formats milliseconds for people: `450ms`, `42s`, `3m05s`, `2h04m05s` (seconds always shown above a minute). */
-function formatDuration(ms) {
-    if (ms < 0)
-        ms = 0;
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    const totalSeconds = Math.round(ms / 1000);
-    if (totalSeconds < 60)
-        return `${totalSeconds}s`;
-    const h = Math.floor(totalSeconds / 3600);
-    const m = Math.floor((totalSeconds % 3600) / 60);
-    const sec = totalSeconds % 60;
-    const pad = (n) => String(n).padStart(2, '0');
-    if (h === 0)
-        return `${m}m${pad(sec)}s`;
-    return `${h}h${pad(m)}m${pad(sec)}s`;
-}
-
+// EXTERNAL MODULE: ./src/duration.ts
+var src_duration = __nccwpck_require__(77607);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/logs/message.ts
+var message = __nccwpck_require__(66776);
+;// CONCATENATED MODULE: ./src/annotation.ts
+/**
+ * The failure annotation, composed once from the action's title, the service's message and what the logs
+ * said: a title that names the cause, then the failing step, the cause lines, the fix, the service's message
+ * (once, shortened, and only where it adds something), the last lines before the error and where the whole
+ * log is. No line appears twice.
+ */
+
+const MAX_TITLE = 200;
+const MAX_MESSAGE = 4000;
+const norm = (s) => s.replace(/\s*…\s*/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+function oneLine(s, max) {
+    const t = s.replace(/\s+/g, ' ').trim();
+    return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+/**
+ * The step's failure message, once and short: `The image build failed (Failed, sub-state X): <message>` with the
+ * service message's wrappers and boilerplate removed. The action's own trailing note (`(partial-success: fail;
+ * ...)`) and the operation ID (what support asks for) stay; the message itself is left out where a cause line
+ * already says it.
+ */
+function serviceLine(failureMessage, causeLines) {
+    const note = /\s(\([^()]*\))\.?\s*$/.exec(failureMessage)?.[1];
+    const base = note ? failureMessage.slice(0, failureMessage.lastIndexOf(note)).trim() : failureMessage;
+    const short = (0,message/* shortMessage */.Sq)(base);
+    const cut = short.indexOf(': ');
+    const head = cut > 0 && cut < 80 ? short.slice(0, cut) : '';
+    const rest = head ? short.slice(cut + 2) : short;
+    const r = norm(rest);
+    const covered = r === '' ||
+        causeLines.some((l) => {
+            const c = norm(l);
+            return c.includes(r) || r.includes(c) || (c.length > 40 && r.startsWith(c.slice(0, 40)));
+        });
+    const op = /OperationId:?\s*([\w-]+)/i.exec(failureMessage)?.[1];
+    const extra = `${note ? ` ${note}.` : ''}${op ? ` OperationId: ${op}.` : ''}`;
+    const main = covered ? (head ? `${head}.` : '') : (0,message/* clip */.$Q)(short);
+    const line = `${main}${extra}`.trim();
+    return line || undefined;
+}
+function whereLogs(o) {
+    const parts = [];
+    if (o.artifactName)
+        parts.push(`artifact '${o.artifactName}'${o.artifactUrl ? ` (${o.artifactUrl})` : ''}`);
+    if (o.logUri)
+        parts.push(`log-uri ${o.logUri}`);
+    return parts.length ? `Full build log: ${parts.join(', ')}` : undefined;
+}
+/**
+ * Title and message of the step's `::error` for a failure: `actionTitle` is the action's own (e.g. `Image build
+ * failed`), `failureMessage` the message the step fails with, `outcome` what the logs seam found.
+ */
+function failureAnnotation(actionTitle, failureMessage, outcome) {
+    const d = outcome.diagnosisDetail;
+    const where = whereLogs(outcome);
+    if (!d) {
+        // No structured diagnosis: the service's message as it is, the logs seam's text (if any) and where the log is.
+        const parts = [failureMessage, outcome.diagnosis, where].filter((p) => Boolean(p));
+        const title = outcome.diagnosisTitle ? `${actionTitle}: ${outcome.diagnosisTitle}` : actionTitle;
+        return { title: oneLine(title, MAX_TITLE), message: parts.join('\n\n').slice(0, MAX_MESSAGE) };
+    }
+    const causeLines = d.causeLines ?? d.errorLines;
+    const head = [];
+    if (d.customizer)
+        head.push(`Failed step: ${d.customizer}`);
+    if (causeLines.length)
+        head.push(...causeLines);
+    else
+        head.push(d.title);
+    if (d.verdict)
+        head.push(`Packer: ${d.verdict}`);
+    if (d.hint)
+        head.push(`Fix: ${d.hint}`);
+    const service = serviceLine(failureMessage, causeLines.length ? causeLines : [d.title]);
+    if (service)
+        head.push(`Service: ${service}`);
+    const tail = where ? [where] : [];
+    const shown = new Set(head.map(norm));
+    const context = d.context.slice(-10).filter((l) => !shown.has(norm(l)) && !causeLines.some((c) => norm(c).includes(norm(l)) && l.trim().length > 20));
+    let body = '';
+    // Context lines go first when the annotation is too long; the cause, the fix and the log's place stay.
+    for (let n = context.length; n >= 0; n--) {
+        const ctx = n > 0 ? ['Last lines before the error:', ...context.slice(-n).map((l) => `  ${l}`)] : [];
+        body = [...head, ...ctx, ...tail].join('\n');
+        if (body.length <= MAX_MESSAGE)
+            break;
+    }
+    if (body.length > MAX_MESSAGE)
+        body = `${body.slice(0, MAX_MESSAGE - 1)}…`;
+    return { title: oneLine(`${actionTitle}: ${d.title}`, MAX_TITLE), message: body };
+}
+
 // EXTERNAL MODULE: ./src/report.ts
 var src_report = __nccwpck_require__(70665);
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __nccwpck_require__(49809);
+;// CONCATENATED MODULE: ./src/runOutputs.ts
+/** Picks the run output that feeds image-uri / image-id / vhd-uri. */
+function selectRunOutput(outputs, template, wanted) {
+    if (wanted !== undefined) {
+        const found = outputs.find((o) => o.name === wanted);
+        if (found)
+            return { selected: found };
+        return {
+            error: `run-output-name '${wanted}' is not among the run outputs of template '${template.name}' (${outputs.map((o) => o.name).join(', ') || 'none'}).`,
+        };
+    }
+    const first = template.runOutputNames[0];
+    const byTemplate = first !== undefined ? outputs.find((o) => o.name === first) : undefined;
+    const selected = byTemplate ?? outputs[0];
+    return selected ? { selected } : {};
+}
+function isVhd(output, template) {
+    const i = template.runOutputNames.indexOf(output.name);
+    const type = i >= 0 ? template.distributeTypes[i] : undefined;
+    if (type !== undefined && type !== '')
+        return type.toUpperCase() === 'VHD';
+    return !output.artifactId && !!output.artifactUri;
+}
+
 ;// CONCATENATED MODULE: ./src/state.ts
 const STATE_KEY = 'ibr-context';
 const STATE_PHASE = 'ibr-phase';
@@ -49684,185 +50482,6 @@ function parseSavedContext(text) {
         return undefined;
     }
 }
-
-;// CONCATENATED MODULE: ./src/types.ts
-/** Shared shapes: the run status we poll, the end result, and the seams for build logs and the job summary. */
-const TERMINAL_STATES = ['Succeeded', 'PartiallySucceeded', 'Failed', 'Canceled'];
-const IN_PROGRESS_STATES = ['Running', 'Canceling'];
-const noopLogHooks = {
-    onPoll: async () => { },
-    finish: async () => ({}),
-};
-const noopSummary = {
-    write: async () => { },
-};
-
-;// CONCATENATED MODULE: ./src/wait.ts
-/** The polling loop: one template read per poll, progress printed once per change, timeout, transient errors tolerated. */
-
-
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve) => {
-        if (signal?.aborted)
-            return resolve();
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    }),
-};
-/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
-function raceAbort(p, signal) {
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        p.then((v) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(v);
-        }, (e) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(e);
-        });
-    });
-}
-/** HTTP statuses that will not get better by asking again. */
-function isPermanent(err) {
-    const status = err?.statusCode;
-    return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-function describe(status) {
-    return status.runSubState ? `${status.runState ?? '?'} / ${status.runSubState}` : `${status.runState ?? '?'}`;
-}
-/** Stale polls (template still showing the previous run) between two reads of the run's own operation. */
-const STALE_POLLS_BEFORE_CHECK = 4;
-async function waitForRun(opts) {
-    const { clock, log } = opts;
-    const isDone = opts.isDone ?? ((s) => TERMINAL_STATES.includes(s.runState ?? ''));
-    const isCurrent = opts.isCurrent ?? (() => true);
-    const maxFailures = opts.maxConsecutiveFailures ?? 5;
-    const start = clock.now();
-    const progressStart = opts.progressStart ?? start;
-    const deadline = start + opts.timeoutMs;
-    let lastKey = opts.lastKey;
-    let last;
-    let failures = 0;
-    let hookWarnings = 0;
-    let stalePolls = 0;
-    for (;;) {
-        const end = (outcome, status) => ({
-            outcome,
-            status,
-            waitedMs: clock.now() - start,
-            ...(lastKey !== undefined ? { lastKey } : {}),
-        });
-        if (opts.signal?.aborted)
-            return end('aborted', last);
-        let status;
-        let ok = false;
-        // A hung read (or a long Retry-After inside the client) must not carry the wait past the timeout.
-        const readTimeout = AbortSignal.timeout(Math.max(1000, deadline - clock.now()));
-        const readSignal = opts.signal ? AbortSignal.any([opts.signal, readTimeout]) : readTimeout;
-        try {
-            status = await raceAbort(opts.getStatus(readSignal), readSignal);
-            ok = true;
-            failures = 0;
-        }
-        catch (err) {
-            if (opts.signal?.aborted)
-                return end('aborted', last);
-            if (readTimeout.aborted)
-                return end('timeout', last);
-            if (isPermanent(err))
-                throw err;
-            failures++;
-            const msg = err instanceof Error ? err.message : String(err);
-            if (failures >= maxFailures)
-                throw err;
-            log.warning(`Reading the run status failed (${failures} of ${maxFailures} tolerated in a row): ${msg}`);
-        }
-        if (ok) {
-            if (status !== undefined && isCurrent(status)) {
-                last = status;
-                const key = `${status.runState ?? ''}/${status.runSubState ?? ''}`;
-                if (key !== lastKey) {
-                    lastKey = key;
-                    const now = clock.now();
-                    log.info(`${new Date(now).toISOString().slice(11, 19)}Z  ${describe(status)}  (+${formatDuration(now - progressStart)})`);
-                }
-                if (opts.onPoll) {
-                    try {
-                        await opts.onPoll(status);
-                    }
-                    catch (err) {
-                        hookWarnings++;
-                        if (hookWarnings <= 3) {
-                            log.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)}${hookWarnings === 3 ? ' (further errors of the log tail are not shown)' : ''}`);
-                        }
-                    }
-                }
-                if (isDone(status))
-                    return end('done', status);
-            }
-            else {
-                stalePolls++;
-                if (stalePolls === 1)
-                    log.info('Waiting for the template to show the new run...');
-                if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
-                    const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
-                    if (ended) {
-                        last = ended;
-                        log.info(`The run ended before the template showed it: ${describe(ended)}`);
-                        return end('done', ended);
-                    }
-                }
-            }
-        }
-        const remaining = deadline - clock.now();
-        if (remaining <= 0)
-            return end('timeout', last);
-        await clock.sleep(Math.min(opts.pollIntervalMs, remaining), opts.signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/action.ts
-/** The action's core: read the template, start or attach to a run, wait, cancel on timeout or signal, report. */
-
-
-
-
-
-
-/** An error whose message is already written for the user (no prefix, no stack). */
-class ActionError extends Error {
-    title;
-    name = 'ActionError';
-    constructor(message, title = 'Image Builder run failed') {
-        super(message);
-        this.title = title;
-    }
-}
-/**
- * Longest wait for the build logs (download, upload, diagnosis) and the summary once the run is over. The step's own
- * result must not wait on a slow storage account: past this, the build's error is reported without the diagnosis.
- */
-const LOGS_FINISH_DEADLINE_MS = 5 * 60_000;
-function errorContext(settings, deps) {
-    const ctx = {
-        subscriptionId: settings.subscriptionId,
-        resourceGroup: settings.resourceGroup,
-        templateName: settings.templateName,
-    };
-    const sub = deps.oidcSubject?.();
-    if (sub !== undefined)
-        ctx.oidcSubject = sub;
-    return ctx;
-}
 function savedContext(settings) {
     const auth = {
         type: settings.auth.type,
@@ -49882,390 +50501,410 @@ function savedContext(settings) {
         auth,
     };
 }
-/** Picks the run output that feeds image-uri / image-id / vhd-uri. */
-function selectRunOutput(outputs, template, wanted) {
-    if (wanted !== undefined) {
-        const found = outputs.find((o) => o.name === wanted);
-        if (found)
-            return { selected: found };
-        return {
-            error: `run-output-name '${wanted}' is not among the run outputs of template '${template.name}' (${outputs.map((o) => o.name).join(', ') || 'none'}).`,
-        };
+
+// EXTERNAL MODULE: ./src/types.ts
+var types = __nccwpck_require__(16141);
+;// CONCATENATED MODULE: ./src/runContext.ts
+
+
+
+/** An error whose message is already written for the user (no prefix, no stack). */
+class ActionError extends Error {
+    title;
+    name = 'ActionError';
+    constructor(message, title = 'Image Builder run failed') {
+        super(message);
+        this.title = title;
     }
-    const first = template.runOutputNames[0];
-    const byTemplate = first !== undefined ? outputs.find((o) => o.name === first) : undefined;
-    const selected = byTemplate ?? outputs[0];
-    return selected ? { selected } : {};
 }
-function isVhd(output, template) {
-    const i = template.runOutputNames.indexOf(output.name);
-    const type = i >= 0 ? template.distributeTypes[i] : undefined;
-    if (type !== undefined)
-        return type.toUpperCase() === 'VHD';
-    return !output.artifactId && !!output.artifactUri;
+/**
+ * Longest wait for the build logs (download, upload, diagnosis) and the summary once the run is over. The step's own
+ * result must not wait on a slow storage account: past this, the build's error is reported without the diagnosis.
+ */
+const LOGS_FINISH_DEADLINE_MS = 5 * 60_000;
+/** Longest time spent reading the template and sending the run request through an outage, before the wait starts. */
+const START_RETRY_LIMIT_MS = 10 * 60_000;
+function makeContext(settings, deps) {
+    return {
+        settings,
+        deps,
+        ops: deps.ops,
+        clock: deps.clock,
+        report: deps.report,
+        logs: deps.logs ?? types/* noopLogHooks */.Z7,
+        summary: deps.summary ?? types/* noopSummary */.$k,
+        startedAt: deps.clock.now(),
+        attached: false,
+    };
 }
-function durationSeconds(status) {
-    if (!status?.startTime || !status.endTime)
-        return undefined;
-    const s = (status.endTime.getTime() - status.startTime.getTime()) / 1000;
-    return Number.isFinite(s) && s >= 0 ? Math.round(s) : undefined;
+function errorContext(c) {
+    const ctx = {
+        subscriptionId: c.settings.subscriptionId,
+        resourceGroup: c.settings.resourceGroup,
+        templateName: c.settings.templateName,
+    };
+    const sub = c.deps.oidcSubject?.();
+    if (sub !== undefined)
+        ctx.oidcSubject = sub;
+    return ctx;
+}
+/** The error of an Azure call, as the message the step fails with. */
+function azureFailure(c, what, err) {
+    if (err instanceof ActionError)
+        return err;
+    if ((0,errors/* isSignInError */.l1)(err))
+        return new ActionError((0,errors/* describeAzureError */.pv)(err, errorContext(c)), 'sign-in');
+    return new ActionError(`${what}: ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`, 'Azure request failed');
+}
+function setPhase(c, phase) {
+    c.report.saveState(STATE_PHASE, phase);
+}
+/** Time left before `timeout` (ms, never negative). */
+function timeLeft(c) {
+    return Math.max(0, c.startedAt + c.settings.timeoutMs - c.clock.now());
+}
+/** Whether a run that is not ours may be canceled (by the timeout, a signal or the post step). */
+function mayCancel(c) {
+    return !c.attached || c.settings.cancelAttached;
 }
 function stateLine(status) {
     if (!status)
         return 'no run status seen';
     return status.runSubState ? `${status.runState}, sub-state ${status.runSubState}` : `${status.runState}`;
 }
-async function run(settings, deps) {
-    const { ops, clock, report } = deps;
-    const logs = deps.logs ?? noopLogHooks;
-    const summary = deps.summary ?? noopSummary;
-    const ctx = () => errorContext(settings, deps);
-    const azure = async (what, fn) => {
-        try {
-            return await fn();
-        }
-        catch (err) {
-            if ((0,errors/* isSignInError */.l1)(err))
-                throw new ActionError((0,errors/* describeAzureError */.pv)(err, ctx()), 'sign-in');
-            throw new ActionError(`${what}: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`, 'Azure request failed');
-        }
-    };
-    const setPhase = (phase) => report.saveState(STATE_PHASE, phase);
-    if (settings.deleteTemplate !== 'never') {
-        throw new ActionError(`delete-template is not supported yet (got '${settings.deleteTemplate}'): this version runs an existing template and never deletes it. Remove delete-template or set it to never.`, 'Unsupported input');
-    }
-    if (settings.templateFile !== undefined) {
-        throw new ActionError(`template-file is not supported yet: this version runs an existing template only. Remove template-file and set template-name to a template created beforehand (for example with Bicep, ARM or az image builder create).`, 'Unsupported input');
-    }
-    // 1. Sign in (on the first request) and read the template, in a group of its own.
-    report.startGroup?.(`Sign-in and template ${settings.templateName}`);
-    let groupOpen = true;
-    const endGroup = () => {
-        if (groupOpen)
-            report.endGroup?.();
-        groupOpen = false;
-    };
-    try {
-        const template = await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal));
-        report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
-        if (template.stagingResourceGroupId)
-            report.setOutput('staging-resource-group', template.stagingResourceGroupId);
-        logs.start?.(template);
-        // 2. Attach to a run in progress, refuse, or start one.
-        const previous = template.lastRunStatus;
-        let attached = false;
-        let previousStart = previous?.startTime?.getTime();
-        const inProgress = (st) => st?.runState !== undefined && IN_PROGRESS_STATES.includes(st.runState);
-        /** A run in progress: refuse (if-running: fail) or follow it. */
-        const refuseOrAttach = (st) => {
-            const since = st.startTime ? st.startTime.toISOString() : 'an unknown time';
-            if (settings.ifRunning === 'fail') {
-                throw new ActionError(`Template '${settings.templateName}' already has a run in progress (${stateLine(st)}, started ${since}). ` +
-                    'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.', 'A run is already in progress');
-            }
-            attached = true;
-            previousStart = st.startTime?.getTime();
-            report.info(`Attaching to the run in progress (${stateLine(st)}, started ${since}); if-running is attach.`);
-        };
-        if (inProgress(previous))
-            refuseOrAttach(previous);
-        report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
-        if (!attached) {
-            // For the post step: only a run that started after this POST (or the one we saw start) is ours to cancel.
-            report.saveState(STATE_RUN_POSTED, new Date(clock.now()).toISOString());
-            if (previousStart !== undefined)
-                report.saveState(STATE_PREVIOUS_START, new Date(previousStart).toISOString());
-        }
-        setPhase('started');
-        let runRequest;
-        if (!attached) {
-            try {
-                runRequest = await ops.startRun();
-                report.info(`Run of ${settings.templateName} requested.`);
-            }
-            catch (err) {
-                // Refused by the service: no run of ours for the post step to cancel.
-                const code = err?.statusCode;
-                if (typeof code === 'number' && code >= 400 && code < 500)
-                    setPhase('finished');
-                // 409: another run may have started between our read and the POST: treat it as if-running says.
-                let now;
-                if (code === 409)
-                    now = (await azure(`Could not read image template '${settings.templateName}'`, () => ops.getTemplate(deps.signal))).lastRunStatus;
-                if (!inProgress(now)) {
-                    throw new ActionError(`Could not start a run of template '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, ctx())}`, 'Azure request failed');
-                }
-                refuseOrAttach(now);
-                setPhase('started');
-            }
-        }
-        if (attached && previousStart !== undefined)
-            report.saveState(STATE_RUN_START, new Date(previousStart).toISOString());
-        endGroup();
-        // A status is ours once the template shows a run other than the one it showed before we started.
-        const isCurrent = (s) => {
-            if (attached)
-                return true;
-            if (s.startTime === undefined)
-                return IN_PROGRESS_STATES.includes(s.runState ?? '');
-            return s.startTime.getTime() !== previousStart;
-        };
-        let runStartSaved = attached && previousStart !== undefined;
-        const getStatus = async (signal) => {
-            const t = await ops.getTemplate(signal);
-            return t.lastRunStatus;
-        };
-        const onPoll = async (s) => {
-            if (!runStartSaved && s.startTime) {
-                runStartSaved = true;
-                report.saveState(STATE_RUN_START, s.startTime.toISOString());
-            }
-            await logs.onPoll(s);
-        };
-        // 3. Wait.
-        const waitOpts = {
-            clock,
-            log: report,
-            pollIntervalMs: settings.pollIntervalMs,
-            getStatus,
-            isCurrent,
-            onPoll,
-            ...(runRequest ? { endedUnseen: (signal) => runRequest.endedUnseen(signal) } : {}),
-            ...(deps.signal ? { signal: deps.signal } : {}),
-        };
-        let waited;
-        const waitStart = clock.now();
-        try {
-            waited = await waitForRun({ ...waitOpts, timeoutMs: settings.timeoutMs });
-        }
-        catch (err) {
-            if (err instanceof ActionError)
-                throw err;
-            // The last state read is not terminal (the loop would have ended) and no contract value fits it: run-state stays unset.
-            throw new ActionError(`Lost track of the run of '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, ctx())}\nThe run's state is unknown (run-state is not set): ` +
-                `check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName} or in the portal. The post step checks it again.`, 'Azure request failed');
-        }
-        const result = {
-            // Each branch below sets state (and the run-state output, where a contract value is honest) explicitly.
-            state: 'Unknown',
-            status: waited.status,
-            template,
-            attached,
-            runOutputs: [],
-        };
-        // 3a. Signal: cancel before the runner kills us.
-        if (waited.outcome === 'aborted') {
-            const abortedAt = Date.now();
-            result.interrupted = true;
-            report.warning('The workflow was canceled or the step timed out: canceling the build.');
-            const budget = AbortSignal.timeout(deps.signalCancelBudgetMs ?? 5000);
-            try {
-                await ops.cancelRun(budget);
-                setPhase('cancel-sent');
-                report.setOutput('run-state', 'Canceled');
-                result.state = 'Canceled';
-                result.cancel = { requested: true, reachedCanceled: false };
-                report.info('Cancel sent; the post step checks the build again.');
-            }
-            catch (err) {
-                // The build is still running (its last reported state is not terminal), and no contract value says that:
-                // run-state stays unset, and the error says the state is unknown and where to look.
-                result.state = 'Unknown';
-                result.cancel = { requested: false, reachedCanceled: false };
-                report.warning(`Could not send the cancel: ${(0,errors/* describeAzureError */.pv)(err, ctx())}. The post step will try again.`);
-            }
-            const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? 7500);
-            // Which phase it stopped in: one quick read after the cancel (the last poll may be a phase behind).
-            if (logsDeadline - Date.now() > 2000) {
-                try {
-                    const now = (await ops.getTemplate(AbortSignal.timeout(1500))).lastRunStatus;
-                    if (now && isCurrent(now)) {
-                        result.status = { ...now, ...(now.runSubState ? {} : waited.status?.runSubState ? { runSubState: waited.status.runSubState } : {}) };
-                    }
-                }
-                catch {
-                    // The last status seen will do.
-                }
-            }
-            result.failureMessage =
-                `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the build was ${result.cancel.requested ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).` +
-                    (result.cancel.requested
-                        ? ''
-                        : ` The run's state is unknown (run-state is not set): check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`);
-            report.error(result.failureMessage, 'Interrupted');
-            report.markFailed();
-            // Logs and summary only if time allows: the runner kills the step 10 s after SIGINT.
-            await logsAfterSignal(settings, deps, logs, summary, result, logsDeadline);
-            return result;
-        }
-        // 3b. Timeout: cancel (or leave) and say what to do next.
-        if (waited.outcome === 'timeout') {
-            const timeoutText = formatDuration(settings.timeoutMs);
-            const last = stateLine(waited.status);
-            result.state = 'TimedOut';
-            report.setOutput('run-state', 'TimedOut');
-            let message;
-            if (settings.onTimeout === 'leave') {
-                setPhase('finished');
-                result.cancel = { requested: false, reachedCanceled: false };
-                message =
-                    `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running (on-timeout: leave). ` +
-                        `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
-            }
-            else {
-                report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
-                let sent = false;
-                let cancelError = '';
-                try {
-                    await ops.cancelRun(deps.signal);
-                    sent = true;
-                    setPhase('cancel-sent');
-                }
-                catch (err) {
-                    cancelError = (0,errors/* describeAzureError */.pv)(err, ctx());
-                }
-                let reached = false;
-                let cancelWait = 0;
-                let after = waited.status;
-                if (sent) {
-                    try {
-                        const w = await waitForRun({
-                            ...waitOpts,
-                            timeoutMs: settings.cancelTimeoutMs,
-                            // Continue the progress output: elapsed time from the first wait, the last state not printed again.
-                            progressStart: waitStart,
-                            ...(waited.lastKey !== undefined ? { lastKey: waited.lastKey } : {}),
-                        });
-                        cancelWait = w.waitedMs;
-                        after = w.status ?? after;
-                        reached = w.outcome === 'done';
-                    }
-                    catch (err) {
-                        report.warning(`Could not follow the cancel: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`);
-                    }
-                    if (reached)
-                        setPhase('finished');
-                }
-                result.status = after;
-                result.cancel = { requested: sent, reachedCanceled: reached && after?.runState === 'Canceled' };
-                const cancelText = !sent
-                    ? `The cancel request failed: ${cancelError} Cancel it yourself (az image builder cancel -g ${settings.resourceGroup} -n ${settings.templateName}).`
-                    : reached && after?.runState === 'Canceled'
-                        ? `It was canceled and reached Canceled after ${formatDuration(cancelWait)}.`
-                        : reached
-                            ? `A cancel was sent, but the build ended as ${after?.runState} first (after ${formatDuration(cancelWait)}).`
-                            : `A cancel was sent, but the build had not reached Canceled after ${formatDuration(cancelWait)} (cancel-timeout); check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
-                message =
-                    `The build did not finish within ${timeoutText} (timeout); last state: ${last}. ${cancelText} ` +
-                        'If the build needs longer, raise timeout (and the template\'s buildTimeoutInMinutes); if a customizer hangs, look at customization.log.';
-            }
-            result.failureMessage = message;
-            await finishAndReport(settings, deps, logs, summary, result, 'Build timed out');
-            return result;
-        }
-        // 4. Terminal state. A log read still going must not print inside the outputs group.
-        try {
-            await logs.settle?.();
-        }
-        catch {
-            // finish() reports log problems.
-        }
-        const status = waited.status;
-        const state = status.runState;
-        result.state = state;
-        setPhase('finished');
-        report.setOutput('run-state', state);
-        const duration = durationSeconds(status);
-        if (duration !== undefined) {
-            result.durationSeconds = duration;
-            report.setOutput('duration-seconds', String(duration));
-        }
-        let title = 'Image build failed';
-        if (state === 'Succeeded' || state === 'PartiallySucceeded') {
-            report.startGroup?.('Run outputs');
-            try {
-                try {
-                    result.runOutputs = await ops.listRunOutputs();
-                }
-                catch (err) {
-                    result.failureMessage = `The build ${state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${(0,errors/* describeAzureError */.pv)(err, ctx())}`;
-                    title = 'Run outputs unavailable';
-                }
-                report.setOutput('run-outputs', JSON.stringify(result.runOutputs.map((o) => ({
-                    name: o.name,
-                    artifactId: o.artifactId ?? '',
-                    artifactUri: (0,src_report/* redactSas */.n)(o.artifactUri ?? ''),
-                    provisioningState: o.provisioningState ?? '',
-                }))));
-                if (result.failureMessage === undefined) {
-                    const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
-                    if (pick.selected) {
-                        const o = pick.selected;
-                        result.selectedOutput = o;
-                        report.setOutput('image-uri', (0,src_report/* redactSas */.n)(o.artifactId || o.artifactUri || ''));
-                        report.setOutput('image-id', o.artifactId ?? '');
-                        report.setOutput('vhd-uri', isVhd(o, template) ? (0,src_report/* redactSas */.n)(o.artifactUri ?? '') : '');
-                        report.info(`Run output ${o.name}: ${(0,src_report/* redactSas */.n)(o.artifactId || o.artifactUri || '(no artifact)')}`);
-                    }
-                    else if (pick.error) {
-                        result.failureMessage = pick.error;
-                        title = 'Run output not found';
-                    }
-                    else {
-                        report.warning('The run has no run outputs: image-uri, image-id and vhd-uri are empty.');
-                    }
-                }
-            }
-            finally {
-                report.endGroup?.();
-            }
-            if (state === 'PartiallySucceeded' && result.failureMessage === undefined) {
-                const msg = `The build partially succeeded: ${status.message ?? 'some distribute targets failed'}`;
-                if (settings.partialSuccess === 'fail') {
-                    result.failureMessage = `${msg} (partial-success: fail; set partial-success: warn to accept it).`;
-                    title = 'Image build partially succeeded';
-                }
-                else {
-                    report.warning(`${msg} (partial-success: warn).`);
-                }
-            }
-        }
-        else if (state === 'Failed') {
-            result.failureMessage = `The image build failed (${stateLine(status)}): ${status.message ?? 'no message from the service'}`;
-        }
-        else if (state === 'Canceled') {
-            result.failureMessage = `The image build was canceled${attached ? '' : ' (by someone else, or by the service)'}: ${status.message ?? 'no message from the service'}`;
-            title = 'Image build canceled';
-        }
-        if (result.failureMessage === undefined && state === 'Succeeded') {
-            report.info(`Build succeeded${duration !== undefined ? ` in ${formatDuration(duration * 1000)}` : ''}.`);
-        }
-        await finishAndReport(settings, deps, logs, summary, result, title);
-        return result;
-    }
-    finally {
-        endGroup();
-    }
+function startText(start) {
+    return start === undefined ? 'an unknown time' : new Date(start).toISOString();
 }
-/** Runs the logs and summary seams (their failures are warnings), sets the log outputs. */
-async function finishLogs(settings, deps, logs, summary, result) {
-    const { report } = deps;
-    let outcome = {};
+function newResult(c, status) {
+    // Each phase sets state (and the run-state output, where a contract value is honest) explicitly.
+    return { state: 'Unknown', status, template: c.template, attached: c.attached, runOutputs: [] };
+}
+
+// EXTERNAL MODULE: ./src/wait.ts
+var wait = __nccwpck_require__(40910);
+;// CONCATENATED MODULE: ./src/finish.ts
+/** The phases after the wait: a signal, the timeout, or the run's own end; then the logs, the summary and the verdict. */
+
+
+
+
+
+
+
+
+function durationSeconds(status) {
+    if (!status?.startTime || !status.endTime)
+        return undefined;
+    const s = (status.endTime.getTime() - status.startTime.getTime()) / 1000;
+    // An end before the start is no end (normalizeRunStatus drops it); a build never lasts zero seconds.
+    return Number.isFinite(s) && s > 0 ? Math.max(1, Math.round(s)) : undefined;
+}
+/** Longest time spent getting the run outputs through throttling or an outage. */
+const RUN_OUTPUTS_RETRY_MS = 5 * 60_000;
+/**
+ * After a signal, logs and the summary must be done (or abandoned) well before the runner's SIGTERM at 7.5 s:
+ * writing the last lines and exiting takes a second or more on a loaded runner.
+ */
+const SIGNAL_LOGS_DEADLINE_MS = 5500;
+const whoseRun = (c) => `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
+/**
+ * Sends the cancel (through throttling and outages until `retryUntil`, when given); a refusal because the run is
+ * already Canceling counts as sent (no second cancel).
+ */
+async function sendCancel(c, signal, retryUntil) {
     try {
-        outcome = (await logs.finish(result)) ?? {};
+        if (retryUntil === undefined)
+            await c.ops.cancelRun(signal);
+        else {
+            await (0,retry/* retryTransient */.jh)(() => c.ops.cancelRun(signal), {
+                clock: c.clock,
+                deadline: retryUntil,
+                firstDelayMs: Math.min(c.settings.pollIntervalMs, 5000),
+                ...(signal ? { signal } : {}),
+                ...(c.deps.random ? { random: c.deps.random } : {}),
+                onRetry: (msg) => c.report.warning(`The cancel request failed: ${msg} (retrying)`),
+            });
+        }
+        return { sent: true };
     }
     catch (err) {
-        report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
+        if ((0,errors/* errorInfo */.fH)(err).code === 'OperationNotAllowed') {
+            try {
+                const now = (await c.ops.getTemplate(signal)).lastRunStatus;
+                if (now?.runState === 'Canceling' || now?.runState === 'Canceled')
+                    return { sent: true };
+            }
+            catch {
+                // Fall through: report the refusal.
+            }
+        }
+        return { sent: false, error: (0,errors/* describeAzureError */.pv)(err, errorContext(c)) };
     }
+}
+/** SIGINT/SIGTERM: cancel our build before the runner kills us (10 s after SIGINT), then logs if time allows. */
+async function handleSignal(c, waited) {
+    const { settings, report, deps } = c;
+    const abortedAt = Date.now();
+    const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS);
+    const result = newResult(c, waited.status);
+    result.interrupted = true;
+    let sent = false;
+    if (!mayCancel(c)) {
+        report.warning(`The workflow was canceled or the step timed out. The run this step followed was left running: ${whoseRun(c)}, and cancel-attached is false.`);
+        result.cancel = { requested: false, reachedCanceled: false };
+        result.failureMessage =
+            `The step was interrupted (workflow canceled or step timeout) after ${(0,src_duration/* formatDuration */.a3)(waited.waitedMs)}; the run it followed was left running (last state: ${stateLine(result.status)}): ${whoseRun(c)}. ` +
+                `run-state is not set (the run is still going): follow it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
+    }
+    else {
+        report.warning('The workflow was canceled or the step timed out: canceling the build.');
+        const cancel = await sendCancel(c, AbortSignal.timeout(deps.signalCancelBudgetMs ?? 4000));
+        sent = cancel.sent;
+        if (sent) {
+            setPhase(c, 'cancel-sent');
+            report.info('Cancel sent.');
+            // run-state says Canceled only once Canceled is seen: watch for it while the runner leaves time.
+            // Most of the time left goes to this: the logs after a signal are best-effort, the run-state is not.
+            result.status = await watchForCanceled(c, waited.status, logsDeadline - 1000);
+        }
+        else {
+            report.warning(`Could not send the cancel: ${cancel.error}. The post step will try again.`);
+        }
+        const canceled = result.status?.runState === 'Canceled';
+        result.cancel = { requested: sent, reachedCanceled: canceled };
+        if (canceled) {
+            result.state = 'Canceled';
+            report.setOutput('run-state', 'Canceled');
+            setPhase(c, 'finished');
+        }
+        // Otherwise the build is still running or Canceling, and no contract value says that: run-state stays unset.
+        result.failureMessage =
+            `The step was interrupted (workflow canceled or step timeout) after ${(0,src_duration/* formatDuration */.a3)(waited.waitedMs)}; the build was ${sent ? 'asked to cancel' : 'not canceled yet'} (last state: ${stateLine(result.status)}).` +
+                (canceled
+                    ? ' It reached Canceled.'
+                    : sent
+                        ? ` Canceled was not seen yet, so run-state is not set; the post step checks the build again.`
+                        : ` The run's state is unknown (run-state is not set): check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`);
+    }
+    report.error(result.failureMessage, 'Interrupted');
+    report.markFailed();
+    // Logs and summary only if time allows: the runner kills the step 10 s after SIGINT.
+    await logsAfterSignal(c, result, logsDeadline);
+    return result;
+}
+/** A few quick reads after a cancel, until Canceled or `until` (real time: the runner's kill does not wait). */
+async function watchForCanceled(c, last, until) {
+    const interval = Math.min(c.settings.pollIntervalMs, 1000);
+    let status = last;
+    for (let reads = 0; reads < 10 && Date.now() + 500 < until; reads++) {
+        try {
+            const now = (await c.ops.getTemplate(AbortSignal.timeout(Math.max(500, Math.min(1500, until - Date.now()))))).lastRunStatus;
+            if (now && isFollowed(c, now)) {
+                status = { ...now, ...(now.runSubState ? {} : status?.runSubState ? { runSubState: status.runSubState } : {}) };
+                if (status.runState === 'Canceled' || status.runState === 'Failed' || status.runState === 'Succeeded' || status.runState === 'PartiallySucceeded')
+                    break;
+            }
+        }
+        catch {
+            // The last status seen will do.
+        }
+        await c.clock.sleep(interval);
+    }
+    return status;
+}
+/** Whether a status is the run this step follows (set by waitForEnd). */
+function isFollowed(c, s) {
+    return c.isCurrent ? c.isCurrent(s) : true;
+}
+/** The timeout: cancel (or leave) the build and say what to do next. */
+async function handleTimeout(c, waited, waitOpts, waitStart) {
+    const { settings, report } = c;
+    const timeoutText = (0,src_duration/* formatDuration */.a3)(settings.timeoutMs);
+    const last = stateLine(waited.status) + (waited.readError ? `; the status could not be read lately (${waited.readError})` : '');
+    const result = newResult(c, waited.status);
+    result.state = 'TimedOut';
+    report.setOutput('run-state', 'TimedOut');
+    let message;
+    if (!mayCancel(c)) {
+        setPhase(c, 'finished');
+        result.cancel = { requested: false, reachedCanceled: false };
+        message =
+            `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running: ${whoseRun(c)}, and cancel-attached is false. ` +
+                `Follow it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or set cancel-attached: true to cancel such runs.`;
+    }
+    else if (settings.onTimeout === 'leave') {
+        setPhase(c, 'finished');
+        result.cancel = { requested: false, reachedCanceled: false };
+        message =
+            `The build did not finish within ${timeoutText} (timeout); last state: ${last}. It was left running (on-timeout: leave). ` +
+                `Follow it in the portal or with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, or run this action again with if-running: attach.`;
+    }
+    else {
+        report.warning(`The build did not finish within ${timeoutText}; canceling it (on-timeout: cancel).`);
+        const cancel = await sendCancel(c, c.deps.signal, c.clock.now() + Math.min(settings.cancelTimeoutMs, 60_000));
+        if (cancel.sent)
+            setPhase(c, 'cancel-sent');
+        let reached = false;
+        let cancelWait = 0;
+        let after = waited.status;
+        if (cancel.sent) {
+            try {
+                const w = await (0,wait/* waitForRun */.Cs)({
+                    ...waitOpts,
+                    timeoutMs: settings.cancelTimeoutMs,
+                    // Continue the progress output: elapsed time from the first wait, the last state not printed again.
+                    progressStart: waitStart,
+                    ...(waited.lastKey !== undefined ? { lastKey: waited.lastKey } : {}),
+                });
+                cancelWait = w.waitedMs;
+                after = w.status ?? after;
+                reached = w.outcome === 'done';
+            }
+            catch (err) {
+                report.warning(`Could not follow the cancel: ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`);
+            }
+            if (reached)
+                setPhase(c, 'finished');
+        }
+        result.status = after;
+        result.cancel = { requested: cancel.sent, reachedCanceled: reached && after?.runState === 'Canceled' };
+        const cancelText = !cancel.sent
+            ? `The cancel request failed: ${cancel.error} Cancel it yourself (az image builder cancel -g ${settings.resourceGroup} -n ${settings.templateName}).`
+            : reached && after?.runState === 'Canceled'
+                ? `It was canceled and reached Canceled after ${(0,src_duration/* formatDuration */.a3)(cancelWait)}.`
+                : reached
+                    ? `A cancel was sent, but the build ended as ${after?.runState} first (after ${(0,src_duration/* formatDuration */.a3)(cancelWait)}).`
+                    : `A cancel was sent, but the build had not reached Canceled after ${(0,src_duration/* formatDuration */.a3)(cancelWait)} (cancel-timeout); check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}.`;
+        message =
+            `The build did not finish within ${timeoutText} (timeout); last state: ${last}. ${cancelText} ` +
+                "If the build needs longer, raise timeout (and the template's buildTimeoutInMinutes); if a customizer hangs, look at customization.log.";
+    }
+    result.failureMessage = message;
+    await finishAndReport(c, result, 'Build timed out');
+    return result;
+}
+/** The run ended (Succeeded, PartiallySucceeded, Failed, Canceled): outputs, then the verdict. */
+async function reportOutcome(c, waited) {
+    const { settings, report, logs } = c;
+    // A log read still going must not print inside the outputs group.
+    try {
+        await logs.settle?.();
+    }
+    catch {
+        // finish() reports log problems.
+    }
+    const status = waited.status;
+    const state = status.runState;
+    const result = newResult(c, status);
+    result.state = state;
+    setPhase(c, 'finished');
+    report.setOutput('run-state', state);
+    const duration = durationSeconds(status);
+    if (duration !== undefined) {
+        result.durationSeconds = duration;
+        report.setOutput('duration-seconds', String(duration));
+    }
+    let title = 'Image build failed';
+    if (state === 'Succeeded' || state === 'PartiallySucceeded') {
+        const picked = await setRunOutputs(c, result);
+        if (picked)
+            title = picked;
+        if (state === 'PartiallySucceeded' && result.failureMessage === undefined) {
+            const msg = `The build partially succeeded: ${status.message ?? 'some distribute targets failed'}`;
+            if (settings.partialSuccess === 'fail') {
+                result.failureMessage = `${msg} (partial-success: fail; set partial-success: warn to accept it).`;
+                title = 'Image build partially succeeded';
+            }
+            else {
+                report.warning(`${msg} (partial-success: warn).`);
+            }
+        }
+    }
+    else if (state === 'Failed') {
+        result.failureMessage = `The image build failed (${stateLine(status)}): ${status.message ?? 'no message from the service'}`;
+    }
+    else if (state === 'Canceled') {
+        result.failureMessage = `The image build was canceled${c.attached ? '' : ' (by someone else, or by the service)'}: ${status.message ?? 'no message from the service'}`;
+        title = 'Image build canceled';
+    }
+    if (result.failureMessage === undefined && state === 'Succeeded') {
+        report.info(`Build succeeded${duration !== undefined ? ` in ${(0,src_duration/* formatDuration */.a3)(duration * 1000)}` : ''}.`);
+    }
+    await finishAndReport(c, result, title);
+    return result;
+}
+/** Reads the run outputs and sets run-outputs, image-uri, image-id, vhd-uri; returns a failure title if one applies. */
+async function setRunOutputs(c, result) {
+    const { settings, report, template } = c;
+    let title;
+    report.startGroup?.('Run outputs');
+    try {
+        try {
+            // Throttling and outages are ridden out here too: the build is done, only its outputs are left to read.
+            result.runOutputs = await (0,retry/* retryTransient */.jh)(() => c.ops.listRunOutputs(), {
+                clock: c.clock,
+                deadline: c.clock.now() + RUN_OUTPUTS_RETRY_MS,
+                firstDelayMs: Math.min(settings.pollIntervalMs, 5000),
+                ...(c.deps.random ? { random: c.deps.random } : {}),
+                onRetry: (msg) => report.warning(`Reading the run outputs failed: ${msg} (retrying)`),
+            });
+        }
+        catch (err) {
+            result.failureMessage = `The build ${result.state === 'Succeeded' ? 'succeeded' : 'partially succeeded'}, but its run outputs could not be read: ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`;
+            title = 'Run outputs unavailable';
+        }
+        report.setOutput('run-outputs', JSON.stringify(result.runOutputs.map((o) => ({
+            name: o.name,
+            artifactId: o.artifactId ?? '',
+            artifactUri: (0,src_report/* redactSas */.nL)(o.artifactUri ?? ''),
+            provisioningState: o.provisioningState ?? '',
+        }))));
+        if (result.failureMessage === undefined) {
+            const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
+            if (pick.selected) {
+                const o = pick.selected;
+                result.selectedOutput = o;
+                report.setOutput('image-uri', (0,src_report/* redactSas */.nL)(o.artifactId || o.artifactUri || ''));
+                report.setOutput('image-id', o.artifactId ?? '');
+                report.setOutput('vhd-uri', isVhd(o, template) ? (0,src_report/* redactSas */.nL)(o.artifactUri ?? '') : '');
+                report.info(`Run output ${o.name}: ${(0,src_report/* redactSas */.nL)(o.artifactId || o.artifactUri || '(no artifact)')}`);
+            }
+            else if (pick.error) {
+                result.failureMessage = pick.error;
+                title = 'Run output not found';
+            }
+            else {
+                report.warning('The run has no run outputs: image-uri, image-id and vhd-uri are empty.');
+            }
+        }
+    }
+    finally {
+        report.endGroup?.();
+    }
+    return title;
+}
+/** Runs the logs and summary seams (their failures are warnings), sets the log outputs. */
+async function finishLogs(c, result, signal) {
+    const { report, settings } = c;
+    let outcome = {};
+    try {
+        outcome = (await c.logs.finish(result, signal)) ?? {};
+    }
+    catch (err) {
+        if (!signal.aborted)
+            report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
+    }
+    if (signal.aborted)
+        return outcome;
     if (outcome.logUri)
-        report.setOutput('log-uri', (0,src_report/* redactSas */.n)(outcome.logUri));
+        report.setOutput('log-uri', (0,src_report/* redactSas */.nL)(outcome.logUri));
     if (outcome.artifactId)
         report.setOutput('logs-artifact-id', outcome.artifactId);
     if (outcome.artifactUrl)
         report.setOutput('logs-artifact-url', outcome.artifactUrl);
     if (settings.jobSummary) {
         try {
-            await summary.write(result, outcome);
+            await c.summary.write(result, outcome);
         }
         catch (err) {
             report.warning(`Job summary: ${err instanceof Error ? err.message : String(err)}`);
@@ -50273,58 +50912,362 @@ async function finishLogs(settings, deps, logs, summary, result) {
     }
     return outcome;
 }
+/**
+ * Runs finishLogs for at most `ms` (and not past the step's signal). Past that its work is aborted and
+ * abandoned: the result must not wait on storage.
+ */
+async function boundedLogs(c, result, ms, watchSignal) {
+    const abandon = new AbortController();
+    let timer;
+    let onAbort;
+    const stop = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('late'), Math.max(0, ms));
+        timer.unref?.();
+        if (watchSignal) {
+            onAbort = () => resolve('aborted');
+            c.deps.signal?.addEventListener('abort', onAbort, { once: true });
+        }
+    });
+    const got = await Promise.race([finishLogs(c, result, abandon.signal), stop]);
+    clearTimeout(timer);
+    if (onAbort)
+        c.deps.signal?.removeEventListener('abort', onAbort);
+    if (got === 'late' || got === 'aborted') {
+        abandon.abort(new Error('build logs abandoned'));
+        result.logsAbandoned = true;
+    }
+    return got;
+}
 /** Lets the logs and summary seams run, then reports the failure if any, with the log's diagnosis beside it. */
-async function finishAndReport(settings, deps, logs, summary, result, title) {
-    const { report } = deps;
+async function finishAndReport(c, result, title) {
+    const { report, deps } = c;
     let outcome = {};
     if (deps.signal?.aborted) {
         report.warning('Build logs skipped: the step was interrupted.');
     }
     else {
-        let timer;
-        let onAbort;
-        const stop = new Promise((resolve) => {
-            timer = setTimeout(() => resolve('late'), deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS);
-            timer.unref?.();
-            onAbort = () => resolve('aborted');
-            deps.signal?.addEventListener('abort', onAbort, { once: true });
-        });
-        const got = await Promise.race([finishLogs(settings, deps, logs, summary, result), stop]);
-        clearTimeout(timer);
-        if (onAbort)
-            deps.signal?.removeEventListener('abort', onAbort);
+        const deadline = deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS;
+        const got = await boundedLogs(c, result, deadline, true);
         if (got === 'late')
-            report.warning(`Build logs incomplete: not done after ${formatDuration(deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS)}; reporting the build's result without them.`);
+            report.warning(`Build logs incomplete: not done after ${(0,src_duration/* formatDuration */.a3)(deadline)}; reporting the build's result without them.`);
         else if (got === 'aborted')
             report.warning("Build logs incomplete: the step was interrupted; reporting the build's result without them.");
         else
             outcome = got;
     }
     if (result.failureMessage !== undefined) {
-        const full = outcome.diagnosis ? `${result.failureMessage}\n\n${outcome.diagnosis}` : result.failureMessage;
-        const withCause = outcome.diagnosisTitle ? `${title}: ${outcome.diagnosisTitle.replace(/\s+/g, ' ').trim()}` : title;
-        report.error(full, withCause.length > 200 ? `${withCause.slice(0, 199)}…` : withCause);
+        const a = failureAnnotation(title, result.failureMessage, outcome);
+        report.error(a.message, a.title);
         report.markFailed();
     }
 }
 /** After a signal (the cancel already sent): logs and summary, abandoned at `deadline` (ms since epoch). */
-async function logsAfterSignal(settings, deps, logs, summary, result, deadline) {
+async function logsAfterSignal(c, result, deadline) {
     const left = deadline - Date.now();
     if (left < 500) {
-        deps.report.warning('Build logs skipped: no time left after the cancel (the runner stops the step 10 s after the signal).');
+        c.report.warning('Build logs skipped: no time left after the cancel (the runner stops the step 10 s after the signal).');
         return;
     }
-    let timer;
-    const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('late'), left);
-        timer.unref?.();
-    });
-    const done = await Promise.race([finishLogs(settings, deps, logs, summary, result).then(() => 'done'), late]);
-    clearTimeout(timer);
-    if (done === 'late')
-        deps.report.warning('Build logs incomplete: no time left after the cancel (the runner stops the step 10 s after the signal).');
+    const got = await boundedLogs(c, result, left, false);
+    if (got === 'late')
+        c.report.warning('Build logs incomplete: no time left after the cancel (the runner stops the step 10 s after the signal).');
 }
 
+// EXTERNAL MODULE: ./src/runstatus.ts
+var runstatus = __nccwpck_require__(88236);
+;// CONCATENATED MODULE: ./src/start.ts
+/** The phases before the wait: read the template, then start this step's run or attach to the one in progress. */
+
+
+
+
+
+
+
+/** Deadline (clock ms) for getting past an outage before the wait: the timeout, at most START_RETRY_LIMIT_MS. */
+function startDeadline(c) {
+    return c.clock.now() + Math.min(timeLeft(c), START_RETRY_LIMIT_MS);
+}
+/** One template read, riding out transient failures (each told once). */
+async function fetchTemplate(c) {
+    const deadline = c.clock.now() + Math.min(Math.max(0, c.startedAt + c.settings.timeoutMs - c.clock.now()), START_RETRY_LIMIT_MS);
+    try {
+        return await (0,retry/* retryTransient */.jh)(() => c.ops.getTemplate(c.deps.signal), {
+            clock: c.clock,
+            deadline,
+            firstDelayMs: Math.min(c.settings.pollIntervalMs, 5000),
+            signal: c.deps.signal,
+            ...(c.deps.random ? { random: c.deps.random } : {}),
+            onRetry: (msg) => c.report.warning(`Reading image template '${c.settings.templateName}' failed: ${msg} (retrying)`),
+        });
+    }
+    catch (err) {
+        throw azureFailure(c, `Could not read image template '${c.settings.templateName}'`, err);
+    }
+}
+/** Signs in (on the first request), reads the template and says which one it is. */
+async function readTemplate(c) {
+    const template = await fetchTemplate(c);
+    c.report.info(`Image template ${template.id}${template.location ? ` (${template.location})` : ''}`);
+    if (template.stagingResourceGroupId)
+        c.report.setOutput('staging-resource-group', template.stagingResourceGroupId);
+    c.logs.start?.(template);
+    return template;
+}
+const inProgress = (s) => s?.runState === 'Running' || s?.runState === 'Canceling';
+const isRefusedBecauseRunning = (err) => {
+    const { status, code } = (0,errors/* errorInfo */.fH)(err);
+    return code === 'OperationNotAllowed' || status === 409;
+};
+/** A run in progress that is not ours: refuse (if-running: fail) or follow it. */
+function refuseOrAttach(c, st) {
+    const { settings } = c;
+    const since = startText(st.startTime);
+    if (settings.ifRunning === 'fail') {
+        throw new ActionError(`Template '${settings.templateName}' already has a run in progress (${stateLine(st)}, started ${since}). ` +
+            'if-running is fail: wait for it to end, cancel it (az image builder cancel), or set if-running: attach to follow it.', 'A run is already in progress');
+    }
+    c.attached = true;
+    c.runStart = st.startTime?.getTime();
+    c.report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
+    // The post step cancels an attached run only when the user allowed it.
+    setPhase(c, mayCancel(c) ? 'started' : 'attached');
+    if (c.runStart !== undefined)
+        c.report.saveState(STATE_RUN_START, new Date(c.runStart).toISOString());
+    c.report.info(`Attaching to the run in progress (${stateLine(st)}, started ${since}); if-running is attach. ` +
+        (settings.cancelAttached
+            ? 'This step did not start it; cancel-attached is true, so the timeout or a workflow cancel cancels it.'
+            : 'This step did not start it, so the timeout or a workflow cancel leaves it running (cancel-attached: false).'));
+}
+/**
+ * A previous run is being canceled (by someone else): a new run cannot start until it is Canceled. Wait for
+ * that within the timeout, sending no cancel of our own, and never take its end for this step's result.
+ */
+async function waitForPreviousCancel(c, previous) {
+    const { settings, report } = c;
+    report.info(`The template's previous run (started ${startText(previous.startTime)}) is being canceled; waiting for it to reach Canceled ` +
+        "before starting this step's own run (no cancel is sent to it).");
+    const waited = await (0,wait/* waitForRun */.Cs)({
+        clock: c.clock,
+        log: report,
+        pollIntervalMs: settings.pollIntervalMs,
+        timeoutMs: timeLeft(c),
+        getStatus: async (signal) => {
+            c.template = await c.ops.getTemplate(signal);
+            return c.template.lastRunStatus;
+        },
+        isDone: (s) => s.runState !== 'Canceling',
+        ...(c.deps.signal ? { signal: c.deps.signal } : {}),
+        ...(c.deps.random ? { random: c.deps.random } : {}),
+    });
+    if (waited.outcome === 'aborted') {
+        throw new ActionError(`The step was interrupted while waiting for the template's previous run (started ${startText(previous.startTime)}) to finish canceling; this step started no run.`, 'Interrupted');
+    }
+    if (waited.outcome === 'timeout') {
+        report.setOutput('run-state', 'TimedOut');
+        throw new ActionError(`The template's previous run (started ${startText(previous.startTime)}) was still ${waited.status?.runState ?? 'Canceling'} after ` +
+            `${(0,src_duration/* formatDuration */.a3)(settings.timeoutMs)} (timeout): this step started no run of its own and sent no cancel. ` +
+            `Canceling can take hours; check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName}, then run again.`, 'Build timed out');
+    }
+}
+/**
+ * Starts this step's run, or attaches to (or refuses) one in progress, per if-running. Saves what the post
+ * step needs to tell our run from another before anything is sent.
+ */
+async function startOrAttach(c) {
+    const { settings, report, clock } = c;
+    const deadline = startDeadline(c);
+    const delays = (0,retry/* backoff */.JN)(Math.min(settings.pollIntervalMs, 5000), 30_000, c.deps.random);
+    /** Set once a run request may have reached the service without our knowing (no answer). */
+    let uncertainPost = false;
+    const told = new Set();
+    for (;;) {
+        const current = c.template.lastRunStatus;
+        if (current?.runState === 'Canceling' && !(uncertainPost && (0,runstatus/* isOwnRun */.qK)(current, c.postedAt, c.previousStart))) {
+            await waitForPreviousCancel(c, current);
+            continue;
+        }
+        if (current?.runState === 'Running') {
+            if (uncertainPost && (0,runstatus/* isOwnRun */.qK)(current, c.postedAt, c.previousStart)) {
+                report.info(`The run request got no answer, but the template shows a run started after it (${startText(current.startTime)}): following it as this step's run.`);
+                return;
+            }
+            refuseOrAttach(c, current);
+            return;
+        }
+        if (c.postedAt === undefined) {
+            c.postedAt = clock.now();
+            c.previousStart = current?.startTime?.getTime();
+            // For the post step: only a run that started after this POST (and is not the previous run) is ours to cancel.
+            report.saveState(STATE_KEY, JSON.stringify(savedContext(settings)));
+            report.saveState(STATE_RUN_POSTED, new Date(c.postedAt).toISOString());
+            if (c.previousStart !== undefined)
+                report.saveState(STATE_PREVIOUS_START, new Date(c.previousStart).toISOString());
+        }
+        setPhase(c, 'started');
+        try {
+            c.runRequest = await c.ops.startRun();
+            report.info(`Run of ${settings.templateName} requested.`);
+            return;
+        }
+        catch (err) {
+            const refusedBecauseRunning = isRefusedBecauseRunning(err);
+            const transient = !refusedBecauseRunning && (0,retry/* isTransient */.dg)(err);
+            // Refused by the service: no run of ours for the post step to cancel.
+            if (!transient && !uncertainPost)
+                setPhase(c, 'finished');
+            if (!refusedBecauseRunning && !transient) {
+                throw new ActionError(`Could not start a run of template '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`, 'Azure request failed');
+            }
+            const delay = delays.next();
+            if (clock.now() + (refusedBecauseRunning ? 0 : delay) > deadline) {
+                throw new ActionError(`Could not start a run of template '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`, 'Azure request failed');
+            }
+            if (transient) {
+                // The request may have reached the service: the next read tells whether a run of ours started.
+                uncertainPost ||= (0,errors/* errorInfo */.fH)(err).status === undefined || (0,errors/* errorInfo */.fH)(err).status >= 500;
+                const msg = (0,errors/* errorInfo */.fH)(err).message;
+                if (!told.has(msg)) {
+                    told.add(msg);
+                    report.warning(`The run request failed: ${msg} (retrying)`);
+                }
+                await clock.sleep(delay, c.deps.signal);
+                if (c.deps.signal?.aborted)
+                    throw new ActionError('The step was interrupted before its run request was accepted.', 'Interrupted');
+            }
+            // Refused because a run started meanwhile (OperationNotAllowed, whatever the HTTP status), or a request that
+            // may have started a run: the template says which run is there now.
+            if (!refusedBecauseRunning && !uncertainPost)
+                continue;
+            c.template = await fetchTemplate(c);
+            if (refusedBecauseRunning && !inProgress(c.template.lastRunStatus)) {
+                // Refused, yet nothing runs: a run that ended in between. Try once more only while time is left.
+                if (clock.now() + delay > deadline) {
+                    throw new ActionError(`Could not start a run of template '${settings.templateName}': ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}`, 'Azure request failed');
+                }
+                await clock.sleep(delay, c.deps.signal);
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action.ts
+/**
+ * The action's core, as a sequence of phases: read the template, start or attach to a run, wait for its end,
+ * then handle a signal, the timeout, or the run's own outcome. Each phase is a function of its own
+ * (src/start.ts, src/finish.ts) over one shared RunContext (src/runContext.ts). Work that follows the
+ * logs (e.g. deleting a template) belongs after finishAndReport in src/finish.ts.
+ */
+
+
+
+
+
+
+
+
+
+
+
+async function run(settings, deps) {
+    const base = makeContext(settings, deps);
+    deps.report.startGroup?.(`Sign-in and template ${settings.templateName}`);
+    let c;
+    try {
+        deps.report.setOutput('template-name', settings.templateName);
+        // template-file: create (or reuse, or replace) the template before it is read.
+        if (deps.fromFile)
+            await deps.fromFile.ensure(deps.report, deps.signal);
+        c = { ...base, template: await readTemplate(base) };
+        // `timeout` counts from here (sign-in done), and covers a wait for a previous run's cancel.
+        c.startedAt = c.clock.now();
+        const refused = await preflight(c);
+        if (refused)
+            return refused;
+        await startOrAttach(c);
+    }
+    finally {
+        deps.report.endGroup?.();
+    }
+    if (!settings.wait)
+        return leaveRunning(c);
+    const { waited, waitOpts, waitStart } = await waitForEnd(c);
+    if (waited.outcome === 'aborted')
+        return handleSignal(c, waited);
+    if (waited.outcome === 'timeout')
+        return handleTimeout(c, waited, waitOpts, waitStart);
+    return reportOutcome(c, waited);
+}
+/**
+ * Preflight checks (src/preflight/) of a template this step is about to run: a known trap reported (by the hook)
+ * ends the step before any run request. A run in progress is not this step's to check.
+ */
+async function preflight(c) {
+    const current = c.template.lastRunStatus?.runState;
+    if (!c.deps.preflight || current === 'Running' || current === 'Canceling')
+        return undefined;
+    if ((await c.deps.preflight(c.template)).ok)
+        return undefined;
+    c.report.markFailed();
+    return {
+        state: 'Unknown',
+        status: c.template.lastRunStatus,
+        template: c.template,
+        attached: false,
+        runOutputs: [],
+        failureMessage: 'Preflight found problems (reported above); no run was started.',
+    };
+}
+/** wait: false: the run goes on without this step; the post step leaves it alone, a later step may attach. */
+function leaveRunning(c) {
+    setPhase(c, 'finished');
+    c.report.setOutput('run-state', 'Running');
+    c.report.info(`wait is false: the run ${c.attached ? 'this step attached to' : 'started'} goes on without this step. ` +
+        `Follow it with a later step on template '${c.settings.templateName}' with if-running: attach.`);
+    return { state: 'Unknown', status: undefined, template: c.template, attached: c.attached, runOutputs: [] };
+}
+/** Polls the template until the run followed ends, the timeout passes, or a signal comes. */
+async function waitForEnd(c) {
+    const { settings, report, clock } = c;
+    // A status is ours once the template shows a run started after our POST that is not the one it showed before.
+    c.isCurrent = c.attached ? () => true : (s) => (0,runstatus/* isOwnRun */.qK)(s, c.postedAt ?? c.startedAt, c.previousStart);
+    let runStartSaved = c.runStart !== undefined;
+    const waitOpts = {
+        clock,
+        log: report,
+        pollIntervalMs: settings.pollIntervalMs,
+        timeoutMs: timeLeft(c),
+        getStatus: async (signal) => (await c.ops.getTemplate(signal)).lastRunStatus,
+        isCurrent: c.isCurrent,
+        onPoll: async (s) => {
+            if (!runStartSaved && s.startTime) {
+                runStartSaved = true;
+                c.runStart = s.startTime.getTime();
+                report.saveState(STATE_RUN_START, s.startTime.toISOString());
+            }
+            await c.logs.onPoll(s);
+        },
+        ...(c.runRequest ? { endedUnseen: (signal) => c.runRequest.endedUnseen(signal) } : {}),
+        ...(c.deps.signal ? { signal: c.deps.signal } : {}),
+        ...(c.deps.random ? { random: c.deps.random } : {}),
+    };
+    const waitStart = clock.now();
+    try {
+        return { waited: await (0,wait/* waitForRun */.Cs)(waitOpts), waitOpts, waitStart };
+    }
+    catch (err) {
+        if (err instanceof ActionError)
+            throw err;
+        // Only an error that asking again cannot fix ends up here (outages are ridden out until the timeout). The build
+        // may be healthy: the post step must not cancel it because we lost sight of it.
+        setPhase(c, 'lost');
+        throw new ActionError(`Lost track of the run of '${settings.templateName}' after ${(0,src_duration/* formatDuration */.a3)(clock.now() - waitStart)}: ${(0,errors/* describeAzureError */.pv)(err, errorContext(c))}\n` +
+            `The run's state is unknown (run-state is not set) and it was left running: check it with az image builder show -g ${settings.resourceGroup} -n ${settings.templateName} or in the portal.`, 'Azure request failed');
+    }
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(31421);
 ;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -69186,8 +70129,6 @@ function errors_createExecutionError(error, stdout, stderr) {
     });
 }
 //# sourceMappingURL=errors.js.map
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: external "node:url"
@@ -71748,7 +72689,11 @@ function getDefaultAzureCredential() {
 
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/auth.ts
-/** Credential selection: OIDC (GitHub ID token exchanged with Entra, refreshed as needed) or an Azure CLI session. */
+/**
+ * Credential selection: OIDC (GitHub ID token exchanged with Entra, refreshed as needed), an Azure CLI session
+ * (switching to our own OIDC sign-in when the session dies and the job can mint ID tokens), or a managed identity.
+ */
+
 
 class AuthSetupError extends Error {
     name = 'AuthSetupError';
@@ -71813,22 +72758,138 @@ function createAssertionProvider(audience, deps) {
     };
     return provider;
 }
-/** Picks the credential for the settings. Throws AuthSetupError for a setup the runner cannot satisfy. */
-function createCredential(auth, deps) {
-    if (auth.type === 'azure-cli') {
-        return new AzureCliCredential();
-    }
-    if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-        throw new AuthSetupError('OIDC sign-in needs a GitHub ID token, but this job cannot request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set). ' +
-            "Add 'permissions: id-token: write' to the workflow or job. " +
-            'Pull requests from forks and Dependabot runs get no ID token even then: skip this step for them ' +
-            "(for example if: github.event.pull_request.head.repo.fork != true && github.actor != 'dependabot[bot]').");
-    }
+/** True when this job can mint GitHub ID tokens (`permissions: id-token: write`). */
+function canMintIdTokens(env) {
+    return Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+}
+const NO_ID_TOKEN = 'OIDC sign-in needs a GitHub ID token, but this job cannot request one (ACTIONS_ID_TOKEN_REQUEST_URL is not set). ' +
+    "Add 'permissions: id-token: write' to the workflow or job. " +
+    'Pull requests from forks and Dependabot runs get no ID token even then: skip this step for them ' +
+    "(for example if: github.event.pull_request.head.repo.fork != true && github.actor != 'dependabot[bot]').";
+function oidcCredential(auth, clientId, tenantId, deps) {
     const getAssertion = createAssertionProvider(auth.audience, deps);
-    return new clientAssertionCredential_ClientAssertionCredential(auth.tenantId, auth.clientId, getAssertion, {
+    return new clientAssertionCredential_ClientAssertionCredential(tenantId, clientId, getAssertion, {
         authorityHost: auth.authorityHost,
         disableInstanceDiscovery: true,
     });
+}
+/** Picks the credential for the settings. Throws AuthSetupError for a setup the runner cannot satisfy. */
+function createCredential(auth, deps) {
+    if (auth.type === 'managed-identity') {
+        // IMDS on an Azure VM; the SDK also honours the platform's own variables (IDENTITY_ENDPOINT on App Service
+        // and Arc, AZURE_POD_IDENTITY_AUTHORITY_HOST for pod identity). client-id picks a user-assigned identity.
+        return new ManagedIdentityCredential(auth.clientId !== undefined ? { clientId: auth.clientId } : {});
+    }
+    if (auth.type === 'azure-cli') {
+        return new LastingCliCredential(new AzureCliCredential(), auth, deps);
+    }
+    if (!canMintIdTokens(deps.env))
+        throw new AuthSetupError(NO_ID_TOKEN);
+    return oidcCredential(auth, auth.clientId, auth.tenantId, deps);
+}
+/** An Azure CLI session that can no longer give tokens, with what to do about it. Final: retrying cannot help. */
+class CliSessionLostError extends Error {
+    name = 'CliSessionLostError';
+    /** Read by the wait loop: a 4xx is not retried. */
+    statusCode = 401;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The service principal of an `az account show` answer (user.type servicePrincipal, user.name its client ID). */
+function servicePrincipalOf(accountShowJson) {
+    let v;
+    try {
+        v = JSON.parse(accountShowJson);
+    }
+    catch {
+        return undefined;
+    }
+    const clientId = typeof v.user?.name === 'string' ? v.user.name : '';
+    const tenantId = typeof v.tenantId === 'string' ? v.tenantId : '';
+    if (v.user?.type !== 'servicePrincipal' || !GUID.test(clientId) || !GUID.test(tenantId))
+        return undefined;
+    return { clientId: clientId.toLowerCase(), tenantId: tenantId.toLowerCase() };
+}
+function defaultRunAz(args) {
+    return new Promise((resolve, reject) => {
+        (0,external_node_child_process_.execFile)('az', args, { timeout: 30_000, shell: process.platform === 'win32', windowsHide: true }, (err, stdout, stderr) => {
+            if (err)
+                reject(new Error(String(stderr || err.message).trim()));
+            else
+                resolve(String(stdout));
+        });
+    });
+}
+/**
+ * An Azure CLI session that lasts the build. After azure/login with OIDC the CLI cannot renew its tokens once
+ * the GitHub ID token it was given has expired (AADSTS700024, about an hour in; Azure/login#180, #372,
+ * Azure/azure-cli#28708). When the CLI fails, the job can mint ID tokens and `az account show` names a service
+ * principal, this signs in as that principal with our own refreshing assertion instead (and says so). Otherwise a
+ * session that stopped working is a CliSessionLostError naming the fix.
+ */
+class LastingCliCredential {
+    cli;
+    auth;
+    deps;
+    replacement;
+    switched;
+    worked = false;
+    constructor(cli, auth, deps) {
+        this.cli = cli;
+        this.auth = auth;
+        this.deps = deps;
+    }
+    async getToken(scopes, options) {
+        if (this.switched)
+            return this.switched.getToken(scopes, options);
+        let cliError;
+        try {
+            const token = await this.cli.getToken(scopes, options);
+            this.worked = true;
+            return token;
+        }
+        catch (err) {
+            cliError = err;
+        }
+        this.replacement ??= this.findReplacement();
+        const replacement = await this.replacement;
+        if (replacement) {
+            this.switched = replacement;
+            return replacement.getToken(scopes, options);
+        }
+        const text = cliError instanceof Error ? cliError.message : String(cliError);
+        if (this.worked || /AADSTS700024|expired/i.test(text))
+            throw new CliSessionLostError(sessionLostMessage(text, canMintIdTokens(this.deps.env)));
+        throw cliError;
+    }
+    async findReplacement() {
+        if (!canMintIdTokens(this.deps.env))
+            return undefined;
+        let principal;
+        try {
+            principal = servicePrincipalOf(await (this.deps.runAz ?? defaultRunAz)(['account', 'show', '--output', 'json']));
+        }
+        catch {
+            return undefined;
+        }
+        if (!principal)
+            return undefined;
+        this.deps.info(`The Azure CLI session stopped giving tokens (a session made by azure/login with OIDC cannot renew itself after an hour). ` +
+            `Signing in as its service principal ${principal.clientId} (tenant ${principal.tenantId}) with the action's own GitHub OIDC ` +
+            `token (audience ${this.auth.audience}), renewed as needed.`);
+        return oidcCredential(this.auth, principal.clientId, principal.tenantId, this.deps);
+    }
+}
+function sessionLostMessage(cliError, canMint) {
+    const first = cliError.split('\n').find((l) => l.trim() !== '')?.trim() ?? cliError;
+    return (`The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ${first} ` +
+        'A session that azure/login made with OIDC cannot renew itself once the GitHub ID token it was given has expired ' +
+        '(AADSTS700024, about an hour after the login), so long builds outlive it. ' +
+        (canMint
+            ? "The action could not take over: 'az account show' does not name a service principal. "
+            : 'The action could take over with its own OIDC sign-in, but this job cannot mint GitHub ID tokens. ') +
+        "Fix: add 'permissions: id-token: write' to the job, and either keep auth-type: azure-cli after azure/login with OIDC " +
+        '(the action then signs in as the same service principal when the session dies) or set client-id and tenant-id ' +
+        '(auth-type: auto or oidc) so the action signs in itself from the start.');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-imagebuilder/dist/esm/static-helpers/cloudSettingHelpers.js
@@ -75418,8 +76479,12 @@ function getApiVersionFromUrl(urlStr) {
 
 
 //# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./src/apiVersion.ts
+var apiVersion = __nccwpck_require__(53923);
 ;// CONCATENATED MODULE: ./src/imagebuilder.ts
 /** The few Image Builder operations the action uses, bound to one template. */
+
+
 
 /** Full resource ID of a staging group, whether the service gave an ID or a bare name. */
 function stagingGroupId(value, subscriptionId) {
@@ -75430,40 +76495,48 @@ function stagingGroupId(value, subscriptionId) {
     return `/subscriptions/${subscriptionId}/resourceGroups/${value}`;
 }
 function toRunStatus(s) {
-    if (s === undefined || s === null)
+    if (s === undefined || s === null || typeof s !== 'object')
         return undefined;
-    const out = {};
-    if (s.runState !== undefined)
-        out.runState = s.runState;
-    if (s.runSubState !== undefined)
-        out.runSubState = s.runSubState;
-    if (s.message !== undefined)
-        out.message = s.message;
-    if (s.startTime !== undefined)
-        out.startTime = s.startTime;
-    if (s.endTime !== undefined)
-        out.endTime = s.endTime;
-    return out;
+    return (0,runstatus/* normalizeRunStatus */.vI)(s);
 }
 function toTemplateInfo(t, target) {
     const info = {
         id: t.id ??
             `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${target.templateName}`,
         name: t.name ?? target.templateName,
-        runOutputNames: (t.distribute ?? []).map((d) => d.runOutputName),
-        distributeTypes: (t.distribute ?? []).map((d) => d.type),
+        runOutputNames: (t.distribute ?? []).map((d) => d?.runOutputName ?? ''),
+        distributeTypes: (t.distribute ?? []).map((d) => d?.type ?? ''),
     };
     if (t.location)
         info.location = t.location;
-    if (t.customize)
-        info.customizers = t.customize.map((c) => (c.name ? { type: c.type, name: c.name } : { type: c.type }));
+    if (Array.isArray(t.customize))
+        info.customizers = t.customize.map((c) => (c?.name ? { type: c.type ?? '', name: c.name } : { type: c?.type ?? '' }));
+    if (t.vmProfile?.vnetConfig)
+        info.hasVnetConfig = true;
     const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
     if (staging !== undefined)
         info.stagingResourceGroupId = staging;
     const status = toRunStatus(t.lastRunStatus);
     if (status !== undefined)
         info.lastRunStatus = status;
+    info.setup = toTemplateSetup(t);
     return info;
+}
+function toTemplateSetup(t) {
+    const setup = {
+        identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => (v?.principalId ? { id, principalId: v.principalId } : { id })),
+    };
+    const vnet = t.vmProfile?.vnetConfig;
+    if (vnet?.subnetId)
+        setup.subnetId = vnet.subnetId;
+    if (vnet?.containerInstanceSubnetId)
+        setup.containerInstanceSubnetId = vnet.containerInstanceSubnetId;
+    if (t.stagingResourceGroup)
+        setup.stagingResourceGroup = t.stagingResourceGroup;
+    const src = t.source;
+    if (src)
+        setup.source = { ...(src.type ? { type: src.type } : {}), ...(src.publisher ? { publisher: src.publisher } : {}), ...(src.offer ? { offer: src.offer } : {}) };
+    return setup;
 }
 function toRunOutputInfo(o) {
     const out = { name: o.name ?? '' };
@@ -75477,13 +76550,16 @@ function toRunOutputInfo(o) {
 }
 function createImageBuilderOps(credential, target, 
 /** Extra client options (tests pass an httpClient). */
-extra = {}) {
+extra = {}, 
+/** Told when the cloud refused our api-version and the client moved to the newest one it supports. */
+onApiVersionFallback = () => { }) {
     const client = new ImageBuilderClient(credential, target.subscriptionId, {
         ...extra,
         endpoint: target.resourceManagerEndpoint,
         credentials: { scopes: [target.armScope] },
         userAgentOptions: { userAgentPrefix: 'image-builder-run' },
     });
+    client.pipeline.addPolicy((0,apiVersion/* apiVersionFallbackPolicy */.jJ)({ onFallback: (from, to) => onApiVersionFallback(from, to) }));
     const templates = client.virtualMachineImageTemplates;
     const { resourceGroup: rg, templateName: name } = target;
     return {
@@ -75526,26 +76602,203 @@ extra = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/clouds.ts
-/** Endpoints of the Azure clouds that `environment` can name. */
-const CLOUDS = {
-    AzureCloud: {
-        resourceManagerEndpoint: 'https://management.azure.com',
-        authorityHost: 'https://login.microsoftonline.com',
-        armScope: 'https://management.azure.com/.default',
-    },
-    AzureUSGovernment: {
-        resourceManagerEndpoint: 'https://management.usgovcloudapi.net',
-        authorityHost: 'https://login.microsoftonline.us',
-        armScope: 'https://management.usgovcloudapi.net/.default',
-    },
-    AzureChinaCloud: {
-        resourceManagerEndpoint: 'https://management.chinacloudapi.cn',
-        authorityHost: 'https://login.chinacloudapi.cn',
-        armScope: 'https://management.chinacloudapi.cn/.default',
-    },
-};
-const CLOUD_NAMES = Object.keys(CLOUDS);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(57975);
+;// CONCATENATED MODULE: ./src/sdklog.ts
+/**
+ * With step debug on (ACTIONS_STEP_DEBUG, which the runner passes on as RUNNER_DEBUG=1), the Azure SDK's own
+ * log (requests, retries, token acquisition) goes to core.debug, redacted like everything else we print.
+ */
+
+
+
+/** Turns the Azure SDK's logging on (level info) and routes it to `debug`; does nothing unless `enabled`. */
+function routeAzureSdkLog(enabled, debug) {
+    if (!enabled)
+        return;
+    esm/* AzureLogger */.i2.log = (...args) => {
+        debug((0,src_report/* redactSas */.nL)((0,external_node_util_.format)(...args)).trimEnd());
+    };
+    (0,esm/* setLogLevel */.He)('info');
+}
+
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(76670);
+// EXTERNAL MODULE: ./src/clouds.ts
+var clouds = __nccwpck_require__(40157);
+;// CONCATENATED MODULE: ./src/template/file.ts
+/**
+ * Reads `template-file` and tells its form: a resource body (JSON), an ARM deployment template (JSON) holding one
+ * Microsoft.VirtualMachineImages/imageTemplates resource, or a Bicep file compiled to one with `az bicep build`.
+ * Local work only: nothing here calls Azure.
+ */
+
+
+const IMAGE_TEMPLATE_TYPE = 'Microsoft.VirtualMachineImages/imageTemplates';
+/** An error about a template-file template, written for the user; `title` heads its annotation. */
+class TemplateError extends Error {
+    title;
+    name = 'TemplateError';
+    constructor(message, title = 'template-file') {
+        super(message);
+        this.title = title;
+    }
+}
+/** A problem with template-file (or template-parameters) found before any call. */
+class TemplateFileError extends TemplateError {
+    name = 'TemplateFileError';
+}
+const runCommand = (file, args) => new Promise((resolve, reject) => {
+    (0,external_node_child_process_.execFile)(file, args, { maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+        if (err) {
+            Object.assign(err, { stderr: String(stderr) });
+            reject(err);
+        }
+        else {
+            resolve(String(stdout));
+        }
+    });
+});
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/** An ARM template expression (`[...]`, not the `[[` escape of a literal bracket). */
+function isExpression(v) {
+    return typeof v === 'string' && v.startsWith('[') && !v.startsWith('[[') && v.endsWith(']');
+}
+/** JSON.parse with a message naming the file, line and column. */
+function parseJson(text, what) {
+    const clean = text.replace(/^\uFEFF/, '');
+    try {
+        return JSON.parse(clean);
+    }
+    catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        const pos = /position (\d+)/.exec(msg)?.[1];
+        let where = '';
+        if (pos !== undefined) {
+            const before = clean.slice(0, Number(pos)).split('\n');
+            where = ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+        }
+        throw new TemplateFileError(`${what} is not valid JSON${where}: ${msg}`);
+    }
+}
+function looksLikeDeploymentTemplate(o) {
+    const schema = typeof o.$schema === 'string' ? o.$schema.toLowerCase() : '';
+    if (schema.includes('deploymenttemplate.json'))
+        return true;
+    return !schema && 'resources' in o && 'contentVersion' in o;
+}
+/** The template's resources, whether an array or (languageVersion 2.0) an object keyed by symbolic name. */
+function armResources(template) {
+    const r = template.resources;
+    if (Array.isArray(r))
+        return r.flatMap((x, i) => (isObject(x) ? [{ path: `resources[${i}]`, resource: x }] : []));
+    if (isObject(r))
+        return Object.entries(r).flatMap(([k, x]) => (isObject(x) ? [{ path: `resources.${k}`, resource: x }] : []));
+    return [];
+}
+function fromArm(path, template, compiledFrom) {
+    const label = compiledFrom ? `template-file '${path}' (compiled from Bicep)` : `template-file '${path}'`;
+    const all = armResources(template);
+    const found = all.filter((x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase());
+    if (found.length !== 1) {
+        const types = all.map((x) => String(x.resource.type)).join(', ') || 'none';
+        throw new TemplateFileError(`${label} is an ARM template with ${found.length === 0 ? 'no' : found.length} ${IMAGE_TEMPLATE_TYPE} resources (resources: ${types}): ` +
+            'the action runs exactly one; put each image template in a file of its own (a matrix over files runs several).');
+    }
+    const one = found[0];
+    if (one.resource.copy !== undefined) {
+        throw new TemplateFileError(`${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`);
+    }
+    return { form: 'arm', path, ...(compiledFrom ? { compiledFrom } : {}), template, resource: one.resource };
+}
+/** Compiles a Bicep file with the Bicep CLI that `az` carries (installed on GitHub-hosted runners). */
+async function compileBicep(path, run) {
+    let out;
+    try {
+        out = await run('az', ['bicep', 'build', '--file', path, '--stdout']);
+    }
+    catch (err) {
+        const e = err;
+        if (e.code === 'ENOENT') {
+            throw new TemplateFileError(`template-file '${path}' is a Bicep file, and compiling it needs the Azure CLI (az), which is not on PATH. ` +
+                'GitHub-hosted runners have it; on a self-hosted runner install the Azure CLI (then az bicep install), or commit the compiled JSON (az bicep build --file <file>) and pass that.');
+        }
+        const detail = String(e.stderr ?? '').trim() || String(e.message ?? err);
+        throw new TemplateFileError(`template-file '${path}': az bicep build failed: ${detail.split('\n').slice(0, 20).join('\n')}\n` +
+            'If Bicep itself is missing, install it with az bicep install.');
+    }
+    const compiled = parseJson(out, `The output of az bicep build for '${path}'`);
+    if (!isObject(compiled) || !looksLikeDeploymentTemplate(compiled)) {
+        throw new TemplateFileError(`template-file '${path}': az bicep build did not print an ARM template.`);
+    }
+    return compiled;
+}
+/** Reads and classifies template-file. Throws TemplateFileError with what to fix. */
+async function readTemplateFile(path, run = runCommand) {
+    if (/\.bicepparam$/i.test(path)) {
+        throw new TemplateFileError(`template-file '${path}' is a Bicep parameters file: pass the .bicep file as template-file and its parameters with template-parameters (JSON).`);
+    }
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (err) {
+        const code = err.code;
+        throw new TemplateFileError(code === 'ENOENT'
+            ? `template-file '${path}' does not exist (paths are relative to the workspace: check out the repository first, with actions/checkout).`
+            : `template-file '${path}' could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (/\.bicep$/i.test(path))
+        return fromArm(path, await compileBicep(path, run), 'bicep');
+    const parsed = parseJson(text, `template-file '${path}'`);
+    if (!isObject(parsed))
+        throw new TemplateFileError(`template-file '${path}' holds JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}: expected an object (a template resource body or an ARM template).`);
+    if (looksLikeDeploymentTemplate(parsed))
+        return fromArm(path, parsed);
+    return { form: 'resource', path, body: parsed };
+}
+
+;// CONCATENATED MODULE: ./src/template/parameters.ts
+/** template-parameters: a JSON object, or the path of a parameters file; turned into the `parameters` of a deployment. */
+
+
+const PARAMETERS_FORM = 'a JSON object ({"name": value, ...} or {"name": {"value": value}, ...}), or the path of an ARM parameters file (JSON with "parameters")';
+/** Deployment parameters ({name: {value}}), or a string saying what is wrong. */
+function parseTemplateParameters(raw) {
+    let text = raw;
+    if (!raw.startsWith('{')) {
+        if (/\.bicepparam$/i.test(raw))
+            return { error: 'a .bicepparam file is not supported: give the values as JSON' };
+        try {
+            text = (0,external_node_fs_.readFileSync)(raw, 'utf8').replace(/^\uFEFF/, '');
+        }
+        catch (err) {
+            const code = err.code;
+            return { error: code === 'ENOENT' ? 'neither JSON (it does not start with {) nor an existing file' : `the file could not be read (${String(code ?? err)})` };
+        }
+    }
+    let v;
+    try {
+        v = JSON.parse(text);
+    }
+    catch (err) {
+        return { error: `not valid JSON (${err instanceof Error ? err.message : String(err)})` };
+    }
+    if (!isObject(v))
+        return { error: 'JSON that is not an object' };
+    // An ARM parameters file: {"$schema": ".../deploymentParameters.json#", "contentVersion": ..., "parameters": {...}}
+    const source = isObject(v.parameters) && (v.$schema !== undefined || v.contentVersion !== undefined) ? v.parameters : v;
+    const out = {};
+    for (const [k, x] of Object.entries(source)) {
+        if (k.startsWith('$'))
+            continue;
+        const wrapped = isObject(x) && Object.keys(x).length > 0 && Object.keys(x).every((key) => key === 'value' || key === 'reference' || key === 'metadata');
+        out[k] = wrapped ? x : { value: x };
+    }
+    return { parameters: out };
+}
 
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
@@ -75553,6 +76806,8 @@ const CLOUD_NAMES = Object.keys(CLOUDS);
  * Parsing is pure and throws an InputError (naming the input, the value and the expected form)
  * before any network call.
  */
+
+
 
 
 class InputError extends Error {
@@ -75567,7 +76822,7 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const settings_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESOURCE_GROUP = /^[-\p{L}\p{N}._()]{1,90}$/u;
 const TEMPLATE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 function oneOf(name, value, allowed) {
@@ -75575,23 +76830,26 @@ function oneOf(name, value, allowed) {
         return value;
     throw new InputError(name, value, `one of ${allowed.join(', ')}`);
 }
+/** The spellings core.getBooleanInput accepts (YAML 1.2 core schema booleans). */
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
 function bool(name, value) {
-    if (value === 'true')
+    if (TRUE_VALUES.includes(value))
         return true;
-    if (value === 'false')
+    if (FALSE_VALUES.includes(value))
         return false;
-    throw new InputError(name, value, 'true or false');
+    throw new InputError(name, value, 'true or false (also True, TRUE, False or FALSE)');
 }
 function guid(name, value, envName) {
-    if (!GUID.test(value)) {
+    if (!settings_GUID.test(value)) {
         throw new InputError(name, value, `a GUID such as 00000000-0000-0000-0000-000000000000 (from the input or env ${envName})`);
     }
     return value.toLowerCase();
 }
 function duration(name, value) {
-    const ms = parseDuration(value);
+    const ms = (0,src_duration/* parseDuration */.E9)(value);
     if (ms === undefined)
-        throw new InputError(name, value, DURATION_FORM);
+        throw new InputError(name, value, src_duration/* DURATION_FORM */.ec);
     return ms;
 }
 function httpsUrl(name, value) {
@@ -75603,7 +76861,9 @@ function httpsUrl(name, value) {
         throw new InputError(name, value, 'an https URL such as https://management.azure.com');
     }
     if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-        throw new InputError(name, value, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
+        // Echoed without what may be secret: user-info, query (a SAS) and fragment.
+        const shown = url.username || url.password || url.search || url.hash ? (0,redact/* urlForDisplay */.Bo)(value) : value;
+        throw new InputError(name, shown, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
     }
     return url.toString().replace(/\/+$/, '');
 }
@@ -75632,7 +76892,7 @@ function parseSettings(getInput, env) {
     const tenantRaw = orEnv('tenant-id', 'AZURE_TENANT_ID');
     const clientId = clientRaw === '' ? undefined : guid('client-id', clientRaw, 'AZURE_CLIENT_ID');
     const tenantId = tenantRaw === '' ? undefined : guid('tenant-id', tenantRaw, 'AZURE_TENANT_ID');
-    const authTypeRaw = oneOf('auth-type', input('auth-type') || 'auto', ['auto', 'oidc', 'azure-cli']);
+    const authTypeRaw = oneOf('auth-type', input('auth-type') || 'auto', ['auto', 'oidc', 'azure-cli', 'managed-identity']);
     let authType;
     if (authTypeRaw === 'auto') {
         authType = clientId !== undefined && tenantId !== undefined ? 'oidc' : 'azure-cli';
@@ -75648,12 +76908,13 @@ function parseSettings(getInput, env) {
             throw new InputError('tenant-id', '', 'the Entra tenant ID (GUID) when auth-type is oidc (input or env AZURE_TENANT_ID)');
         }
     }
-    const audience = input('audience') || 'api://AzureADTokenExchange';
     const envRaw = input('environment') || 'AzureCloud';
-    const environment = CLOUD_NAMES.find((c) => c.toLowerCase() === envRaw.toLowerCase());
+    const environment = clouds/* CLOUD_NAMES */.vD.find((c) => c.toLowerCase() === envRaw.toLowerCase());
     if (environment === undefined)
-        throw new InputError('environment', envRaw, `one of ${CLOUD_NAMES.join(', ')}`);
-    const cloud = CLOUDS[environment];
+        throw new InputError('environment', envRaw, `one of ${clouds/* CLOUD_NAMES */.vD.join(', ')}`);
+    const cloud = clouds/* CLOUDS */.JJ[environment];
+    // Each cloud's Entra ID exchanges GitHub tokens for its own audience: the default follows `environment`.
+    const audience = input('audience') || cloud.tokenExchangeAudience;
     const armRaw = input('resource-manager-endpoint');
     const resourceManagerEndpoint = armRaw === '' ? cloud.resourceManagerEndpoint : httpsUrl('resource-manager-endpoint', armRaw);
     const authorityRaw = input('authority-host') || (env.AZURE_AUTHORITY_HOST ?? '').trim();
@@ -75663,6 +76924,7 @@ function parseSettings(getInput, env) {
     const cancelTimeoutMs = duration('cancel-timeout', input('cancel-timeout') || '10m');
     const pollIntervalMs = duration('poll-interval', input('poll-interval') || '15s');
     const ifRunning = oneOf('if-running', input('if-running') || 'attach', ['attach', 'fail']);
+    const cancelAttached = bool('cancel-attached', input('cancel-attached') || 'false');
     const partialSuccess = oneOf('partial-success', input('partial-success') || 'fail', ['fail', 'warn']);
     const runOutputRaw = input('run-output-name');
     if (runOutputRaw !== '' && !TEMPLATE_NAME.test(runOutputRaw)) {
@@ -75685,6 +76947,24 @@ function parseSettings(getInput, env) {
     const jobSummary = bool('job-summary', input('job-summary') || 'true');
     const preflight = oneOf('preflight', input('preflight') || 'true', ['true', 'warn', 'false']);
     const deleteTemplate = oneOf('delete-template', input('delete-template') || 'never', ['never', 'on-success', 'always']);
+    const paramsRaw = input('template-parameters');
+    let templateParameters;
+    if (paramsRaw !== '') {
+        if (templateFile === undefined)
+            throw new InputError('template-parameters', paramsRaw, 'no value unless template-file is set (the parameters are those of an ARM or Bicep template-file)');
+        const parsed = parseTemplateParameters(paramsRaw);
+        if ('error' in parsed)
+            throw new InputError('template-parameters', paramsRaw.length > 200 ? `${paramsRaw.slice(0, 200)}…` : paramsRaw, `${PARAMETERS_FORM}; got ${parsed.error}`);
+        templateParameters = parsed.parameters;
+    }
+    const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
+    const wait = bool('wait', input('wait') || 'true');
+    if (deleteTemplate !== 'never' && templateFile === undefined) {
+        throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
+    }
+    if (!wait && deleteTemplate !== 'never') {
+        throw new InputError('delete-template', deleteTemplate, 'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)');
+    }
     const settings = {
         subscriptionId,
         resourceGroup,
@@ -75693,17 +76973,21 @@ function parseSettings(getInput, env) {
         environment,
         resourceManagerEndpoint,
         armScope: cloud.armScope,
+        storageSuffix: cloud.storageSuffix,
         timeoutMs,
         onTimeout,
         cancelTimeoutMs,
         pollIntervalMs,
         ifRunning,
+        cancelAttached,
         partialSuccess,
         streamLogs,
         uploadLogs,
         jobSummary,
         preflight,
+        replaceTemplate,
         deleteTemplate,
+        wait,
     };
     if (clientId !== undefined)
         settings.auth.clientId = clientId;
@@ -75717,12 +77001,20 @@ function parseSettings(getInput, env) {
         settings.logsRetentionDays = logsRetentionDays;
     if (templateFile !== undefined)
         settings.templateFile = templateFile;
+    if (templateParameters !== undefined)
+        settings.templateParameters = templateParameters;
     return settings;
 }
 
 ;// CONCATENATED MODULE: ./src/signals.ts
 /** SIGINT/SIGTERM from the runner (workflow cancel, step timeout-minutes): abort the wait so the build gets canceled. */
-/** Returns an AbortSignal aborted on the first SIGINT or SIGTERM, and a function to remove the handlers. */
+/**
+ * On Windows the runner sends Ctrl+C, then Ctrl+Break, which Node reports as SIGINT and SIGBREAK
+ * (actions/runner src/Runner.Sdk/ProcessInvoker.cs SendSIGINT / SendSIGTERM). Listening for SIGBREAK
+ * elsewhere is harmless: nothing sends it.
+ */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+/** Returns an AbortSignal aborted on the first SIGINT, SIGTERM or SIGBREAK, and a function to remove the handlers. */
 function trapSignals(options = {}) {
     const controller = new AbortController();
     const handler = (sig) => {
@@ -75733,16 +77025,964 @@ function trapSignals(options = {}) {
         const timer = setTimeout(() => process.exit(1), options.hardExitMs ?? 9000);
         timer.unref();
     };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
+    for (const s of SIGNALS)
+        process.on(s, handler);
     return {
         signal: controller.signal,
         dispose: () => {
-            process.off('SIGINT', handler);
-            process.off('SIGTERM', handler);
+            for (const s of SIGNALS)
+                process.off(s, handler);
         },
     };
 }
+
+;// CONCATENATED MODULE: ./src/template/arm.ts
+const IMAGEBUILDER_API_VERSION = '2025-10-01';
+const DEPLOYMENTS_API_VERSION = '2024-03-01';
+/** An error shaped like the SDK's RestError (statusCode, code), so the action's error messages apply. */
+class ArmRequestError extends Error {
+    statusCode;
+    code;
+    details;
+    name = 'ArmRequestError';
+    constructor(message, statusCode, code, details) {
+        super(message);
+        this.statusCode = statusCode;
+        this.code = code;
+        this.details = details;
+    }
+}
+function armErrorOf(res, what) {
+    const b = res.body;
+    return new ArmRequestError(b?.error?.message ?? `${what} answered HTTP ${res.status}`, res.status, b?.error?.code, b?.error?.details);
+}
+function createArmClient(credential, endpoint, scope) {
+    const base = endpoint.replace(/\/+$/, '');
+    let client;
+    const make = async () => {
+        const { ServiceClient } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 95738));
+        return new ServiceClient({ credential, credentialScopes: scope, endpoint: base, userAgentOptions: { userAgentPrefix: 'image-builder-run' } });
+    };
+    return {
+        async send(method, pathOrUrl, body, signal) {
+            client ??= make();
+            const c = await client;
+            const { createPipelineRequest } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 1818));
+            const url = /^https?:/i.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl}`;
+            const req = createPipelineRequest({ url, method, ...(signal ? { abortSignal: signal } : {}) });
+            if (body !== undefined) {
+                req.headers.set('content-type', 'application/json');
+                req.body = JSON.stringify(body);
+            }
+            const res = await c.sendRequest(req);
+            let parsed;
+            try {
+                parsed = res.bodyAsText ? JSON.parse(res.bodyAsText) : undefined;
+            }
+            catch {
+                parsed = undefined;
+            }
+            return { status: res.status, body: parsed, header: (n) => res.headers.get(n) ?? undefined };
+        },
+    };
+}
+/**
+ * Follows a long-running operation from its first answer (Azure-AsyncOperation, else Location) to its end.
+ * Resolves on success; throws ArmRequestError with the operation's error on failure, or on timeout.
+ */
+async function waitForOperation(arm, first, what, o) {
+    const url = first.header('azure-asyncoperation') ?? first.header('location');
+    if (!url)
+        return;
+    const useLocation = first.header('azure-asyncoperation') === undefined;
+    const deadline = o.now() + o.timeoutMs;
+    let wait = retryAfterMs(first) ?? o.intervalMs;
+    for (;;) {
+        if (o.now() + wait > deadline)
+            throw new ArmRequestError(`${what} did not finish within ${Math.round(o.timeoutMs / 1000)} s.`, undefined, 'OperationTimedOut');
+        await o.sleep(wait, o.signal);
+        const res = await arm.send('GET', url, undefined, o.signal);
+        if (useLocation) {
+            if (res.status === 202) {
+                wait = retryAfterMs(res) ?? o.intervalMs;
+                continue;
+            }
+            if (res.status >= 200 && res.status < 300)
+                return;
+            throw armErrorOf(res, what);
+        }
+        if (res.status >= 400) {
+            // A failed read of the status is not a failed operation: read again (bounded by the deadline).
+            wait = o.intervalMs;
+            continue;
+        }
+        const b = (res.body ?? {});
+        const status = (b.status ?? '').toLowerCase();
+        if (status === 'succeeded')
+            return;
+        if (status === 'failed' || status === 'canceled') {
+            throw new ArmRequestError(b.error?.message ?? `${what} ended ${b.status}.`, undefined, b.error?.code ?? b.status, b.error?.details);
+        }
+        wait = retryAfterMs(res) ?? o.intervalMs;
+    }
+}
+function retryAfterMs(res) {
+    const v = res.header('retry-after');
+    if (v === undefined)
+        return undefined;
+    const s = Number(v);
+    return Number.isFinite(s) && s >= 0 ? Math.min(s * 1000, 60_000) : undefined;
+}
+/** Every message in an error and its nested details (deployment errors nest the resource's error, sometimes as JSON text). */
+function allMessages(err) {
+    const out = [];
+    const visit = (e, depth) => {
+        if (depth > 6 || e === null || typeof e !== 'object')
+            return;
+        const x = e;
+        if (typeof x.message === 'string') {
+            out.push(x.message);
+            const t = x.message.trim();
+            if (t.startsWith('{')) {
+                try {
+                    visit(JSON.parse(t), depth + 1);
+                }
+                catch {
+                    // not JSON
+                }
+            }
+        }
+        if (x.error)
+            visit(x.error, depth + 1);
+        if (Array.isArray(x.details))
+            for (const d of x.details)
+                visit(d, depth + 1);
+    };
+    visit(err, 0);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/template/validate.ts
+/**
+ * Checks a template body against the shape the service accepts (api-version 2025-10-01), before any call.
+ * Each problem names its JSON path. In an ARM template, values that are expressions (`[...]`) are left to ARM.
+ */
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const NAME_FORM = '1-64 letters, digits, hyphens, underscores or periods';
+const TOP_KEYS = ['name', 'type', 'id', 'apiVersion', 'location', 'identity', 'properties', 'tags', 'systemData', 'dependsOn', 'comments', 'condition'];
+const PROPERTY_KEYS = [
+    'source', 'customize', 'optimize', 'validate', 'distribute', 'errorHandling', 'buildTimeoutInMinutes', 'vmProfile',
+    'additionalDataDisks', 'stagingResourceGroup', 'autoRun', 'managedResourceTags',
+    // Read-only: the service fills them; a body copied from a GET may carry them (they are not sent).
+    'provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup',
+];
+const READ_ONLY_PROPERTIES = ['provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup'];
+const SOURCE_TYPES = { PlatformImage: [], ManagedImage: ['imageId'], SharedImageVersion: ['imageVersionId'] };
+const CUSTOMIZER_TYPES = ['Shell', 'PowerShell', 'WindowsRestart', 'WindowsUpdate', 'File'];
+const VALIDATOR_TYPES = ['Shell', 'PowerShell', 'File'];
+const DISTRIBUTOR_TYPES = { ManagedImage: ['imageId', 'location'], SharedImage: ['galleryImageId'], VHD: [] };
+/** Checks one image template: a resource body, or the resource of an ARM template (`arm` true: expressions allowed). */
+function validateTemplateBody(body, arm) {
+    const problems = [];
+    const add = (path, message) => {
+        problems.push({ path, message });
+    };
+    const skip = (v) => arm && isExpression(v);
+    const str = (v, path, what, required = true) => {
+        if (v === undefined) {
+            if (required)
+                add(path, `missing: expected ${what}`);
+        }
+        else if (!skip(v) && (typeof v !== 'string' || v.trim() === '')) {
+            add(path, `expected ${what}, got ${JSON.stringify(v)}`);
+        }
+    };
+    const typed = (v, path, allowed) => {
+        const names = Array.isArray(allowed) ? allowed : Object.keys(allowed);
+        if (!isObject(v)) {
+            if (!skip(v))
+                add(path, `expected an object with a type (${names.join(', ')}), got ${JSON.stringify(v) ?? 'nothing'}`);
+            return undefined;
+        }
+        if (skip(v.type))
+            return undefined;
+        if (typeof v.type !== 'string' || !names.includes(v.type)) {
+            add(`${path}.type`, `expected one of ${names.join(', ')}, got ${JSON.stringify(v.type) ?? 'nothing'}`);
+            return undefined;
+        }
+        if (!Array.isArray(allowed))
+            for (const req of allowed[v.type] ?? [])
+                str(v[req], `${path}.${req}`, `a value (required for type ${v.type})`);
+        return v.type;
+    };
+    const stringMap = (v, path) => {
+        if (v === undefined || skip(v))
+            return;
+        if (!isObject(v))
+            return add(path, `expected an object of string values, got ${JSON.stringify(v)}`);
+        for (const [k, x] of Object.entries(v))
+            if (typeof x !== 'string')
+                add(`${path}.${k}`, `expected a string, got ${JSON.stringify(x)}`);
+    };
+    const list = (v, path, each, minOne) => {
+        if (v === undefined) {
+            if (minOne)
+                add(path, 'missing: expected an array with at least one entry');
+            return;
+        }
+        if (skip(v))
+            return;
+        if (!Array.isArray(v))
+            return add(path, `expected an array, got ${JSON.stringify(v)}`);
+        if (minOne && v.length === 0)
+            add(path, 'expected at least one entry');
+        v.forEach((x, i) => each(x, `${path}[${i}]`));
+    };
+    const int = (v, path, min, max) => {
+        if (v === undefined || skip(v))
+            return;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (max !== undefined && v > max)) {
+            add(path, `expected a whole number from ${min}${max !== undefined ? ` to ${max}` : ' up'}, got ${JSON.stringify(v)}`);
+        }
+    };
+    for (const k of Object.keys(body)) {
+        if (!TOP_KEYS.includes(k) && !(arm && k.startsWith('$')))
+            add(k, `unknown field (a template has ${['name', 'location', 'identity', 'properties', 'tags'].join(', ')})`);
+    }
+    if (arm)
+        str(body.name, 'name', 'the template name');
+    else if (body.name !== undefined && (typeof body.name !== 'string' || !NAME.test(body.name)))
+        add('name', `expected a template name (${NAME_FORM}), got ${JSON.stringify(body.name)}`);
+    str(body.location, 'location', 'an Azure region such as eastus');
+    stringMap(body.tags, 'tags');
+    const identity = body.identity;
+    if (identity === undefined) {
+        add('identity', 'missing: expected {"type": "UserAssigned", "userAssignedIdentities": {"<identity resource ID>": {}}} (the identity the build runs as)');
+    }
+    else if (!skip(identity)) {
+        if (!isObject(identity))
+            add('identity', `expected an object, got ${JSON.stringify(identity)}`);
+        else if (!skip(identity.type) && identity.type !== 'UserAssigned' && identity.type !== 'None')
+            add('identity.type', `expected UserAssigned or None, got ${JSON.stringify(identity.type) ?? 'nothing'}`);
+        else if (identity.type === 'UserAssigned' && !skip(identity.userAssignedIdentities)) {
+            const ids = identity.userAssignedIdentities;
+            if (!isObject(ids) || Object.keys(ids).length === 0) {
+                add('identity.userAssignedIdentities', 'expected an object with one user-assigned identity resource ID as key');
+            }
+            else {
+                for (const k of Object.keys(ids)) {
+                    if (!skip(k) && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
+                        add(`identity.userAssignedIdentities["${k}"]`, 'expected the resource ID of a user-assigned identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)');
+                    }
+                }
+            }
+        }
+    }
+    const p = body.properties;
+    if (p === undefined) {
+        add('properties', 'missing: expected an object with source and distribute');
+        return problems;
+    }
+    if (skip(p))
+        return problems;
+    if (!isObject(p)) {
+        add('properties', `expected an object, got ${JSON.stringify(p)}`);
+        return problems;
+    }
+    for (const k of Object.keys(p))
+        if (!PROPERTY_KEYS.includes(k))
+            add(`properties.${k}`, `unknown field (known: ${PROPERTY_KEYS.slice(0, 12).join(', ')})`);
+    if (p.source === undefined)
+        add('properties.source', `missing: expected an object with a type (${Object.keys(SOURCE_TYPES).join(', ')})`);
+    else
+        typed(p.source, 'properties.source', SOURCE_TYPES);
+    list(p.customize, 'properties.customize', (x, path) => void typed(x, path, CUSTOMIZER_TYPES), false);
+    if (isObject(p.validate))
+        list(p.validate.inVMValidations, 'properties.validate.inVMValidations', (x, path) => void typed(x, path, VALIDATOR_TYPES), false);
+    const outputNames = new Map();
+    list(p.distribute, 'properties.distribute', (x, path) => {
+        typed(x, path, DISTRIBUTOR_TYPES);
+        if (!isObject(x))
+            return;
+        const n = x.runOutputName;
+        if (n === undefined)
+            add(`${path}.runOutputName`, `missing: expected a run output name (${NAME_FORM})`);
+        else if (!skip(n) && (typeof n !== 'string' || !NAME.test(n)))
+            add(`${path}.runOutputName`, `expected ${NAME_FORM}, got ${JSON.stringify(n)}`);
+        else if (typeof n === 'string' && !skip(n)) {
+            const seen = outputNames.get(n.toLowerCase());
+            if (seen)
+                add(`${path}.runOutputName`, `'${n}' is also the runOutputName of ${seen}: each distribute target needs its own`);
+            outputNames.set(n.toLowerCase(), path);
+        }
+        stringMap(x.artifactTags, `${path}.artifactTags`);
+    }, true);
+    int(p.buildTimeoutInMinutes, 'properties.buildTimeoutInMinutes', 0, 960);
+    if (isObject(p.vmProfile))
+        int(p.vmProfile.osDiskSizeGB, 'properties.vmProfile.osDiskSizeGB', 0);
+    if (p.stagingResourceGroup !== undefined && !skip(p.stagingResourceGroup)) {
+        const g = p.stagingResourceGroup;
+        if (typeof g !== 'string' || (g !== '' && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(g))) {
+            add('properties.stagingResourceGroup', `expected a resource group ID (/subscriptions/<id>/resourceGroups/<name>), got ${JSON.stringify(g)}`);
+        }
+    }
+    stringMap(p.managedResourceTags, 'properties.managedResourceTags');
+    return problems;
+}
+/** One message listing every problem, or undefined. */
+function describeProblems(where, problems) {
+    if (problems.length === 0)
+        return undefined;
+    const lines = problems.slice(0, 20).map((x) => `  ${x.path}: ${x.message}`);
+    if (problems.length > 20)
+        lines.push(`  ... and ${problems.length - 20} more`);
+    return `${where} is not a template the service accepts:\n${lines.join('\n')}`;
+}
+
+;// CONCATENATED MODULE: ./src/template/compare.ts
+/**
+ * Is an existing template the one the file describes? Compares the body we would send with the template as the
+ * service returns it: every value we send must be there (ARM IDs and locations without regard to case); what the
+ * service adds is accepted only when it is a default (false, 0, '', empty) or filled in by the service itself.
+ */
+
+
+/** Fields the service fills in on its own; never a difference. */
+const SERVICE_FILLED = new Set([...READ_ONLY_PROPERTIES, 'sha256Checksum', 'exactVersion', 'principalId', 'clientId', 'systemData']);
+function isDefault(v) {
+    if (v === undefined || v === null || v === false || v === 0 || v === '')
+        return true;
+    if (Array.isArray(v))
+        return v.length === 0;
+    if (isObject(v))
+        return Object.values(v).every(isDefault);
+    return false;
+}
+function looseEqual(a, b, key) {
+    if (typeof a === 'string' && typeof b === 'string') {
+        // ARM IDs ('resourcegroups' vs 'resourceGroups') and regions ('East US' vs 'eastus') come back normalised.
+        if (a.startsWith('/subscriptions/') || key === 'location')
+            return a.replace(/\s+/g, '').toLowerCase() === b.replace(/\s+/g, '').toLowerCase();
+    }
+    return a === b;
+}
+/** Paths where `actual` (the service's) differs from `wanted` (ours); empty when identical. */
+function bodyDifferences(wanted, actual, path = '', key = '') {
+    if (wanted === undefined)
+        return isDefault(actual) || SERVICE_FILLED.has(key) ? [] : [path];
+    if (isObject(wanted)) {
+        if (!isObject(actual))
+            return isDefault(wanted) && isDefault(actual) ? [] : [path];
+        const out = [];
+        const actualKeys = new Map(Object.keys(actual).map((k) => [k.toLowerCase(), k]));
+        const seen = new Set();
+        for (const [k, v] of Object.entries(wanted)) {
+            const ak = actual[k] !== undefined ? k : actualKeys.get(k.toLowerCase()) ?? k;
+            seen.add(ak);
+            out.push(...bodyDifferences(v, actual[ak], path ? `${path}.${k}` : k, k));
+        }
+        for (const [k, v] of Object.entries(actual)) {
+            if (!seen.has(k))
+                out.push(...bodyDifferences(undefined, v, path ? `${path}.${k}` : k, k));
+        }
+        return out;
+    }
+    if (Array.isArray(wanted)) {
+        if (!Array.isArray(actual) || actual.length !== wanted.length)
+            return isDefault(wanted) && isDefault(actual) ? [] : [path];
+        return wanted.flatMap((v, i) => bodyDifferences(v, actual[i], `${path}[${i}]`, key));
+    }
+    if (actual === undefined || actual === null)
+        return isDefault(wanted) ? [] : [path];
+    return looseEqual(wanted, actual, key) ? [] : [path];
+}
+/** The parts of a template that decide whether it is the same one: location, identity, tags, properties. */
+function comparable(body) {
+    const out = {};
+    for (const k of ['location', 'identity', 'tags', 'properties'])
+        if (body[k] !== undefined)
+            out[k] = body[k];
+    return out;
+}
+function templateDifferences(wanted, existing) {
+    return bodyDifferences(comparable(wanted), comparable(existing));
+}
+
+;// CONCATENATED MODULE: ./src/template/lifecycle.ts
+/**
+ * The template's life around the run: create it from the file (a PUT, or an ARM deployment), reuse an identical one,
+ * replace or refuse a different one, and delete it after the run (cancelling a run still going first).
+ */
+
+
+
+/** The service's answer to a PUT that would change an existing template (409 Conflict). */
+const UPDATE_NOT_SUPPORTED = /Update\/Upgrade of image templates is currently not supported/i;
+/** Longest wait for a template create or delete (the service takes seconds to minutes). */
+const TEMPLATE_OPERATION_TIMEOUT_MS = 30 * 60_000;
+function templatePath(d, name) {
+    return `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${encodeURIComponent(name)}`;
+}
+function lro(d, timeoutMs = TEMPLATE_OPERATION_TIMEOUT_MS) {
+    return { sleep: d.sleep, now: d.now, intervalMs: d.pollIntervalMs, timeoutMs, ...(d.signal ? { signal: d.signal } : {}) };
+}
+/** The template as the service returns it, or undefined when it does not exist. */
+async function lifecycle_readTemplate(d, name) {
+    const res = await d.arm.send('GET', `${templatePath(d, name)}?api-version=${IMAGEBUILDER_API_VERSION}`, undefined, d.signal);
+    if (res.status === 404)
+        return undefined;
+    if (res.status >= 400)
+        throw armErrorOf(res, `GET image template '${name}'`);
+    return isObject(res.body) ? res.body : {};
+}
+function props(t) {
+    return t && isObject(t.properties) ? t.properties : {};
+}
+function runState(t) {
+    const s = props(t).lastRunStatus;
+    return isObject(s) && typeof s.runState === 'string' ? s.runState : undefined;
+}
+const running = (t) => ['running', 'canceling'].includes((runState(t) ?? '').toLowerCase());
+function stagingGroup(t) {
+    const g = props(t).exactStagingResourceGroup;
+    return typeof g === 'string' && g !== '' ? g : undefined;
+}
+async function putTemplate(d, name, body) {
+    const res = await d.arm.send('PUT', `${templatePath(d, name)}?api-version=${IMAGEBUILDER_API_VERSION}`, body, d.signal);
+    if (res.status === 409) {
+        const err = armErrorOf(res, `PUT image template '${name}'`);
+        if (UPDATE_NOT_SUPPORTED.test(err.message))
+            return { conflict: err.message };
+        throw err;
+    }
+    if (res.status >= 400)
+        throw armErrorOf(res, `PUT image template '${name}'`);
+    await waitForOperation(d.arm, res, `Creating image template '${name}'`, lro(d));
+    const after = await lifecycle_readTemplate(d, name);
+    const state = String(props(after).provisioningState ?? '');
+    if (state.toLowerCase() === 'failed') {
+        const e = props(after).provisioningError;
+        const msg = isObject(e) ? `${String(e.provisioningErrorCode ?? '')}: ${String(e.message ?? '')}` : 'no detail from the service';
+        throw new TemplateError(`Image template '${name}' failed to provision (${msg}). The failed template is left in place; fix the file and run again with replace-template: true.`, 'Template not created');
+    }
+    return {};
+}
+async function deploy(d, prepared) {
+    const dep = prepared.deployment;
+    const depName = `image-builder-run-${prepared.name}`.slice(0, 64);
+    const path = `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(depName)}?api-version=${DEPLOYMENTS_API_VERSION}`;
+    const res = await d.arm.send('PUT', path, { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } }, d.signal);
+    const conflictOf = (err) => allMessages(err).find((m) => UPDATE_NOT_SUPPORTED.test(m) && !m.trim().startsWith('{'));
+    if (res.status >= 400) {
+        const err = armErrorOf(res, `Deployment '${depName}'`);
+        const c = conflictOf({ message: err.message, details: err.details });
+        if (c)
+            return { conflict: c };
+        throw err;
+    }
+    try {
+        await waitForOperation(d.arm, res, `Deployment '${depName}'`, lro(d));
+    }
+    catch (err) {
+        const c = conflictOf(err);
+        if (c)
+            return { conflict: c };
+        const detail = allMessages(err).filter((m) => !m.trim().startsWith('{')).slice(1, 4);
+        throw new TemplateError(`Deployment '${depName}' of ${prepared.path} failed: ${d.describe(err)}${detail.length ? `\n${detail.map((m) => `  ${m}`).join('\n')}` : ''}`, 'Template not created');
+    }
+    return {};
+}
+/** `probe`: the template exists, and the service decides whether the body is unchanged (accepted) or not (409, no change). */
+async function create(d, prepared, probe = false) {
+    if (!probe)
+        d.beforeChange?.();
+    return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body) : deploy(d, prepared);
+}
+/** Waits until the template shows no run in progress (bounded); true when it did. */
+async function waitNotRunning(d, name, timeoutMs) {
+    const deadline = d.now() + timeoutMs;
+    for (;;) {
+        const t = await lifecycle_readTemplate(d, name);
+        if (!running(t))
+            return true;
+        if (d.now() + d.pollIntervalMs > deadline)
+            return false;
+        await d.sleep(d.pollIntervalMs, d.signal);
+    }
+}
+/** DELETE and wait for it; resolves when the template is gone. */
+async function deleteAndWait(d, name) {
+    const res = await d.arm.send('DELETE', `${templatePath(d, name)}?api-version=${IMAGEBUILDER_API_VERSION}`, undefined, d.signal);
+    if (res.status === 404 || res.status === 204)
+        return;
+    if (res.status >= 400)
+        throw armErrorOf(res, `DELETE image template '${name}'`);
+    await waitForOperation(d.arm, res, `Deleting image template '${name}'`, lro(d));
+}
+/** Makes sure the template of the file exists: create, reuse an identical one, replace (replace-template) or refuse a different one. */
+async function ensureTemplate(d, prepared, replace) {
+    const { name } = prepared;
+    const where = `resource group '${d.resourceGroup}'`;
+    let existing = await lifecycle_readTemplate(d, name);
+    const stateOf = (t) => String(props(t).provisioningState ?? '').toLowerCase();
+    if (existing && stateOf(existing) === 'deleting') {
+        d.log.info(`Image template '${name}' is being deleted; waiting for it to go before creating it again.`);
+        const deadline = d.now() + TEMPLATE_OPERATION_TIMEOUT_MS;
+        while (existing && stateOf(existing) === 'deleting' && d.now() < deadline) {
+            await d.sleep(d.pollIntervalMs, d.signal);
+            existing = await lifecycle_readTemplate(d, name);
+        }
+    }
+    if (!existing) {
+        d.log.info(`Creating image template '${name}' in ${where} from ${prepared.path}${prepared.form === 'arm' ? ' (ARM deployment)' : ''}.`);
+        const r = await create(d, prepared);
+        if (r.conflict)
+            throw refusal(d, prepared, undefined, r.conflict);
+        return 'created';
+    }
+    let diffs;
+    if (stateOf(existing) === 'failed')
+        diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
+    else if (prepared.form === 'resource')
+        diffs = templateDifferences(prepared.body, existing);
+    if (diffs !== undefined && diffs.length === 0) {
+        d.log.info(`Image template '${name}' already exists with the same body: reusing it.`);
+        return 'reused';
+    }
+    let conflict;
+    if (diffs === undefined || stateOf(existing) !== 'failed') {
+        // The service decides: an unchanged body is accepted, a changed one refused (409) without any change.
+        const r = await create(d, prepared, true);
+        if (!r.conflict) {
+            d.log.info(`Image template '${name}' already exists; the service accepted the body unchanged: reusing it.`);
+            return 'reused';
+        }
+        conflict = r.conflict;
+    }
+    if (!replace)
+        throw refusal(d, prepared, diffs, conflict);
+    if (running(existing)) {
+        throw new TemplateError(`Image template '${name}' must be replaced (replace-template: true), but it has a run in progress (${runState(existing)}), and a template cannot be deleted while it runs. ` +
+            'Wait for that run to end (or cancel it: az image builder cancel), then run this step again; or give this template a name of its own.', 'Template not replaced');
+    }
+    d.log.info(`Replacing image template '${name}' (replace-template: true): deleting it${stagingGroup(existing) ? ` and its staging group ${stagingGroup(existing)}` : ''}, then creating it from ${prepared.path}.`);
+    d.beforeChange?.();
+    await deleteAndWait(d, name);
+    const again = await create(d, prepared);
+    if (again.conflict)
+        throw refusal(d, prepared, diffs, again.conflict);
+    return 'replaced';
+}
+function refusal(d, prepared, diffs, serviceMessage) {
+    const differs = diffs?.length ? ` It differs at: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.` : '';
+    const quote = serviceMessage ?? 'Update/Upgrade of image templates is currently not supported.';
+    return new TemplateError(`Image template '${prepared.name}' already exists in resource group '${d.resourceGroup}' with a different body than ${prepared.path}, and the service does not change a template in place: "${quote}"${differs} ` +
+        'Nothing was changed. Either set replace-template: true to delete it and create it again from the file, ' +
+        `or give this template a name of its own (template-name${prepared.nameFrom === 'file' ? ', or remove the name from the file to have one generated per run' : ''}).`, 'Template exists with a different body');
+}
+/**
+ * Deletes the template after the run (its logs already fetched): a run still going is canceled first and waited
+ * for; the delete is waited for. Never throws: a failure is a warning naming what is left (it costs money).
+ */
+async function lifecycle_deleteTemplate(d, name, o) {
+    let staging;
+    const leftover = (why) => {
+        d.log.warning(`Could not delete image template '${name}' in resource group '${d.resourceGroup}': ${why}. It is left in place${staging ? ` with its staging resource group ${staging}` : ''}, ` +
+            `which cost money: delete it with az image builder delete -g ${d.resourceGroup} -n ${name}.`);
+        return false;
+    };
+    try {
+        const t = await lifecycle_readTemplate(d, name);
+        if (!t) {
+            d.log.info(`Image template '${name}' is already gone.`);
+            return true;
+        }
+        staging = stagingGroup(t);
+        if (running(t)) {
+            if ((runState(t) ?? '').toLowerCase() === 'running') {
+                d.log.info(`Image template '${name}' still has a run going: canceling it before the delete.`);
+                const res = await d.arm.send('POST', `${templatePath(d, name)}/cancel?api-version=${IMAGEBUILDER_API_VERSION}`, undefined, d.signal);
+                if (res.status >= 400 && res.status !== 409)
+                    throw armErrorOf(res, `Cancel of '${name}'`);
+            }
+            if (!(await waitNotRunning(d, name, o.cancelTimeoutMs)))
+                return leftover(`its run did not stop within ${Math.round(o.cancelTimeoutMs / 1000)} s of the cancel (cancel-timeout)`);
+        }
+        d.log.info(`Deleting image template '${name}'${staging ? ` (and its staging resource group ${staging})` : ''}.`);
+        await deleteAndWait(d, name);
+        d.log.info(`Image template '${name}' deleted.`);
+        return true;
+    }
+    catch (err) {
+        return leftover(err instanceof ArmRequestError || err?.statusCode !== undefined ? d.describe(err) : err instanceof Error ? err.message : String(err));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/template/name.ts
+/** The template's name: the template-name input, else the file's `name`, else one generated per repository, run, attempt and job. */
+
+
+const name_TEMPLATE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const MAX_NAME = 64;
+/**
+ * `<file>-<run id>-<attempt>-<6 hex>`, at most 64 characters: readable (which file, which run, which attempt)
+ * and unique per repository, run, attempt, job, step and inputs (the hash), so matrix jobs and re-runs never share one.
+ */
+function generateName(ctx) {
+    const { env } = ctx;
+    const runId = (env.GITHUB_RUN_ID ?? '').replace(/[^0-9A-Za-z]/g, '') || 'local';
+    const attempt = (env.GITHUB_RUN_ATTEMPT ?? '').replace(/[^0-9]/g, '') || '1';
+    const hash = (0,external_node_crypto_.createHash)('sha256')
+        .update(JSON.stringify([env.GITHUB_REPOSITORY ?? '', runId, attempt, env.GITHUB_JOB ?? '', env.GITHUB_ACTION ?? '', ctx.file, ctx.distinguishing]))
+        .digest('hex')
+        .slice(0, 6);
+    const tail = `-${runId}-${attempt}-${hash}`;
+    let base = (0,external_node_path_.basename)(ctx.file, (0,external_node_path_.extname)(ctx.file))
+        .replace(/[^A-Za-z0-9_.-]+/g, '-')
+        .replace(/^[-.]+|[-.]+$/g, '');
+    if (base === '')
+        base = 'template';
+    base = base.slice(0, Math.max(1, MAX_NAME - tail.length)).replace(/[-.]+$/, '') || 't';
+    return `${base}${tail}`.slice(0, MAX_NAME);
+}
+
+;// CONCATENATED MODULE: ./src/template/provenance.ts
+/**
+ * Provenance (contract behaviour 12): tags naming the repository, commit and workflow run that built an image, on the
+ * template and, through each distribute target's artifactTags, on the image. Keys the file sets are kept as it sets them.
+ */
+
+/** The tags for this run, from the runner's environment; undefined outside a workflow run. */
+function provenanceFromEnv(env) {
+    const repo = env.GITHUB_REPOSITORY ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const runId = env.GITHUB_RUN_ID ?? '';
+    if (!repo || !sha || !runId)
+        return undefined;
+    const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    // The run's URL without the attempt: a re-run of the same run builds the same body, so its template is reused.
+    return { 'source-repository': repo, 'source-commit': sha, 'source-run': `${server}/${repo}/actions/runs/${runId}` };
+}
+/** Tags with the provenance keys added where the given tags do not set them. */
+function withProvenance(tags, p) {
+    return { ...p, ...(tags ?? {}) };
+}
+/** ARM expression: union(provenance, <expr>): the template's own keys win, as with a literal object. */
+function unionExpression(expr, p) {
+    const lit = (s) => `'${s.replace(/'/g, "''")}'`;
+    const obj = `createObject(${Object.entries(p).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`;
+    return `[union(${obj}, ${expr.slice(1, -1)})]`;
+}
+function tagged(v, p) {
+    if (isExpression(v))
+        return unionExpression(v, p);
+    return withProvenance(isObject(v) ? v : undefined, p);
+}
+/**
+ * Adds provenance to a template body (a resource body or an ARM template's resource), in place.
+ * Returns what could not be tagged (e.g. distribute given as one expression), for a warning.
+ */
+function addProvenance(body, p) {
+    const missed = [];
+    body.tags = tagged(body.tags, p);
+    const props = body.properties;
+    if (!isObject(props))
+        return missed;
+    const d = props.distribute;
+    if (Array.isArray(d)) {
+        d.forEach((target, i) => {
+            if (isObject(target))
+                target.artifactTags = tagged(target.artifactTags, p);
+            else
+                missed.push(`properties.distribute[${i}]`);
+        });
+    }
+    else if (d !== undefined) {
+        missed.push('properties.distribute');
+    }
+    return missed;
+}
+
+;// CONCATENATED MODULE: ./src/template/prepare.ts
+/**
+ * Everything about template-file that can be known before any call: the file's form, its checks, the name,
+ * provenance, the VHD rule (contract behaviour 13), and the warnings to give. Local work only.
+ */
+
+
+
+
+const PARAM_REF = /^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$/;
+function literalDistribute(props) {
+    if (!isObject(props) || !Array.isArray(props.distribute))
+        return undefined;
+    const out = [];
+    for (const d of props.distribute) {
+        if (!isObject(d) || typeof d.type !== 'string' || isExpression(d.type))
+            return undefined;
+        const item = { type: d.type };
+        if (typeof d.runOutputName === 'string')
+            item.runOutputName = d.runOutputName;
+        if (d.type.toUpperCase() === 'VHD')
+            item.vhdUri = typeof d.uri === 'string' && d.uri !== '';
+        out.push(item);
+    }
+    return out;
+}
+/** The name an ARM template's resource gets, resolving `[parameters('x')]`; sets the parameter when the action chooses the name. */
+function armName(file, parameters, input, generated) {
+    const where = `template-file '${file.path}'`;
+    const expr = file.resource.name;
+    if (typeof expr === 'string' && !isExpression(expr)) {
+        if (input !== '' && input !== expr)
+            throw new TemplateFileError(`template-name '${input}' differs from the name '${expr}' that ${where} gives its image template: remove one of them.`);
+        return { name: expr, from: input !== '' ? 'input' : 'file' };
+    }
+    const ref = typeof expr === 'string' ? PARAM_REF.exec(expr)?.[1] : undefined;
+    if (ref === undefined) {
+        if (input !== '')
+            return { name: input, from: 'input' };
+        throw new TemplateFileError(`${where}: the image template's name is ${JSON.stringify(expr)}, an expression the action cannot evaluate before the deployment. ` +
+            `Set template-name to the name it gives, or make the name a parameter (name: "[parameters('imageTemplateName')]") so the action can pass or generate it.`);
+    }
+    const given = parameters[ref];
+    const givenValue = isObject(given) ? given.value : undefined;
+    if (typeof givenValue === 'string') {
+        if (input !== '' && input !== givenValue)
+            throw new TemplateFileError(`template-name '${input}' differs from parameter '${ref}' ('${givenValue}') in template-parameters, which names the template: remove one of them.`);
+        return { name: givenValue, from: input !== '' ? 'input' : 'file' };
+    }
+    if (input !== '') {
+        parameters[ref] = { value: input };
+        return { name: input, from: 'input' };
+    }
+    const decl = isObject(file.template.parameters) ? file.template.parameters[ref] : undefined;
+    if (!isObject(decl))
+        throw new TemplateFileError(`${where}: the image template's name is parameter '${ref}', which the template does not declare.`);
+    const def = decl.defaultValue;
+    if (typeof def === 'string' && !isExpression(def))
+        return { name: def, from: 'file' };
+    if (def !== undefined) {
+        throw new TemplateFileError(`${where}: parameter '${ref}' names the image template, and its default ${JSON.stringify(def)} is an expression the action cannot evaluate before the deployment: set template-name (passed as '${ref}'), or give '${ref}' in template-parameters.`);
+    }
+    const name = generated();
+    parameters[ref] = { value: name };
+    return { name, from: 'generated' };
+}
+async function prepareTemplate(s, env, run = runCommand) {
+    const file = await readTemplateFile(s.templateFile, run);
+    const where = file.form === 'arm' && file.compiledFrom ? `template-file '${file.path}' (compiled from Bicep)` : `template-file '${file.path}'`;
+    const body = file.form === 'resource' ? file.body : file.resource;
+    const problems = describeProblems(where, validateTemplateBody(body, file.form === 'arm'));
+    if (problems)
+        throw new TemplateFileError(problems);
+    if (file.form === 'resource' && s.templateParameters !== undefined) {
+        throw new TemplateFileError(`template-parameters is set, but ${where} is a template resource body, which has no parameters: pass an ARM or Bicep template, or remove template-parameters.`);
+    }
+    const generated = () => generateName({
+        env,
+        file: s.templateFile,
+        distinguishing: JSON.stringify(Object.entries(env).filter(([k]) => k.startsWith('INPUT_')).sort(([a], [b]) => a.localeCompare(b))),
+    });
+    const warnings = [];
+    const prepared = { form: file.form, path: file.path, name: '', nameFrom: 'generated', warnings };
+    if (file.form === 'arm' && file.compiledFrom)
+        prepared.compiledFrom = file.compiledFrom;
+    const provenance = provenanceFromEnv(env);
+    if (provenance)
+        prepared.provenance = provenance;
+    else
+        warnings.push('Not in a GitHub workflow run (GITHUB_REPOSITORY, GITHUB_SHA or GITHUB_RUN_ID missing): no provenance tags added.');
+    if (file.form === 'resource') {
+        const fileName = typeof body.name === 'string' ? body.name : undefined;
+        if (s.templateName !== '' && fileName !== undefined && fileName !== s.templateName) {
+            throw new TemplateFileError(`template-name '${s.templateName}' differs from the name '${fileName}' in ${where}: remove one of them.`);
+        }
+        prepared.name = s.templateName || fileName || generated();
+        prepared.nameFrom = s.templateName ? 'input' : fileName ? 'file' : 'generated';
+        const out = JSON.parse(JSON.stringify(body));
+        for (const k of ['name', 'id', 'type', 'systemData', 'apiVersion'])
+            delete out[k];
+        if (isObject(out.properties))
+            for (const k of READ_ONLY_PROPERTIES)
+                delete out.properties[k];
+        if (provenance)
+            warnings.push(...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`));
+        prepared.body = out;
+        if (typeof out.location === 'string')
+            prepared.location = out.location;
+    }
+    else {
+        const template = JSON.parse(JSON.stringify(file.template));
+        const copy = resourceInCopy(template, file);
+        const parameters = JSON.parse(JSON.stringify(s.templateParameters ?? {}));
+        const declared = isObject(template.parameters) ? Object.keys(template.parameters) : [];
+        const unknown = Object.keys(parameters).filter((k) => !declared.includes(k));
+        if (unknown.length > 0) {
+            throw new TemplateFileError(`template-parameters sets ${unknown.map((k) => `'${k}'`).join(', ')}, which ${where} does not declare (it declares: ${declared.join(', ') || 'none'}).`);
+        }
+        const n = armName({ ...file, template }, parameters, s.templateName, generated);
+        prepared.name = n.name;
+        prepared.nameFrom = n.from;
+        if (provenance) {
+            warnings.push(...addProvenance(copy, provenance).map((p) => `Provenance: ${p} is an expression; its artifactTags could not be tagged (give distribute as a list to have the image tagged).`));
+        }
+        prepared.deployment = { template, parameters };
+        if (typeof copy.location === 'string' && !isExpression(copy.location))
+            prepared.location = copy.location;
+    }
+    if (!name_TEMPLATE_NAME.test(prepared.name)) {
+        throw new TemplateFileError(`The template name '${prepared.name}' (from ${prepared.nameFrom === 'file' ? where : 'template-name'}) is not valid: expected 1-64 letters, digits, hyphens, underscores or periods.`);
+    }
+    const props = file.form === 'resource' ? prepared.body?.properties : (prepared.deployment && armResourceOf(prepared.deployment.template))?.properties;
+    const distribute = literalDistribute(props);
+    if (distribute)
+        prepared.distribute = distribute;
+    if (s.deleteTemplate !== 'never' && s.vhdDestination === undefined) {
+        const lost = (distribute ?? []).filter((d) => d.type.toUpperCase() === 'VHD' && !d.vhdUri);
+        if (lost.length > 0) {
+            throw new TemplateFileError(`delete-template is ${s.deleteTemplate}, and ${where} has a VHD distribute target (${lost.map((d) => d.runOutputName ?? '?').join(', ')}) that writes the VHD into the template's staging resource group, ` +
+                'which deleting the template deletes: the VHD would be lost. Give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never and copy the VHD before deleting the template.');
+        }
+        if (distribute === undefined)
+            warnings.push(`${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`);
+    }
+    const staging = isObject(props) ? props.stagingResourceGroup : undefined;
+    if ((staging === undefined || staging === '') && s.logsWanted) {
+        warnings.push(`${where} sets no properties.stagingResourceGroup, so the service makes a new IT_... staging group for this template, on which no role could be granted beforehand: ` +
+            "reading the build log needs Storage Blob Data Reader (and Reader) there, or at the subscription. Point stagingResourceGroup at a group prepared once, with the roles granted on it (see the README's 'A prepared staging resource group').");
+    }
+    return prepared;
+}
+function armResourceOf(template) {
+    const r = template.resources;
+    const list = Array.isArray(r) ? r : isObject(r) ? Object.values(r) : [];
+    return list.find((x) => isObject(x) && typeof x.type === 'string' && x.type.toLowerCase() === 'microsoft.virtualmachineimages/imagetemplates');
+}
+/** The imageTemplates resource inside our own copy of the template (the one we send). */
+function resourceInCopy(template, file) {
+    const found = armResourceOf(template);
+    if (!found)
+        throw new TemplateFileError(`template-file '${file.path}': no image template resource.`);
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/template/index.ts
+
+
+
+
+
+
+/** Saved for the post step: what to delete if the main step could not. */
+const STATE_TEMPLATE = 'ibr-template-file';
+const sleep = (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted)
+        return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(signal.reason);
+    }, { once: true });
+});
+/**
+ * Before any call: reads, checks and names the template of template-file, and sets settings.templateName.
+ * Throws TemplateFileError (written for the user) on a problem.
+ */
+async function prepareTemplateFile(settings, env) {
+    if (settings.templateFile === undefined)
+        return undefined;
+    const prepared = await prepareTemplate({
+        templateFile: settings.templateFile,
+        templateName: settings.templateName,
+        ...(settings.templateParameters ? { templateParameters: settings.templateParameters } : {}),
+        deleteTemplate: settings.deleteTemplate,
+        logsWanted: settings.streamLogs || settings.uploadLogs !== 'never',
+    }, env);
+    settings.templateName = prepared.name;
+    return prepared;
+}
+function lifecycleDeps(arm, ctx, pollIntervalMs, log, signal) {
+    return {
+        arm,
+        log,
+        sleep,
+        now: () => Date.now(),
+        subscriptionId: ctx.subscriptionId,
+        resourceGroup: ctx.resourceGroup,
+        pollIntervalMs,
+        ...(signal ? { signal } : {}),
+        describe: (err) => (0,errors/* describeAzureError */.pv)(err, ctx),
+    };
+}
+function createTemplateFromFile(prepared, settings, credential, saved) {
+    const arm = createArmClient(credential, settings.resourceManagerEndpoint, settings.armScope);
+    let ensured = false;
+    const save = (report, pending) => {
+        const s = { ctx: saved, deleteTemplate: settings.deleteTemplate, cancelTimeoutMs: settings.cancelTimeoutMs, pollIntervalMs: settings.pollIntervalMs, pending };
+        report.saveState(STATE_TEMPLATE, JSON.stringify(s));
+    };
+    return {
+        prepared,
+        async ensure(report, signal) {
+            for (const w of prepared.warnings)
+                report.warning(w);
+            const deletes = settings.deleteTemplate !== 'never';
+            // For the post step: only a template this step created, changed or went on to run is its to delete.
+            const deps = { ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), ...(deletes ? { beforeChange: () => save(report, true) } : {}) };
+            let outcome;
+            try {
+                outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
+            }
+            catch (err) {
+                if (err instanceof TemplateError)
+                    throw err;
+                throw new TemplateError(`Could not create image template '${prepared.name}' from ${prepared.path}: ${deps.describe(err)}`, 'Azure request failed');
+            }
+            ensured = true;
+            if (deletes)
+                save(report, true);
+            if (prepared.provenance) {
+                report.info(`Provenance: ${outcome === 'reused' ? 'the template carries' : 'tagged the template and its images with'} source-repository=${prepared.provenance['source-repository']}, ` +
+                    `source-commit=${prepared.provenance['source-commit']}, source-run=${prepared.provenance['source-run']}.`);
+            }
+        },
+        async afterRun(state, report) {
+            if (!ensured || settings.deleteTemplate === 'never')
+                return;
+            if (settings.deleteTemplate === 'on-success' && state !== 'Succeeded') {
+                report.info(`delete-template is on-success and the run ended ${state ?? 'without a known state'}: keeping image template '${settings.templateName}' to look into.`);
+                save(report, false);
+                return;
+            }
+            await lifecycle_deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, { cancelTimeoutMs: settings.cancelTimeoutMs });
+            save(report, false);
+        },
+    };
+}
+/** Post step: deletes a template-file template the main step left behind (delete-template: always, main step killed). */
+async function deleteLeftoverTemplate(deps) {
+    const raw = deps.getState(STATE_TEMPLATE);
+    if (raw === '')
+        return;
+    let s;
+    try {
+        s = JSON.parse(raw);
+    }
+    catch {
+        return;
+    }
+    if (!s.pending || !s.ctx)
+        return;
+    if (s.deleteTemplate !== 'always') {
+        deps.info(`delete-template is ${s.deleteTemplate} and the main step did not finish: keeping image template '${s.ctx.templateName}'.`);
+        return;
+    }
+    deps.info(`The main step ended before deleting image template '${s.ctx.templateName}' (delete-template: always): deleting it now.`);
+    await deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, { cancelTimeoutMs: s.cancelTimeoutMs });
+}
+
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
@@ -75750,6 +77990,7 @@ var external_node_os_ = __nccwpck_require__(48161);
 /**
  * The job summary: a pure markdown builder and a thin writer over `core.summary`.
  */
+
 
 
 
@@ -75801,7 +78042,7 @@ function renderSummary(input) {
     const duration = input.durationSeconds ??
         (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
     if (duration !== undefined)
-        out.push(`| Duration | ${formatDuration(duration * 1000)} |`);
+        out.push(`| Duration | ${(0,src_duration/* formatDuration */.a3)(duration * 1000)} |`);
     if (input.startTime)
         out.push(`| Started | ${input.startTime.toISOString()} |`);
     if (input.imageId)
@@ -75819,8 +78060,18 @@ function renderSummary(input) {
     const d = input.diagnosis;
     if (d && input.runState !== 'Succeeded') {
         // Log lines and the service's message may carry a SAS or a key: none reaches the summary (contract 10).
-        out.push('', '### What went wrong', '', `**${cell((0,src_report/* redactSas */.n)(d.title))}**`);
-        const body = [...d.context.slice(-10), ...(d.errorLines.length ? ['---', ...d.errorLines] : [])].map(src_report/* redactSas */.n);
+        out.push('', '### What went wrong', '', `**${cell((0,src_report/* redactSas */.nL)(d.title))}**`);
+        if (d.customizer)
+            out.push('', `Failed step: ${code((0,src_report/* redactSas */.nL)(d.customizer))}`);
+        if (d.hint)
+            out.push('', `**Fix:** ${cell((0,src_report/* redactSas */.nL)(d.hint))}`);
+        const causes = [...(d.causeLines ?? d.errorLines), ...(d.verdict ? [d.verdict] : [])].map(src_report/* redactSas */.nL);
+        const key = (l) => l.replace(/\s+/g, ' ').trim().toLowerCase();
+        const shown = new Set(causes.map(key));
+        // The same line once: the last lines before the error leave out the cause lines above them.
+        const context = d.context.slice(-10).map(src_report/* redactSas */.nL).filter((l) => !shown.has(key(l)));
+        // Lines end where the runner (and CommonMark) end them: a lone \r too.
+        const body = [...causes, ...(context.length ? ['---', ...context] : [])].flatMap((l) => l.split(redact/* RUNNER_LINE_BREAK */.QC));
         if (body.length > 0) {
             const text = body.join('\n');
             const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1));
@@ -75861,6 +78112,25 @@ async function writeSummary(input) {
 
 
 
+/**
+ * The preflight hook for run(): src/preflight is loaded with import() when a template is checked, never with
+ * `preflight: false`. A failure of the checks themselves is a warning: it never stops a run.
+ */
+function createPreflightHook(settings, credential, report, load = () => Promise.all(/* import() */[__nccwpck_require__.e(725), __nccwpck_require__.e(92)]).then(__nccwpck_require__.bind(__nccwpck_require__, 11092))) {
+    if (settings.preflight === 'false')
+        return undefined;
+    return async (template) => {
+        try {
+            const m = await load();
+            const arm = m.armReader({ credential, armEndpoint: settings.resourceManagerEndpoint, armScope: settings.armScope, subscriptionId: settings.subscriptionId });
+            return await m.runPreflight(template, settings, { arm, report });
+        }
+        catch (err) {
+            report.warning(`Preflight checks could not run: ${err instanceof Error ? err.message : String(err)} (the run goes on)`);
+            return { ok: true };
+        }
+    };
+}
 /** `$RUNNER_TEMP/image-builder-logs/<template>-<hash>-<pid>`: one per template (and per step), never shared. */
 function logsWorkDir(settings, env = process.env, pid = process.pid) {
     const base = env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)();
@@ -75874,7 +78144,7 @@ const phaseOf = (s) => (s.runState === 'Running' ? (s.runSubState ?? 'Running') 
 function createLogHooks(o) {
     const { settings } = o;
     const env = o.env ?? process.env;
-    const load = o.load ?? (() => __nccwpck_require__.e(/* import() */ 14).then(__nccwpck_require__.bind(__nccwpck_require__, 4014)));
+    const load = o.load ?? (() => Promise.all(/* import() */[__nccwpck_require__.e(725), __nccwpck_require__.e(34)]).then(__nccwpck_require__.bind(__nccwpck_require__, 37034)));
     let staging;
     let mod;
     let logs;
@@ -75913,6 +78183,7 @@ function createLogHooks(o) {
             credential: o.credential,
             armEndpoint: settings.resourceManagerEndpoint,
             armScope: settings.armScope,
+            storageSuffix: settings.storageSuffix,
             subscriptionId: settings.subscriptionId,
             templateName: settings.templateName,
             workDir: logsWorkDir(settings, env),
@@ -75967,14 +78238,14 @@ function createLogHooks(o) {
             }
             await boundedWait(tailing, o.pollWaitMs ?? 3000, o.signal);
         },
-        async finish(result) {
+        async finish(result, signal) {
             const failed = result.state !== 'Succeeded';
             const wanted = settings.streamLogs || failed || settings.uploadLogs === 'always';
             const out = timeline.length > 0 ? { timeline } : {};
             if (!wanted)
                 return out;
-            await tailing;
-            const l = await get();
+            await untilAborted(tailing, signal);
+            const l = await untilAborted(get(), signal);
             if (!l)
                 return out;
             // The staging group reaches src/logs one way only: with each poll's status (and the final one).
@@ -75984,7 +78255,8 @@ function createLogHooks(o) {
                 failed,
                 ...pollFields(result.status, staging),
                 ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
-            });
+                ...(result.template.hasVnetConfig !== undefined ? { hasVnetConfig: result.template.hasVnetConfig } : {}),
+            }, signal);
             if (f.logUri)
                 out.logUri = f.logUri;
             if (f.artifactId !== undefined)
@@ -75994,14 +78266,41 @@ function createLogHooks(o) {
             if (f.artifactName)
                 out.artifactName = f.artifactName;
             if (f.diagnosis) {
-                const a = l.m.annotationOf(f.diagnosis);
-                out.diagnosis = a.message;
-                out.diagnosisTitle = a.title;
-                out.diagnosisDetail = { title: f.diagnosis.title, errorLines: f.diagnosis.errorLines, context: f.diagnosis.context };
+                const d = f.diagnosis;
+                out.diagnosisDetail = {
+                    title: d.title,
+                    errorLines: d.errorLines,
+                    context: d.context,
+                    causeLines: d.causeLines,
+                    ...(d.hint ? { hint: d.hint } : {}),
+                    ...(d.verdict ? { verdict: d.verdict } : {}),
+                    ...(d.customizer
+                        ? { customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer) }
+                        : {}),
+                };
             }
             return out;
         },
     };
+}
+/** `p`, or undefined as soon as `signal` aborts. */
+async function untilAborted(p, signal) {
+    if (!signal)
+        return p;
+    if (signal.aborted)
+        return undefined;
+    let onAbort;
+    const aborted = new Promise((resolve) => {
+        onAbort = () => resolve(undefined);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([p, aborted]);
+    }
+    finally {
+        if (onAbort)
+            signal.removeEventListener('abort', onAbort);
+    }
 }
 /** Waits for `p`, at most `ms`, and not past `signal`'s abort. */
 async function boundedWait(p, ms, signal) {
@@ -76037,26 +78336,30 @@ function pollFields(s, staging) {
 function summaryInput(settings, result, logs, now = new Date()) {
     const s = result.status;
     const input = { template: settings.templateName, resourceGroup: settings.resourceGroup, runState: result.state };
-    if (s?.startTime)
-        input.startTime = s.startTime;
+    // The service's zero time (year 1) and an end before the start are no times at all.
+    const real = (d) => (d && Number.isFinite(d.getTime()) && d.getUTCFullYear() >= 2000 ? d : undefined);
+    const start = real(s?.startTime);
+    const end = real(s?.endTime);
+    if (start)
+        input.startTime = start;
     // A run stopped by our timeout or a signal has no end time yet: the timeline ends now.
-    if (s?.endTime)
-        input.endTime = s.endTime;
-    else if (s?.startTime || logs.timeline?.length)
-        input.endTime = now;
+    if (end && (!start || end.getTime() >= start.getTime()))
+        input.endTime = end;
+    else if (start || logs.timeline?.length)
+        input.endTime = start && now.getTime() < start.getTime() ? start : now;
     if (result.durationSeconds !== undefined)
         input.durationSeconds = result.durationSeconds;
     const o = result.selectedOutput;
     if (o?.artifactId)
         input.imageId = o.artifactId;
     if (o?.artifactUri && isVhd(o, result.template))
-        input.vhdUri = (0,src_report/* redactSas */.n)(o.artifactUri);
+        input.vhdUri = (0,src_report/* redactSas */.nL)(o.artifactUri);
     if (logs.artifactUrl)
         input.logsArtifactUrl = logs.artifactUrl;
     if (logs.artifactName)
         input.logsArtifactName = logs.artifactName;
     if (logs.logUri)
-        input.logUri = (0,src_report/* redactSas */.n)(logs.logUri);
+        input.logUri = (0,src_report/* redactSas */.nL)(logs.logUri);
     if (logs.timeline?.length)
         input.timeline = logs.timeline;
     if (logs.diagnosisDetail)
@@ -76103,56 +78406,82 @@ function groupSafeReporter(inner, closeLogGroup) {
 
 
 
+
+
 async function main() {
+    routeAzureSdkLog(core/* isDebug */._o(), (m) => core/* debug */.Yz(m));
     const settings = parseSettings((name) => core/* getInput */.V4(name), process.env);
+    const prepared = await prepareTemplateFile(settings, process.env);
     let subject;
     const credential = createCredential(settings.auth, {
         getIDToken: (aud) => core/* getIDToken */.V9(aud),
         now: () => Date.now(),
-        info: (m) => core/* info */.pq(m),
+        info: (m) => core/* info */.pq((0,src_report/* safeText */.Hk)(m)),
         setSecret: (s) => core/* setSecret */.Pq(s),
         onSubject: (s) => {
             subject = s;
         },
         env: process.env,
     });
-    const ops = createImageBuilderOps(credential, settings);
+    const ops = createImageBuilderOps(credential, settings, {}, (from, to) => core/* info */.pq(`This cloud's Image Builder does not accept api-version ${from}; using ${to}, the newest version it lists.`));
     const trap = trapSignals({ onSignal: (sig) => core/* info */.pq(`Received ${sig}.`) });
-    const logs = createLogHooks({ settings, credential, report: src_report/* coreReporter */.b, signal: trap.signal });
-    const report = groupSafeReporter(src_report/* coreReporter */.b, () => logs.closeGroup());
+    const logs = createLogHooks({ settings, credential, report: src_report/* coreReporter */.b4, signal: trap.signal });
+    const report = groupSafeReporter(src_report/* coreReporter */.b4, () => logs.closeGroup());
+    const preflight = createPreflightHook(settings, credential, {
+        error: (m, title) => core/* error */.z3((0,src_report/* safeText */.Hk)(m), title ? { title } : {}),
+        warning: (m, title) => core/* warning */.$e((0,src_report/* safeText */.Hk)(m), title ? { title } : {}),
+        notice: (m, title) => core/* notice */.lm((0,src_report/* safeText */.Hk)(m), title ? { title } : {}),
+        info: (m) => core/* info */.pq((0,src_report/* safeText */.Hk)(m)),
+    });
+    const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings)) : undefined;
+    let result;
     try {
-        const result = await run(settings, {
+        result = await run(settings, {
             ops,
-            clock: realClock,
+            clock: wait/* realClock */.dQ,
             report,
             logs,
             summary: createSummaryWriter(settings),
             signal: trap.signal,
             oidcSubject: () => subject,
+            ...(preflight ? { preflight } : {}),
+            ...(fromFile ? { fromFile } : {}),
         });
-        if (result.interrupted)
-            process.exit(1);
+        // Log work still going (a slow storage account) must not keep the process alive once the result is reported.
+        if (result.interrupted || result.logsAbandoned)
+            await exitAfterFlush(result.interrupted ? 1 : undefined);
     }
     finally {
+        // After the run and its logs (delete-template); after a signal the post step deletes instead.
+        if (fromFile && !trap.signal.aborted)
+            await fromFile.afterRun(result?.state, report);
         trap.dispose();
     }
+}
+/** Exits once stdout has taken everything written so far (the last annotation must reach the runner). */
+async function exitAfterFlush(code) {
+    await new Promise((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(code ?? (typeof process.exitCode === 'number' ? process.exitCode : 0));
 }
 main().catch((err) => {
     process.exitCode = core/* ExitCode */.yU.Failure;
     if (err instanceof InputError) {
-        core/* error */.z3(err.message, { title: 'image-builder-run: invalid input' });
+        core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: 'image-builder-run: invalid input' });
     }
     else if (err instanceof AuthSetupError) {
-        core/* error */.z3(err.message, { title: 'image-builder-run: sign-in' });
+        core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: 'image-builder-run: sign-in' });
+    }
+    else if (err instanceof TemplateError) {
+        core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: `image-builder-run: ${err.title}` });
     }
     else if (err instanceof ActionError) {
-        core/* error */.z3((0,src_report/* redactSas */.n)(err.message), { title: `image-builder-run: ${err.title}` });
+        core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: `image-builder-run: ${err.title}` });
     }
     else {
         const msg = err instanceof Error ? err.message : String(err);
-        core/* error */.z3((0,src_report/* redactSas */.n)(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
+        core/* error */.z3((0,src_report/* safeText */.Hk)(`image-builder-run failed: ${msg}`), { title: 'image-builder-run' });
         if (err instanceof Error && err.stack)
-            core/* debug */.Yz(err.stack);
+            core/* debug */.Yz((0,src_report/* safeText */.Hk)(err.stack));
     }
 });
 
