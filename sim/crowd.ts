@@ -45,7 +45,9 @@ export async function runCrowd(sim: Simulator, o: CrowdOptions): Promise<CrowdRe
   const arm = sim.journal.requests.slice(since).filter((q) => q.service === 'arm');
   const runs = templates.map((template, i) => {
     const mine = arm.filter((q) => q.path.toLowerCase().includes(`/imagetemplates/${template.name.toLowerCase()}`));
-    return { template, result: results[i]!, armRequests: mine.length, throttled: mine.filter((q) => q.status === 429).length };
+    const result = results[i];
+    if (result === undefined) throw new Error(`crowd: no result for template ${template.name}`);
+    return { template, result, armRequests: mine.length, throttled: mine.filter((q) => q.status === 429).length };
   });
   return { runs, wallMs, throttled: sim.azure.throttled() - throttledBefore, armRequestsPerBuild: arm.length / o.copies };
 }

@@ -78,7 +78,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       cert.bindAddress = (await lookup(opts.serverName)).address;
     } catch (err) {
       rmSync(workDir, { recursive: true, force: true });
-      throw new Error(`simulator: the server name '${opts.serverName}' does not resolve on this machine: ${String(err)}`);
+      throw new Error(`simulator: the server name '${opts.serverName}' does not resolve on this machine: ${String(err)}`, { cause: err });
     }
   }
   trustInThisProcess(cert);

@@ -79,6 +79,7 @@ async function waitForEnd(c: RunContext): Promise<{ waited: WaitResult; waitOpts
   // A status is ours once the template shows a run started after our POST that is not the one it showed before.
   c.isCurrent = c.attached ? () => true : (s: RunStatus) => isOwnRun(s, c.postedAt ?? c.startedAt, c.previousStart);
   let runStartSaved = c.runStart !== undefined;
+  const { runRequest } = c;
   const waitOpts: WaitOptions = {
     clock,
     log: report,
@@ -94,7 +95,7 @@ async function waitForEnd(c: RunContext): Promise<{ waited: WaitResult; waitOpts
       }
       await c.logs.onPoll(s);
     },
-    ...(c.runRequest ? { endedUnseen: (signal: AbortSignal) => c.runRequest!.endedUnseen(signal) } : {}),
+    ...(runRequest ? { endedUnseen: (signal: AbortSignal) => runRequest.endedUnseen(signal) } : {}),
     ...(c.deps.signal ? { signal: c.deps.signal } : {}),
     ...(c.deps.random ? { random: c.deps.random } : {}),
   };

@@ -130,7 +130,10 @@ export function createCredential(auth: AuthSettings, deps: CredentialDeps): Toke
     return new LastingCliCredential(new AzureCliCredential(), auth, deps);
   }
   if (!canMintIdTokens(deps.env)) throw new AuthSetupError(NO_ID_TOKEN);
-  return oidcCredential(auth, auth.clientId!, auth.tenantId!, deps);
+  if (auth.clientId === undefined || auth.tenantId === undefined) {
+    throw new AuthSetupError('OIDC sign-in needs both client-id and tenant-id (inputs or env AZURE_CLIENT_ID and AZURE_TENANT_ID).');
+  }
+  return oidcCredential(auth, auth.clientId, auth.tenantId, deps);
 }
 
 /** An Azure CLI session that can no longer give tokens, with what to do about it. Final: retrying cannot help. */

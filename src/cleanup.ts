@@ -65,7 +65,7 @@ export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
         );
         return 'unknown-run';
       }
-      deps.info(`The template shows another run (started ${s.startTime!.toISOString()}), not the one this job followed: leaving it alone.`);
+      deps.info(`The template shows another run (started ${new Date(start).toISOString()}), not the one this job followed: leaving it alone.`);
       return 'other-run';
     }
     deps.info(`The build of '${ctx.templateName}' is still running after the main step ended (${phase}): canceling it.`);

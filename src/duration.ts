@@ -1,6 +1,13 @@
 /** Durations as users write them: `45s`, `90m`, `2h30m`, `1h`, `500ms`, `1.5h`, or a bare number of minutes. */
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+type Unit = 'ms' | 's' | 'm' | 'h';
+
+const UNIT_MS: Record<Unit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_RANK: Record<Unit, number> = { h: 3, m: 2, s: 1, ms: 0 };
+
+function isUnit(u: string | undefined): u is Unit {
+  return u === 'ms' || u === 's' || u === 'm' || u === 'h';
+}
 
 /** setTimeout cannot wait longer than this (about 24.8 days). */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -14,21 +21,20 @@ export function parseDuration(text: string): number | undefined {
   if (s === '') return undefined;
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(s)) {
-    ms = Number(s) * UNIT_MS.m!;
+    ms = Number(s) * UNIT_MS.m;
   } else {
     const part = /(\d+(?:\.\d+)?)\s*(ms|h|m|s)\s*/y;
     ms = 0;
     let seen = 0;
     let lastRank = Infinity;
-    const rank: Record<string, number> = { h: 3, m: 2, s: 1, ms: 0 };
     while (part.lastIndex < s.length) {
       const match = part.exec(s);
-      if (!match) return undefined;
-      const unit = match[2]!;
+      const unit = match?.[2];
+      if (!match || !isUnit(unit)) return undefined;
       // units must go from larger to smaller, each at most once: 2h30m, not 30m2h or 1m1m
-      if (rank[unit]! >= lastRank) return undefined;
-      lastRank = rank[unit]!;
-      ms += Number(match[1]) * UNIT_MS[unit]!;
+      if (UNIT_RANK[unit] >= lastRank) return undefined;
+      lastRank = UNIT_RANK[unit];
+      ms += Number(match[1]) * UNIT_MS[unit];
       seen++;
     }
     if (seen === 0) return undefined;

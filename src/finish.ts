@@ -75,7 +75,6 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
   const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS);
   const result = newResult(c, waited.status);
   result.interrupted = true;
-  let sent = false;
   if (!mayCancel(c)) {
     report.warning(`The workflow was canceled or the step timed out. The run this step followed was left running: ${whoseRun(c)}, and cancel-attached is false.`);
     result.cancel = { requested: false, reachedCanceled: false };
@@ -85,7 +84,7 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
   } else {
     report.warning('The workflow was canceled or the step timed out: canceling the build.');
     const cancel = await sendCancel(c, AbortSignal.timeout(deps.signalCancelBudgetMs ?? 4000));
-    sent = cancel.sent;
+    const sent = cancel.sent;
     if (sent) {
       setPhase(c, 'cancel-sent');
       report.info('Cancel sent.');
@@ -214,7 +213,8 @@ export async function reportOutcome(c: RunContext, waited: WaitResult): Promise<
   } catch {
     // finish() reports log problems.
   }
-  const status = waited.status!;
+  const status = waited.status;
+  if (!status) throw new Error('reportOutcome: the run ended but no status was read');
   const state = status.runState as FinalRunState;
   const result = newResult(c, status);
   result.state = state;

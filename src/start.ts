@@ -134,12 +134,13 @@ export async function startOrAttach(c: RunContext): Promise<void> {
   const told = new Set<string>();
   for (;;) {
     const current = c.template.lastRunStatus;
-    if (current?.runState === 'Canceling' && !(uncertainPost && isOwnRun(current, c.postedAt!, c.previousStart))) {
+    const mayBeOurs = (s: RunStatus): boolean => uncertainPost && c.postedAt !== undefined && isOwnRun(s, c.postedAt, c.previousStart);
+    if (current?.runState === 'Canceling' && !mayBeOurs(current)) {
       await waitForPreviousCancel(c, current);
       continue;
     }
     if (current?.runState === 'Running') {
-      if (uncertainPost && isOwnRun(current, c.postedAt!, c.previousStart)) {
+      if (mayBeOurs(current)) {
         report.info(`The run request got no answer, but the template shows a run started after it (${startText(current.startTime)}): following it as this step's run.`);
         return;
       }
@@ -173,7 +174,8 @@ export async function startOrAttach(c: RunContext): Promise<void> {
       }
       if (transient) {
         // The request may have reached the service: the next read tells whether a run of ours started.
-        uncertainPost ||= errorInfo(err).status === undefined || errorInfo(err).status! >= 500;
+        const status = errorInfo(err).status;
+        uncertainPost ||= status === undefined || status >= 500;
         const msg = errorInfo(err).message;
         if (!told.has(msg)) {
           told.add(msg);

@@ -191,7 +191,6 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
         if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
           const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
           if (ended) {
-            last = ended;
             log.info(`The run ended before the template showed it: ${describe(ended)}`);
             return end('done', ended);
           }

@@ -37,7 +37,7 @@ const credential = {
 
 describe('createImageBuilderOps', () => {
   it('reads a template (a body shaped like the service\'s) against the configured endpoint and scope', async () => {
-    const body = JSON.parse(readFileSync('__tests__/fixtures/arm/template-get.json', 'utf8')) as Record<string, any>;
+    const body = JSON.parse(readFileSync('__tests__/fixtures/arm/template-get.json', 'utf8')) as { properties: Record<string, unknown> };
     body.properties.lastRunStatus = { runState: 'Running', runSubState: 'Customizing', startTime: '2026-01-01T10:00:00Z' };
     body.properties.exactStagingResourceGroup = `/subscriptions/${SUB}/resourceGroups/IT_rg_myImageTemplate_abc`;
     const http = fakeHttp([{ status: 200, body }]);

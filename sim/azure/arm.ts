@@ -257,10 +257,10 @@ export function armHandler(w: ArmWorld) {
     // A cloud whose resource provider does not have our api-version yet. The body's form is ARM's, as seen in
     // public reports (Azure/migAz#246, MicrosoftDocs/azure-docs#62621, Azure/azure-cli#4914).
     const supported = t?.scenario.apiVersions;
-    if (supported && !supported.includes(apiVersion)) {
+    if (t && supported && !supported.includes(apiVersion)) {
       return armError(res, 400, 'NoRegisteredProviderFound',
-        `No registered resource provider found for location '${t!.location}' and API version '${apiVersion}' for type 'imageTemplates'. ` +
-        `The supported api-versions are '${supported.join(', ')}'. The supported locations are '${t!.location}'.`);
+        `No registered resource provider found for location '${t.location}' and API version '${apiVersion}' for type 'imageTemplates'. ` +
+        `The supported api-versions are '${supported.join(', ')}'. The supported locations are '${t.location}'.`);
     }
     const tScope = `${rgScope}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
     const notFound = (): void => armError(res, 404, 'ResourceNotFound',
@@ -318,8 +318,9 @@ export function armHandler(w: ArmWorld) {
       if (t.provisioningState !== 'Succeeded') return armError(res, 409, 'Conflict', `Image template '${name}' is in provisioning state '${t.provisioningState}' and cannot be run.`);
       // Refused with OperationNotAllowed while a run is going or being canceled; the HTTP status is not documented
       // (https://github.com/danielsollondon/azvmimagebuilder/issues/79 shows the code and message for cancel and delete).
-      const refuse = (): void => armError(res, t!.scenario.refusalStatus ?? 409, 'OperationNotAllowed',
-        `Operation Microsoft.VirtualMachineImages/imageTemplates/run/action is not allowed in provisioning state: provisioned or run state: ${(t!.status()?.runState ?? '').toLowerCase()}.`);
+      const refused = t;
+      const refuse = (): void => armError(res, refused.scenario.refusalStatus ?? 409, 'OperationNotAllowed',
+        `Operation Microsoft.VirtualMachineImages/imageTemplates/run/action is not allowed in provisioning state: provisioned or run state: ${(refused.status()?.runState ?? '').toLowerCase()}.`);
       if (t.scenario.runRace && !t.raced) {
         t.raced = true;
         t.startRun(w.newOperation('run', t));
@@ -360,10 +361,11 @@ export function armHandler(w: ArmWorld) {
     }
     if (sub2 === 'runoutputs' && method === 'GET') {
       if (denied('Microsoft.VirtualMachineImages/imageTemplates/runOutputs/read')) return;
+      const owner = t;
       const mk = (o: ReturnType<SimTemplate['runOutputs']>[number]): Record<string, unknown> => ({
         name: o.name,
         type: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
-        id: `${S}/resourcegroups/${t!.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${t!.name}/runOutputs/${o.name}`,
+        id: `${S}/resourcegroups/${owner.resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${owner.name}/runOutputs/${o.name}`,
         properties: {
           ...(o.artifactId !== undefined ? { artifactId: o.artifactId } : {}),
           ...(o.artifactUri !== undefined ? { artifactUri: o.artifactUri } : {}),

@@ -237,10 +237,11 @@ export class AuthorizationStore {
       if (!explicit && !owner) return undefined;
       const action = 'Microsoft.Resources/subscriptions/resourceGroups/read';
       if (this.refused(action, p)) return { forbidden: { action, scope: p } };
-      const tags = explicit ? explicit.tags : { createdBy: 'AzureVMImageBuilder', imageTemplateName: owner!.name, imageTemplateResourceGroupName: owner!.resourceGroup };
+      const tags = explicit ? explicit.tags : owner ? { createdBy: 'AzureVMImageBuilder', imageTemplateName: owner.name, imageTemplateResourceGroupName: owner.resourceGroup } : undefined;
+      const location = explicit ? explicit.location : owner?.location;
       return {
         status: 200,
-        body: { id: p, name, type: 'Microsoft.Resources/resourceGroups', location: explicit?.location ?? owner!.location, ...(tags ? { tags } : {}), properties: { provisioningState: 'Succeeded' } },
+        body: { id: p, name, type: 'Microsoft.Resources/resourceGroups', location, ...(tags ? { tags } : {}), properties: { provisioningState: 'Succeeded' } },
       };
     }
     return undefined;

@@ -53,7 +53,7 @@ interface EvalContext {
 function parseExpression(src: string, ctx: EvalContext): J {
   let i = 0;
   const ws = (): void => {
-    while (i < src.length && /\s/.test(src[i]!)) i++;
+    while (i < src.length && /\s/.test(src.charAt(i))) i++;
   };
   const expect = (c: string): void => {
     ws();
@@ -82,7 +82,8 @@ function parseExpression(src: string, ctx: EvalContext): J {
       }
       v = s;
     } else if (c !== undefined && /[-\d]/.test(c)) {
-      const m = /^-?\d+(\.\d+)?/.exec(src.slice(i))!;
+      const m = /^-?\d+(\.\d+)?/.exec(src.slice(i));
+      if (!m) throw new TemplateLanguageError(`unexpected '${c}' at position ${i} of '${src}'`);
       i += m[0].length;
       v = Number(m[0]);
     } else {
@@ -124,7 +125,7 @@ function parseExpression(src: string, ctx: EvalContext): J {
         if (!m) throw new TemplateLanguageError(`expected a property name at position ${i} of '${src}'`);
         i += m[0].length;
         if (!isObj(v) || !(m[0] in v)) throw new TemplateLanguageError(`the language expression property '${m[0]}' doesn't exist`);
-        v = v[m[0]]!;
+        v = v[m[0]] ?? null;
       } else if (src[i] === '[') {
         i++;
         const k = value();
@@ -147,7 +148,7 @@ function hash13(parts: J[]): string {
   const h = createHash('sha256').update(parts.map(String).join('|')).digest();
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let s = '';
-  for (let k = 0; k < 13; k++) s += alphabet[h[k]! % 32];
+  for (let k = 0; k < 13; k++) s += alphabet[h.readUInt8(k) % 32];
   return s;
 }
 
@@ -157,12 +158,12 @@ function call(name: string, args: J[], ctx: EvalContext): J {
     case 'parameters': {
       const k = String(args[0]);
       if (!(k in ctx.params)) throw new TemplateLanguageError(`The template parameter '${k}' is not found.`);
-      return ctx.params[k]!;
+      return ctx.params[k] ?? null;
     }
     case 'variables': {
       const k = String(args[0]);
       if (!(k in ctx.variables)) throw new TemplateLanguageError(`The template variable '${k}' is not found.`);
-      return evaluate(ctx.variables[k]!, ctx);
+      return evaluate(ctx.variables[k] ?? null, ctx);
     }
     case 'concat':
       return args.every(Array.isArray) ? (args as J[][]).flat() : args.map(str).join('');
@@ -195,13 +196,13 @@ function call(name: string, args: J[], ctx: EvalContext): J {
       return args.every(isObj) ? Object.assign({}, ...(args as Obj[])) : [...new Set((args as J[][]).flat().map((x) => JSON.stringify(x)))].map((x) => JSON.parse(x) as J);
     case 'createobject': {
       const o: Obj = {};
-      for (let k = 0; k + 1 < args.length; k += 2) o[String(args[k])] = args[k + 1]!;
+      for (let k = 0; k + 1 < args.length; k += 2) o[String(args[k])] = args[k + 1] ?? null;
       return o;
     }
     case 'createarray':
       return args;
     case 'if':
-      return args[0] === true ? args[1]! : args[2]!;
+      return (args[0] === true ? args[1] : args[2]) ?? null;
     case 'equals':
       return JSON.stringify(args[0]) === JSON.stringify(args[1]);
     case 'empty': {
@@ -230,8 +231,8 @@ function evaluate(v: J, ctx: EvalContext): J {
 
 // ----- the handler -----
 export function deploymentsHandler(w: ArmWorld) {
-  if (!DEPLOYMENTS.has(w)) DEPLOYMENTS.set(w, new Map());
-  const all = DEPLOYMENTS.get(w)!;
+  const all = DEPLOYMENTS.get(w) ?? new Map<string, Deployment>();
+  DEPLOYMENTS.set(w, all);
   /** `rest` is the path after /subscriptions/{s}/resourceGroups/{g}. Returns false when not a deployments path. */
   return (req: IncomingMessage, res: ServerResponse, body: Buffer, rgName: string, rest: string, apiVersion: string): boolean => {
     const m = /^\/providers\/Microsoft\.Resources\/deployments\/([^/]+)(?:\/operationStatuses\/([^/]+))?$/i.exec(rest);
@@ -306,8 +307,8 @@ export function deploymentsHandler(w: ArmWorld) {
     try {
       for (const [k, decl] of Object.entries(declared)) {
         const s = supplied[k];
-        if (isObj(s) && 'value' in s) ctx.params[k] = s.value!;
-        else if (isObj(decl) && 'defaultValue' in decl) ctx.params[k] = evaluate(decl.defaultValue!, ctx);
+        if (isObj(s) && 'value' in s) ctx.params[k] = s.value ?? null;
+        else if (isObj(decl) && 'defaultValue' in decl) ctx.params[k] = evaluate(decl.defaultValue ?? null, ctx);
         else throw new TemplateLanguageError(`The value for the template parameter '${k}' is not provided.`);
       }
       const list = Array.isArray(template.resources) ? template.resources : isObj(template.resources) ? Object.values(template.resources) : [];

@@ -209,7 +209,8 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       }
       const wanted = 1 + (s.extraStagingAccounts?.length ?? 0);
       if (freeAccounts.length < wanted) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
-      const account = freeAccounts.shift()!;
+      const account = freeAccounts.shift();
+      if (!account) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
       const extraAccounts = freeAccounts.splice(0, wanted - 1);
       // The other accounts of the group hold no packerlogs container (removed before the template is used).
       const removals = extraAccounts.map((a) =>

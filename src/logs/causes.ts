@@ -250,12 +250,12 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
   const code = CODE_FIELD.exec(text);
   const fam = familyOf(text);
   if (arm) {
-    const generic = WRAPPER_CODE.test(arm[1]!) && !fam;
+    const generic = WRAPPER_CODE.test(arm[1] ?? '') && !fam;
     return { score: fam ? fam.family.score + 10 : generic ? 42 : 80, family: fam?.family.id, at: fam?.at ?? arm.index };
   }
   if (/ERROR:\s+->\s*\w+\s*$/.test(text)) return undefined; // `ERROR:   -> BadRequest` with nothing after it
   if (code) {
-    const c = code[1] ?? code[2]!;
+    const c = code[1] ?? code[2] ?? '';
     const generic = WRAPPER_CODE.test(c) && !fam;
     return { score: fam ? fam.family.score + 5 : generic ? 42 : 70, family: fam?.family.id, at: fam?.at ?? code.index };
   }

@@ -166,8 +166,8 @@ function addCandidate(list: Pending[], c: Omit<Pending, 'key'>): void {
   if (list.length > MAX_CANDIDATES) {
     let worst = 0;
     list.forEach((x, i) => {
-      const w = list[worst]!;
-      if (x.score < w.score || (x.score === w.score && x.order > w.order)) worst = i;
+      const w = list[worst];
+      if (w && (x.score < w.score || (x.score === w.score && x.order > w.order))) worst = i;
     });
     list.splice(worst, 1);
   }
@@ -185,7 +185,10 @@ export async function scanLog(file: string): Promise<ScanResult> {
   // A provisioner that is followed by another one succeeded (packer stops at the first failing one): what its
   // output looked like an error is not the cause.
   const stepStarted = (): void => {
-    for (let i = pending.length - 1; i >= 0; i--) if (pending[i]!.inStep && pending[i]!.step === steps.length) pending.splice(i, 1);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i];
+      if (p?.inStep && p.step === steps.length) pending.splice(i, 1);
+    }
   };
   // Provisioners are counted by `(telemetry) Starting provisioner` lines; in a log without them, by the
   // `Provisioning with ...` / `Restarting Machine` / `Uploading` lines that start a new customizer.
@@ -252,8 +255,8 @@ export async function scanLog(file: string): Promise<ScanResult> {
         }
       }
     } else if (/^==> Uploading (.+) => (.+)$/.test(line) && (!current || current.type === 'File')) {
-      const m = /^==> Uploading (.+) => (.+)$/.exec(line)!;
-      current = { name: `${m[1]} => ${m[2]}`, type: 'File', open: true };
+      const [, from, to] = /^==> Uploading (.+) => (.+)$/.exec(line) ?? [];
+      current = { name: `${from} => ${to}`, type: 'File', open: true };
       if (!telemetry) {
         stepStarted();
         steps.push('File');
@@ -414,12 +417,13 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
 
   let scan: ScanResult | undefined;
   let inValidation = false;
-  if (validating && (await exists(input.validationLog))) {
-    scan = await safeScan(input.validationLog!);
+  const { validationLog, customizationLog } = input;
+  if (validating && validationLog && (await exists(validationLog))) {
+    scan = await safeScan(validationLog);
     inValidation = Boolean(scan?.sawVerdict || scan?.candidates.length);
     if (!inValidation) scan = undefined;
   }
-  if (!scan && (await exists(input.customizationLog))) scan = await safeScan(input.customizationLog!);
+  if (!scan && customizationLog && (await exists(customizationLog))) scan = await safeScan(customizationLog);
 
   const logCandidates = scan?.candidates ?? [];
   const lastOrder = logCandidates.reduce((m, c) => Math.max(m, c.order), 0);

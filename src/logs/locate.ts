@@ -34,7 +34,7 @@ export function parseLogPath(message: string | undefined): LogPathHint | undefin
     message,
   );
   if (arm?.[1] && arm[2]) return { account: arm[1].toLowerCase(), blobPath: arm[2] };
-  const url = /(https?:\/\/([a-z0-9]{3,24})\.blob\.[a-z0-9.\-]+(?::\d+)?\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
+  const url = /(https?:\/\/([a-z0-9]{3,24})\.blob\.[a-z0-9.-]+(?::\d+)?\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
   if (url?.[1] && url[2] && url[3]) return { account: url[2].toLowerCase(), blobPath: url[3], blobEndpoint: url[1] };
   const pathStyle = /(https?:\/\/[^/\s]+\/([a-z0-9]{3,24})\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
   if (pathStyle?.[1] && pathStyle[2] && pathStyle[3]) {

@@ -64,7 +64,7 @@ const SEPARATOR = /[ \t"'<>,;()[\]{}|]/;
 function safeCut(text: string, max: number): number {
   const floor = Math.max(1, max - 4096);
   for (let i = max; i > floor; i--) {
-    if (!SEPARATOR.test(text[i - 1]!)) continue;
+    if (!SEPARATOR.test(text.charAt(i - 1))) continue;
     if (LABEL_AT_END.test(text.slice(Math.max(0, i - 64), i))) continue;
     return i;
   }

@@ -53,8 +53,9 @@ export class PreflightReads {
       if (!r.ok) return undefined;
       for (const a of r.body.value ?? []) {
         const p = a.properties;
-        if (p?.scope && p.roleDefinitionId && (p.principalId ?? '').toLowerCase() === principalId.toLowerCase()) {
-          out.push({ scope: p.scope, roleDefinitionId: p.roleDefinitionId, principalId: p.principalId! });
+        const assignee = p?.principalId ?? '';
+        if (p?.scope && p.roleDefinitionId && assignee.toLowerCase() === principalId.toLowerCase()) {
+          out.push({ scope: p.scope, roleDefinitionId: p.roleDefinitionId, principalId: assignee });
         }
       }
       path = r.body.nextLink ? new URL(r.body.nextLink).pathname + new URL(r.body.nextLink).search : undefined;
@@ -79,7 +80,11 @@ export class PreflightReads {
         return p.then((d) => [guid, d] as const);
       }),
     );
-    if (got.some(([, d]) => d === undefined)) return undefined;
-    return new Map(got.map(([g, d]) => [g, d!]));
+    const definitions = new Map<string, RoleDefinitionInfo>();
+    for (const [g, d] of got) {
+      if (d === undefined) return undefined;
+      definitions.set(g, d);
+    }
+    return definitions;
   }
 }

@@ -123,7 +123,7 @@ export function skippedNotice(skipped: Skipped[]): string {
   const parts = [...byPermission.entries()].map(([perm, list]) => {
     const refused = list.every((s) => s.reason === 'refused');
     const scopes = [...new Set(list.map((s) => s.scope))].join(', ');
-    return refused ? `'${perm}' on ${scopes}` : `'${perm}' on ${scopes} (${list[0]!.reason})`;
+    return refused ? `'${perm}' on ${scopes}` : `'${perm}' on ${scopes} (${list[0]?.reason ?? ''})`;
   });
   return (
     `Preflight skipped the checks it could not read for: ${parts.join('; ')}. ` +
@@ -141,8 +141,8 @@ async function checkStaging(
 ): Promise<Finding[]> {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/?$/i.exec(staging.trim());
   if (!m) return [{ title: 'stagingResourceGroup is not a resource group ID', message: `The template's stagingResourceGroup '${staging}' is not a resource group ID: set it to /subscriptions/<subscription>/resourceGroups/<name> (the subscription of the template).` }];
-  const scope = `/subscriptions/${m[1]}/resourceGroups/${m[2]}`;
-  const name = m[2]!;
+  const [, subscription = '', name = ''] = m;
+  const scope = `/subscriptions/${subscription}/resourceGroups/${name}`;
   const r = await reads.read<{ location?: string; tags?: Record<string, string> }>(`${scope}?api-version=${API.resources}`, 'Microsoft.Resources/subscriptions/resourceGroups/read', scope);
   // A group that does not exist is created by Image Builder in the template's region, with Contributor for the identity.
   if (!r.ok) return [];

@@ -181,7 +181,7 @@ async function checkNsgs(reads: PreflightReads, build: SubnetRef, buildBody: Sub
   const buildEnd = endpointOf(buildBody);
   const [buildNsg, aciNsg] = await Promise.all([readNsg(reads, buildBody), aciBody ? readNsg(reads, aciBody) : Promise.resolve(undefined)]);
   const checks: Array<{ nsg: { id: string; body: NsgBody }; subnet: SubnetRef; need: NeededFlow }> = [];
-  const cidr = (e: Endpoint): string => (e.prefixes.length === 1 ? e.prefixes[0]! : 'VirtualNetwork');
+  const cidr = (e: Endpoint): string => (e.prefixes.length === 1 ? (e.prefixes[0] ?? 'VirtualNetwork') : 'VirtualNetwork');
   if (!aci) {
     if (buildNsg) {
       for (const port of proxyPorts(os)) {
@@ -232,8 +232,7 @@ async function checkNetworkRoles(reads: PreflightReads, build: SubnetRef, aci: S
     const excluded = assignments
       .filter((a) => scopeCovers(a.scope, n.scope))
       .map((a) => definitions.get(roleGuid(a.roleDefinitionId)))
-      .filter((d) => d && d.permissions.some((p) => (p.actions ?? []).some((x) => actionMatches(x, n.action))))
-      .map((d) => `'${d!.roleName ?? d!.id}'`);
+      .flatMap((d) => (d && d.permissions.some((p) => (p.actions ?? []).some((x) => actionMatches(x, n.action))) ? [`'${d.roleName ?? d.id}'`] : []));
     const because = excluded.length ? ` (role ${excluded.join(', ')} lists it in notActions)` : '';
     out.push({
       title: `Identity lacks ${n.action}`,

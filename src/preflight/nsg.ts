@@ -86,7 +86,8 @@ function ipv4(text: string): number | undefined {
   if (!m) return undefined;
   const parts = m.slice(1).map(Number);
   if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+  // a * 2^24 + b * 2^16 + c * 2^8 + d (each part at most 255, so exact)
+  return parts.reduce((n, p) => n * 256 + p, 0);
 }
 
 /** `a.b.c.d/n` (or a bare address) → [first, last] addresses, or undefined when not IPv4. */
@@ -151,12 +152,14 @@ export function evaluateFlow(nsg: NsgBody, flow: Flow): Verdict {
   const custom = (nsg.properties?.securityRules ?? []).map((r) => ({ r, isDefault: false }));
   const defaults = (nsg.properties?.defaultSecurityRules?.length ? nsg.properties.defaultSecurityRules : DEFAULT_RULES).map((r) => ({ r, isDefault: true }));
   const ordered = [...custom, ...defaults]
-    .filter(({ r }) => typeof r.properties?.priority === 'number')
-    .sort((a, b) => a.r.properties!.priority! - b.r.properties!.priority!);
-  for (const { r, isDefault } of ordered) {
-    const p = r.properties!;
+    .flatMap(({ r, isDefault }) => {
+      const p = r.properties;
+      return p && typeof p.priority === 'number' ? [{ r, p, priority: p.priority, isDefault }] : [];
+    })
+    .sort((a, b) => a.priority - b.priority);
+  for (const { r, p, priority, isDefault } of ordered) {
     if (!ruleMatches(p, flow)) continue;
-    return { access: (p.access ?? '').toLowerCase() === 'allow' ? 'Allow' : 'Deny', rule: r.name ?? '?', priority: p.priority!, isDefault };
+    return { access: (p.access ?? '').toLowerCase() === 'allow' ? 'Allow' : 'Deny', rule: r.name ?? '?', priority, isDefault };
   }
   // Unreachable with the default rules in place (DenyAll* match every flow).
   return { access: 'Deny', rule: 'DenyAll', priority: 65500, isDefault: true };

@@ -92,14 +92,14 @@ function fromArm(path: string, template: JsonObject, compiledFrom?: 'bicep'): Te
   const label = compiledFrom ? `template-file '${path}' (compiled from Bicep)` : `template-file '${path}'`;
   const all = armResources(template);
   const found = all.filter((x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase());
-  if (found.length !== 1) {
+  const [one, ...others] = found;
+  if (one === undefined || others.length > 0) {
     const types = all.map((x) => String(x.resource.type)).join(', ') || 'none';
     throw new TemplateFileError(
       `${label} is an ARM template with ${found.length === 0 ? 'no' : found.length} ${IMAGE_TEMPLATE_TYPE} resources (resources: ${types}): ` +
         'the action runs exactly one; put each image template in a file of its own (a matrix over files runs several).',
     );
   }
-  const one = found[0]!;
   if (one.resource.copy !== undefined) {
     throw new TemplateFileError(`${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`);
   }

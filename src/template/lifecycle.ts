@@ -85,8 +85,15 @@ async function putTemplate(d: LifecycleDeps, name: string, body: JsonObject): Pr
   return {};
 }
 
+/** The body to PUT of a template prepared in resource form. */
+function bodyOf(prepared: PreparedTemplate): JsonObject {
+  if (!prepared.body) throw new Error(`internal error: template '${prepared.name}' was prepared as a resource but has no body`);
+  return prepared.body;
+}
+
 async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ conflict?: string }> {
-  const dep = prepared.deployment!;
+  const dep = prepared.deployment;
+  if (!dep) throw new Error(`internal error: template '${prepared.name}' was prepared as an ARM template but has no deployment`);
   const depName = `image-builder-run-${prepared.name}`.slice(0, 64);
   const path = `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(depName)}?api-version=${DEPLOYMENTS_API_VERSION}`;
   const res = await d.arm.send('PUT', path, { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } }, d.signal);
@@ -114,7 +121,7 @@ async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ c
 /** `probe`: the template exists, and the service decides whether the body is unchanged (accepted) or not (409, no change). */
 async function create(d: LifecycleDeps, prepared: PreparedTemplate, probe = false): Promise<{ conflict?: string }> {
   if (!probe) d.beforeChange?.();
-  return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body!) : deploy(d, prepared);
+  return prepared.form === 'resource' ? putTemplate(d, prepared.name, bodyOf(prepared)) : deploy(d, prepared);
 }
 
 /** Waits until the template shows no run in progress (bounded); true when it did. */
@@ -159,7 +166,7 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
 
   let diffs: string[] | undefined;
   if (stateOf(existing) === 'failed') diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
-  else if (prepared.form === 'resource') diffs = templateDifferences(prepared.body!, existing);
+  else if (prepared.form === 'resource') diffs = templateDifferences(bodyOf(prepared), existing);
   if (diffs !== undefined && diffs.length === 0) {
     d.log.info(`Image template '${name}' already exists with the same body: reusing it.`);
     return 'reused';

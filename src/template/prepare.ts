@@ -127,9 +127,8 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
     }
     prepared.name = s.templateName || fileName || generated();
     prepared.nameFrom = s.templateName ? 'input' : fileName ? 'file' : 'generated';
-    const out: JsonObject = JSON.parse(JSON.stringify(body)) as JsonObject;
-    for (const k of ['name', 'id', 'type', 'systemData', 'apiVersion']) delete out[k];
-    if (isObject(out.properties)) for (const k of READ_ONLY_PROPERTIES) delete out.properties[k];
+    const out = without(JSON.parse(JSON.stringify(body)) as JsonObject, ['name', 'id', 'type', 'systemData', 'apiVersion']);
+    if (isObject(out.properties)) out.properties = without(out.properties, READ_ONLY_PROPERTIES);
     if (provenance) warnings.push(...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`));
     prepared.body = out;
     if (typeof out.location === 'string') prepared.location = out.location;
@@ -191,4 +190,9 @@ function resourceInCopy(template: JsonObject, file: TemplateFile): JsonObject {
   const found = armResourceOf(template);
   if (!found) throw new TemplateFileError(`template-file '${file.path}': no image template resource.`);
   return found;
+}
+
+/** A copy of `o` without the given keys (the others in their order). */
+function without(o: JsonObject, keys: readonly string[]): JsonObject {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 }
