@@ -130,7 +130,8 @@ function gib(bytes: number): string {
 
 function describe(err: unknown): string {
   const e = err as { statusCode?: number; code?: string; message?: string };
-  const first = (e.message ?? String(err)).split('\n')[0]!.replace(/\?[^\s]*/g, '');
+  // The first line, without any query string (a SAS) and without its closing period (the caller adds one).
+  const first = (e.message ?? String(err)).split('\n')[0]!.replace(/\?[^\s]*/g, '').replace(/\.\s*$/, '');
   return e.statusCode ? `${e.statusCode}${e.code ? ` ${e.code}` : ''}: ${first}` : first;
 }
 
