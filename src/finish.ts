@@ -281,6 +281,13 @@ async function setRunOutputs(c: RunContext, result: ActionResult): Promise<strin
         })),
       ),
     );
+    if (result.failureMessage === undefined && c.deps.vhds) {
+      const kept = await c.deps.vhds.keep(result.runOutputs, (o) => isVhd(o, template), report, c.deps.signal);
+      if ('error' in kept) {
+        result.failureMessage = kept.error;
+        title = 'VHD not copied';
+      } else result.runOutputs = kept.outputs;
+    }
     if (result.failureMessage === undefined) {
       const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
       if (pick.selected) {

@@ -7,7 +7,7 @@ import { coreReporter, safeText } from './report.js';
 import { routeAzureSdkLog } from './sdklog.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
-import { createTemplateFromFile, prepareTemplateFile, TemplateError } from './template/index.js';
+import { createTemplateFromFile, createVhdKeeper, prepareTemplateFile, TemplateError } from './template/index.js';
 import { realClock } from './wait.js';
 import { createLogHooks, createPreflightHook, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     notice: (m, title) => core.notice(safeText(m), title ? { title } : {}),
     info: (m) => core.info(safeText(m)),
   });
-  const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings)) : undefined;
+  const vhds = settings.vhdDestination ? createVhdKeeper({ ...settings, vhdDestination: settings.vhdDestination }, credential) : undefined;
+  const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings), vhds) : undefined;
   let result: ActionResult | undefined;
   try {
     result = await run(settings, {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       oidcSubject: () => subject,
       ...(preflight ? { preflight } : {}),
       ...(fromFile ? { fromFile } : {}),
+      ...(vhds ? { vhds } : {}),
     });
     // Log work still going (a slow storage account) must not keep the process alive once the result is reported.
     if (result.interrupted || result.logsAbandoned) await exitAfterFlush(result.interrupted ? 1 : undefined);

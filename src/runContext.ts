@@ -1,5 +1,5 @@
 /** What the phases of run() share: the settings, the seams, the template and the run being followed. */
-import type { TemplateFromFile } from './template/index.js';
+import type { TemplateFromFile, VhdKeeper } from './template/index.js';
 import { describeAzureError, isSignInError, type ErrorContext } from './errors.js';
 import type { ImageBuilderOps, RunRequest } from './imagebuilder.js';
 import type { Reporter } from './report.js';
@@ -43,6 +43,8 @@ export interface ActionDeps {
   preflight?: (template: TemplateInfo) => Promise<{ ok: boolean }>;
   /** template-file: makes sure the template exists before it is read (src/template/). */
   fromFile?: TemplateFromFile;
+  /** vhd-destination: copies the VHD run outputs (src/template/vhd.ts); their artifactUri then names the copy. */
+  vhds?: VhdKeeper;
 }
 
 /** Run outcome returned by run(); `failureMessage` set means the step failed (already reported). */

@@ -85,6 +85,8 @@ export interface Settings {
   /** Replace a template-file template that exists with a different body (delete, then create). */
   replaceTemplate: boolean;
   deleteTemplate: DeleteTemplate;
+  /** vhd-destination: the blob container a VHD run output is copied to (https, no query), without a trailing slash. */
+  vhdDestination?: string;
   /** false: start or attach, set the outputs known at start, and end the step. */
   wait: boolean;
 }
@@ -136,6 +138,31 @@ function httpsUrl(name: string, value: string): string {
     throw new InputError(name, shown, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+const CONTAINER = /^(?:\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$/;
+const VHD_DESTINATION_FORM =
+  'an https blob container URL without a SAS, query or user-info, such as https://<account>.blob.core.windows.net/<container> (the identity signs in to it with Entra ID)';
+
+/** A blob container URL: https, no user-info, query (a SAS) or fragment; the container (last path segment) well formed. */
+function blobContainerUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, value, VHD_DESTINATION_FORM);
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    const shown = url.username || url.password || url.search || url.hash ? urlForDisplay(value) : value;
+    throw new InputError(name, shown, VHD_DESTINATION_FORM);
+  }
+  const segments = url.pathname.split('/').filter(Boolean);
+  // Path-style endpoints (an emulator, or an IP address) carry the account as the first segment.
+  const pathStyle = /^[\d.]+$|^\[|^localhost$/i.test(url.hostname);
+  if (segments.length !== (pathStyle ? 2 : 1) || !CONTAINER.test(segments[segments.length - 1]!)) {
+    throw new InputError(name, value, `${VHD_DESTINATION_FORM}; a container name is 3-63 lowercase letters, digits and single hyphens`);
+  }
+  return `${url.origin}/${segments.join('/')}`;
 }
 
 /** Parses and checks every input. Throws InputError on the first bad one. */
@@ -239,6 +266,11 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   }
   const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
   const wait = bool('wait', input('wait') || 'true');
+  const vhdRaw = input('vhd-destination');
+  const vhdDestination = vhdRaw === '' ? undefined : blobContainerUrl('vhd-destination', vhdRaw);
+  if (vhdDestination !== undefined && !wait) {
+    throw new InputError('vhd-destination', vhdDestination, 'no value when wait is false (the VHD exists only once the build has finished, and the step ends before that)');
+  }
   if (deleteTemplate !== 'never' && templateFile === undefined) {
     throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
   }
@@ -277,5 +309,6 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   if (logsRetentionDays !== undefined) settings.logsRetentionDays = logsRetentionDays;
   if (templateFile !== undefined) settings.templateFile = templateFile;
   if (templateParameters !== undefined) settings.templateParameters = templateParameters;
+  if (vhdDestination !== undefined) settings.vhdDestination = vhdDestination;
   return settings;
 }

@@ -6,6 +6,7 @@ import type { Certificate } from '../tls.ts';
 import { storageXmlError } from './common.ts';
 import type { FaultSet } from './faults.ts';
 import type { SimTemplate } from './templates.ts';
+import { asPutPage, isPutPageFromUrl, readCopySource } from './pagefromurl.ts';
 
 export interface BlobFrontWorld {
   azuriteOrigin: string;
@@ -29,7 +30,8 @@ export interface ServedBlob {
 }
 
 export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
-  return async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, reqBody: Buffer): Promise<void> => {
+    let body = reqBody;
     if (await w.faults.apply('blob', req, res)) return;
     const url = new URL(req.url ?? '/', 'https://x');
     const account = url.pathname.split('/')[1] ?? '';
@@ -48,7 +50,18 @@ export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
     }
     const target = new URL(req.url ?? '/', w.azuriteOrigin);
     const isList = url.searchParams.get('comp') === 'list';
-    const headers = { ...req.headers, host: target.host };
+    let headers = { ...req.headers, host: target.host };
+    if (isPutPageFromUrl(req.method, url, req.headers)) {
+      const srcAccount = (() => { try { return new URL(String(req.headers['x-ms-copy-source'])).pathname.split('/')[1] ?? ''; } catch { return ''; } })();
+      const srcOwner = w.templates.find((t) => t.storageAccount === srcAccount);
+      if (srcOwner?.scenario.access?.firewall === 'deny' || srcOwner?.scenario.access?.blobBearer === 'deny') {
+        return storageXmlError(res, 403, 'CannotVerifyCopySource', 'This request is not authorized to perform this operation.');
+      }
+      const read = await readCopySource(req.headers, w.azuriteOrigin, w.cert);
+      if (!read.ok) return storageXmlError(res, read.status, read.code, read.message);
+      headers = { ...asPutPage(req.headers, read.bytes), host: target.host };
+      body = read.bytes;
+    }
     delete headers.connection;
     await new Promise<void>((resolve) => {
       const up = request(target, { method: req.method, headers, ca: w.cert.cert }, (ur) => {

@@ -1,7 +1,8 @@
 // The simulated image templates: state, the build's progress through its phases, run outputs, the
 // long-running operations, and the build log appended to Azurite as the build advances.
 import { EventEmitter } from 'node:events';
-import { AppendBlobClient, BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { AppendBlobClient, BlockBlobClient, ContainerClient, PageBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { azTime, guid } from './common.ts';
 
 export type RunSubState = 'Queued' | 'Building' | 'Customizing' | 'Optimizing' | 'Validating' | 'Distributing';
@@ -636,6 +637,9 @@ export class SimTemplate implements TemplateHandle {
     }
     if (state === 'Succeeded' || state === 'PartiallySucceeded') {
       this.outputs = this.distributeSpecs().map((d) => this.outputFor(d, state === 'PartiallySucceeded' && d.fail === true));
+      // A VHD distribute target leaves a page blob in the staging account (the real service writes the OS disk
+      // there as a fixed-size VHD page blob); the sim writes a small sparse one so a copy can be checked byte for byte.
+      for (const o of this.outputs) if (o.artifactUri?.startsWith(this.blobEndpoint)) this.enqueue(() => this.writeVhd(o.artifactUri!.slice(this.blobEndpoint.length)));
     }
     this.enqueue(async () => undefined);
     const chain = this.logChain;
@@ -730,6 +734,25 @@ export class SimTemplate implements TemplateHandle {
     const whole = Buffer.concat([this.uploaded.get(path) ?? Buffer.alloc(0), data]);
     this.uploaded.set(path, whole);
     await this.blockClient(path).upload(whole, whole.length);
+  }
+
+  /** The bytes of the sim's VHD page blob at `path`: 3 MiB, written in two ranges with a hole between (sparse). */
+  static vhdBytes(path: string): Buffer {
+    const b = Buffer.alloc(3 * 1024 * 1024);
+    const seed = createHash('sha256').update(path).digest();
+    for (let i = 0; i < 512 * 1024; i++) b[i] = seed[i % seed.length]! ^ (i & 0xff);
+    for (let i = 2 * 1024 * 1024; i < b.length; i++) b[i] = seed[(i * 7) % seed.length]!;
+    return b;
+  }
+
+  private async writeVhd(path: string): Promise<void> {
+    const client = new PageBlobClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path}`, this.credential, { retryOptions: { maxTries: 3, retryDelayInMs: 50 } });
+    const container = new ContainerClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path.split('/')[0]}`, this.credential);
+    await container.createIfNotExists();
+    const bytes = SimTemplate.vhdBytes(path);
+    await client.create(bytes.length);
+    await client.uploadPages(bytes.subarray(0, 512 * 1024), 0, 512 * 1024);
+    await client.uploadPages(bytes.subarray(2 * 1024 * 1024), 2 * 1024 * 1024, bytes.length - 2 * 1024 * 1024);
   }
 
   private enqueue(fn: () => Promise<void>): void {

@@ -12,9 +12,11 @@ import { createArmClient, type ArmClient } from './arm.js';
 import { deleteTemplate, ensureTemplate, type LifecycleDeps } from './lifecycle.js';
 import { TemplateError } from './file.js';
 import { prepareTemplate, type PreparedTemplate } from './prepare.js';
+import type { VhdKeeper } from './vhd.js';
 
 export { TemplateError, TemplateFileError } from './file.js';
 export type { PreparedTemplate } from './prepare.js';
+export { createVhdKeeper, type VhdKeeper } from './vhd.js';
 
 /** Saved for the post step: what to delete if the main step could not. */
 export const STATE_TEMPLATE = 'ibr-template-file';
@@ -26,6 +28,8 @@ interface SavedTemplate {
   pollIntervalMs: number;
   /** true while the template may exist and its delete (per delete-template) has not been done. */
   pending: boolean;
+  /** A VHD copy to vhd-destination started and did not finish: deleting the template could lose the VHD. */
+  vhdAtRisk?: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -51,6 +55,7 @@ export async function prepareTemplateFile(settings: Settings, env: NodeJS.Proces
       ...(settings.templateParameters ? { templateParameters: settings.templateParameters } : {}),
       deleteTemplate: settings.deleteTemplate,
       logsWanted: settings.streamLogs || settings.uploadLogs !== 'never',
+      ...(settings.vhdDestination !== undefined ? { vhdDestination: settings.vhdDestination } : {}),
     },
     env,
   );
@@ -80,13 +85,22 @@ function lifecycleDeps(arm: ArmClient, ctx: { subscriptionId: string; resourceGr
   };
 }
 
-export function createTemplateFromFile(prepared: PreparedTemplate, settings: Settings, credential: TokenCredential, saved: SavedContext): TemplateFromFile {
+/** `vhds` (vhd-destination): the template is deleted only once its VHD run outputs are copied. */
+export function createTemplateFromFile(prepared: PreparedTemplate, settings: Settings, credential: TokenCredential, saved: SavedContext, vhds?: VhdKeeper): TemplateFromFile {
   const arm = createArmClient(credential, settings.resourceManagerEndpoint, settings.armScope);
   let ensured = false;
+  let lastPending: { report: Reporter; pending: boolean } | undefined;
   const save = (report: Reporter, pending: boolean): void => {
+    lastPending = { report, pending };
     const s: SavedTemplate = { ctx: saved, deleteTemplate: settings.deleteTemplate, cancelTimeoutMs: settings.cancelTimeoutMs, pollIntervalMs: settings.pollIntervalMs, pending };
+    if (vhds && ['copying', 'failed'].includes(vhds.state())) s.vhdAtRisk = true;
     report.saveState(STATE_TEMPLATE, JSON.stringify(s));
   };
+  if (vhds) {
+    vhds.onChange = () => {
+      if (lastPending) save(lastPending.report, lastPending.pending);
+    };
+  }
   return {
     prepared,
     async ensure(report, signal) {
@@ -117,6 +131,15 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
         save(report, false);
         return;
       }
+      const produced = state === 'Succeeded' || state === 'PartiallySucceeded';
+      if (vhds && (vhds.state() === 'failed' || vhds.state() === 'copying' || (produced && vhds.state() === 'not-run'))) {
+        report.warning(
+          `Keeping image template '${settings.templateName}' (delete-template: ${settings.deleteTemplate}): its VHD run output was not copied to ${vhds.destination} (vhd-destination), ` +
+            `and deleting the template would delete the VHD. Copy the VHD, then delete the template: az image builder delete -g ${settings.resourceGroup} -n ${settings.templateName}.`,
+        );
+        save(report, false);
+        return;
+      }
       await deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, { cancelTimeoutMs: settings.cancelTimeoutMs });
       save(report, false);
     },
@@ -141,6 +164,10 @@ export async function deleteLeftoverTemplate(deps: PostDeleteDeps): Promise<void
     return;
   }
   if (!s.pending || !s.ctx) return;
+  if (s.vhdAtRisk) {
+    deps.warning(`The main step ended before copying the VHD to vhd-destination: keeping image template '${s.ctx.templateName}', whose delete would delete the VHD.`);
+    return;
+  }
   if (s.deleteTemplate !== 'always') {
     deps.info(`delete-template is ${s.deleteTemplate} and the main step did not finish: keeping image template '${s.ctx.templateName}'.`);
     return;

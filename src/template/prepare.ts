@@ -13,7 +13,7 @@ export interface PrepareSettings {
   templateName: string;
   templateParameters?: JsonObject;
   deleteTemplate: 'never' | 'on-success' | 'always';
-  /** Where a VHD run output is copied before a delete (the vhd-destination input: not built yet, so never set today). */
+  /** Where a VHD run output is copied before a delete (the vhd-destination input). */
   vhdDestination?: string;
   /** Whether build logs are wanted (stream-logs or upload-logs): the staging-group warning depends on it. */
   logsWanted: boolean;
@@ -164,7 +164,7 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
     if (lost.length > 0) {
       throw new TemplateFileError(
         `delete-template is ${s.deleteTemplate}, and ${where} has a VHD distribute target (${lost.map((d) => d.runOutputName ?? '?').join(', ')}) that writes the VHD into the template's staging resource group, ` +
-          'which deleting the template deletes: the VHD would be lost. Give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never and copy the VHD before deleting the template.',
+          'which deleting the template deletes: the VHD would be lost. Set vhd-destination to a blob container of yours (the action copies the VHD there before the delete), give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never.',
       );
     }
     if (distribute === undefined) warnings.push(`${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`);
