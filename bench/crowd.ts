@@ -14,7 +14,9 @@ export interface CrowdFigures {
 }
 
 export async function crowdFigures(copies: number): Promise<CrowdFigures> {
-  const sim = await startSimulator({ azure: { storageAccountPool: copies + 4, throttle: { capacity: 20, refillPerSec: 10, retryAfter: 'alternate' } } });
+  const sim = await startSimulator({
+    azure: { storageAccountPool: copies + 4, throttle: { capacity: 20, refillPerSec: 10, retryAfter: 'alternate' } },
+  });
   const buildMs = 6000;
   const f = (x: number): number => Math.round(buildMs * x);
   try {
@@ -32,7 +34,9 @@ export async function crowdFigures(copies: number): Promise<CrowdFigures> {
       with: { 'poll-interval': '500ms', timeout: '4m', 'stream-logs': 'false', 'upload-logs': 'always', 'job-summary': 'false' },
       stepTimeoutMs: 300_000,
     });
-    const failed = crowd.runs.filter((r) => r.result.main.outputs['run-state'] !== 'Succeeded' || r.template.runCount !== 1 || r.template.cancelCount !== 0).length;
+    const failed = crowd.runs.filter(
+      (r) => r.result.main.outputs['run-state'] !== 'Succeeded' || r.template.runCount !== 1 || r.template.cancelCount !== 0,
+    ).length;
     return {
       copies,
       wallMs: crowd.wallMs,

@@ -29,19 +29,21 @@ sample();
 clearInterval(timer);
 globalThis.gc?.();
 const after = process.memoryUsage();
-process.stdout.write(JSON.stringify({
-  ms,
-  length: result.length,
-  fetched: result.fetched,
-  baseRss: base.rss,
-  baseMaxRss,
-  maxRss: process.resourceUsage().maxRSS * 1024,
-  peakRss,
-  baseHeap: base.heapUsed,
-  peakHeap,
-  baseBuffers: base.arrayBuffers,
-  peakBuffers,
-  /** After a full GC at the end: what the download left alive. */
-  afterGcBuffers: after.arrayBuffers,
-  afterGcHeap: after.heapUsed,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    ms,
+    length: result.length,
+    fetched: result.fetched,
+    baseRss: base.rss,
+    baseMaxRss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    peakRss,
+    baseHeap: base.heapUsed,
+    peakHeap,
+    baseBuffers: base.arrayBuffers,
+    peakBuffers,
+    /** After a full GC at the end: what the download left alive. */
+    afterGcBuffers: after.arrayBuffers,
+    afterGcHeap: after.heapUsed,
+  }) + '\n',
+);

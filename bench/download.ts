@@ -7,12 +7,28 @@ import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCre
 import { logChunks, MiB, type BenchAzurite } from './common.ts';
 
 export interface ChildFigures {
-  ms: number; length: number; fetched: number;
-  baseRss: number; baseMaxRss: number; maxRss: number;
-  baseHeap: number; peakHeap: number; peakRss: number; baseBuffers: number; peakBuffers: number; afterGcBuffers: number; afterGcHeap: number;
+  ms: number;
+  length: number;
+  fetched: number;
+  baseRss: number;
+  baseMaxRss: number;
+  maxRss: number;
+  baseHeap: number;
+  peakHeap: number;
+  peakRss: number;
+  baseBuffers: number;
+  peakBuffers: number;
+  afterGcBuffers: number;
+  afterGcHeap: number;
 }
 
-export interface BigBlob { name: string; size: number; sha256: string; sasUrl: string; uploadMs: number }
+export interface BigBlob {
+  name: string;
+  size: number;
+  sha256: string;
+  sasUrl: string;
+  uploadMs: number;
+}
 
 /** An append blob of `size` bytes, written in 4 MiB appends from the generator (never one big string). */
 export async function makeBigBlob(az: BenchAzurite, name: string, size: number): Promise<BigBlob> {
@@ -25,25 +41,41 @@ export async function makeBigBlob(az: BenchAzurite, name: string, size: number):
     await blob.appendBlock(chunk, chunk.length);
   }
   const uploadMs = performance.now() - t0;
-  const sas = generateBlobSASQueryParameters({
-    containerName: az.container.containerName,
-    blobName: name,
-    permissions: BlobSASPermissions.parse('r'),
-    expiresOn: new Date(Date.now() + 3600_000),
-  }, new StorageSharedKeyCredential(az.account.name, az.account.key)).toString();
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName: az.container.containerName,
+      blobName: name,
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    new StorageSharedKeyCredential(az.account.name, az.account.key),
+  ).toString();
   return { name, size, sha256: hash.digest('hex'), sasUrl: `${blob.url}?${sas}`, uploadMs };
 }
 
 export async function downloadInChild(az: BenchAzurite, big: BigBlob, file: string): Promise<ChildFigures & { identical: boolean }> {
   // Through a shell that forks node (not exec): on Linux a child's ru_maxrss starts at the RSS high-water
   // mark of the process it was forked from, and this process holds far more than the child will.
-  const child = spawn('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath,
-    '--experimental-strip-types', '--expose-gc', '--import', './bench/hooks.ts', 'bench/download-child.ts', big.sasUrl, file,
-  ], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: az.cert.certPath },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      '"$0" "$@"; exit $?',
+      process.execPath,
+      '--experimental-strip-types',
+      '--expose-gc',
+      '--import',
+      './bench/hooks.ts',
+      'bench/download-child.ts',
+      big.sasUrl,
+      file,
+    ],
+    {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: az.cert.certPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d));

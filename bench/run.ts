@@ -15,7 +15,9 @@ const row = (...cells: string[]): void => void rows.push(cells);
 const notes: string[] = [];
 let problems = 0;
 
-console.log(`image-builder-run benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+console.log(
+  `image-builder-run benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+);
 
 let az: Awaited<ReturnType<typeof startBenchAzurite>> | undefined;
 try {
@@ -28,23 +30,62 @@ try {
     for (let i = 0; i < n; i++) {
       const r = await tailRun(az!, 1000 + i);
       runs.push(r);
-      console.log(`  tail run ${i + 1}/${n}: ${mb(r.size)} MiB in ${r.appends} appends, ${r.polls} polls, fetched ${r.fetched} B ` +
-        `(${r.finalFetched} B by completeDownload), ${r.gets} GETs (${r.emptyGets} with no body), ${r.heads} HEADs, file identical: ${r.identical}, ` +
-        `${r.linesPrinted} lines printed once in order: ${r.linesInOrder}`);
+      console.log(
+        `  tail run ${i + 1}/${n}: ${mb(r.size)} MiB in ${r.appends} appends, ${r.polls} polls, fetched ${r.fetched} B ` +
+          `(${r.finalFetched} B by completeDownload), ${r.gets} GETs (${r.emptyGets} with no body), ${r.heads} HEADs, file identical: ${r.identical}, ` +
+          `${r.linesPrinted} lines printed once in order: ${r.linesInOrder}`,
+      );
       if (!r.identical || !r.linesInOrder) problems++;
     }
     const ratios = runs.map((r) => r.fetched / r.size);
-    row('1 tail', 'bytes fetched ÷ final blob size', String(n), f2(median(ratios)), range(ratios, (x) => x.toFixed(4)), 'target 1.00');
+    row(
+      '1 tail',
+      'bytes fetched ÷ final blob size',
+      String(n),
+      f2(median(ratios)),
+      range(ratios, (x) => x.toFixed(4)),
+      'target 1.00',
+    );
     // Requests per poll: the tail's polls plus the final download, each HEAD or GET counted.
     const perPoll = runs.map((r) => (r.gets + r.heads) / (r.polls + 1));
-    row('1 tail', 'blob requests (GET + HEAD) per poll', String(n), f2(median(perPoll)), range(perPoll, f2),
-      'polls + final download; target ~1.0');
-    row('1 tail', 'range GETs (tail + final download)', String(n), String(median(runs.map((r) => r.gets))),
-      range(runs.map((r) => r.gets), String), `${median(runs.map((r) => r.emptyGets))} with no body (nothing new)`);
-    row('1 tail', 'HEADs (getProperties)', String(n), String(median(runs.map((r) => r.heads))),
-      range(runs.map((r) => r.heads), String), `${f2(median(runs.map((r) => r.heads / (r.polls + 1))))} per poll`);
-    row('1 tail', 'log size (MiB) / appends / polls', String(n),
-      `${mb(median(runs.map((r) => r.size)))} / ${median(runs.map((r) => r.appends))} / ${median(runs.map((r) => r.polls))}`, '', '');
+    row(
+      '1 tail',
+      'blob requests (GET + HEAD) per poll',
+      String(n),
+      f2(median(perPoll)),
+      range(perPoll, f2),
+      'polls + final download; target ~1.0',
+    );
+    row(
+      '1 tail',
+      'range GETs (tail + final download)',
+      String(n),
+      String(median(runs.map((r) => r.gets))),
+      range(
+        runs.map((r) => r.gets),
+        String,
+      ),
+      `${median(runs.map((r) => r.emptyGets))} with no body (nothing new)`,
+    );
+    row(
+      '1 tail',
+      'HEADs (getProperties)',
+      String(n),
+      String(median(runs.map((r) => r.heads))),
+      range(
+        runs.map((r) => r.heads),
+        String,
+      ),
+      `${f2(median(runs.map((r) => r.heads / (r.polls + 1))))} per poll`,
+    );
+    row(
+      '1 tail',
+      'log size (MiB) / appends / polls',
+      String(n),
+      `${mb(median(runs.map((r) => r.size)))} / ${median(runs.map((r) => r.appends))} / ${median(runs.map((r) => r.polls))}`,
+      '',
+      '',
+    );
   }
 
   if (only.has('download')) {
@@ -59,25 +100,58 @@ try {
       for (let i = 0; i < n; i++) {
         const f = await downloadInChild(az!, big, childFile(az!, `${sizeMb}-${i}`));
         figs.push(f);
-        console.log(`  download ${sizeMb} MiB run ${i + 1}/${n}: ${(f.ms / 1000).toFixed(2)} s, maxRSS ${mb(f.baseMaxRss)} → ${mb(f.maxRss)} MiB, ` +
-          `heap ${mb(f.baseHeap)} → peak ${mb(f.peakHeap)} MiB, buffers peak ${mb(f.peakBuffers)} MiB (${mb(f.afterGcBuffers)} after GC), identical: ${f.identical}`);
+        console.log(
+          `  download ${sizeMb} MiB run ${i + 1}/${n}: ${(f.ms / 1000).toFixed(2)} s, maxRSS ${mb(f.baseMaxRss)} → ${mb(f.maxRss)} MiB, ` +
+            `heap ${mb(f.baseHeap)} → peak ${mb(f.peakHeap)} MiB, buffers peak ${mb(f.peakBuffers)} MiB (${mb(f.afterGcBuffers)} after GC), identical: ${f.identical}`,
+        );
         if (!f.identical) problems++;
       }
       await az!.container.deleteBlob(big.name);
       const g = figs.map((f) => f.maxRss - f.baseMaxRss);
       growth[sizeMb] = median(g);
       const tp = figs.map((f) => f.length / MiB / (f.ms / 1000));
-      row(`2 ${sizeMb} MiB`, 'child peak RSS growth (maxRSS − baseline), MiB', String(n), mb(median(g)), range(g, mb),
-        `${(median(g) / (sizeMb * MiB) * 100).toFixed(1)}% of log size`);
-      row(`2 ${sizeMb} MiB`, 'child maxRSS: baseline / peak, MiB', String(n),
-        `${mb(median(figs.map((f) => f.baseMaxRss)))} / ${mb(median(figs.map((f) => f.maxRss)))}`, '',
-        `sampled RSS ${mb(median(figs.map((f) => f.baseRss)))} → ${mb(median(figs.map((f) => f.peakRss)))}`);
-      row(`2 ${sizeMb} MiB`, 'heap used: baseline → peak (sampled 20 ms), MiB', String(n),
-        `${mb(median(figs.map((f) => f.baseHeap)))} → ${mb(median(figs.map((f) => f.peakHeap)))}`, '', `Buffers peak ${mb(median(figs.map((f) => f.peakBuffers)))}, ${mb(median(figs.map((f) => f.afterGcBuffers)))} after GC`);
-      row(`2 ${sizeMb} MiB`, 'throughput to disk, MiB/s', String(n), median(tp).toFixed(0), range(tp, (x) => x.toFixed(0)), '');
+      row(
+        `2 ${sizeMb} MiB`,
+        'child peak RSS growth (maxRSS − baseline), MiB',
+        String(n),
+        mb(median(g)),
+        range(g, mb),
+        `${((median(g) / (sizeMb * MiB)) * 100).toFixed(1)}% of log size`,
+      );
+      row(
+        `2 ${sizeMb} MiB`,
+        'child maxRSS: baseline / peak, MiB',
+        String(n),
+        `${mb(median(figs.map((f) => f.baseMaxRss)))} / ${mb(median(figs.map((f) => f.maxRss)))}`,
+        '',
+        `sampled RSS ${mb(median(figs.map((f) => f.baseRss)))} → ${mb(median(figs.map((f) => f.peakRss)))}`,
+      );
+      row(
+        `2 ${sizeMb} MiB`,
+        'heap used: baseline → peak (sampled 20 ms), MiB',
+        String(n),
+        `${mb(median(figs.map((f) => f.baseHeap)))} → ${mb(median(figs.map((f) => f.peakHeap)))}`,
+        '',
+        `Buffers peak ${mb(median(figs.map((f) => f.peakBuffers)))}, ${mb(median(figs.map((f) => f.afterGcBuffers)))} after GC`,
+      );
+      row(
+        `2 ${sizeMb} MiB`,
+        'throughput to disk, MiB/s',
+        String(n),
+        median(tp).toFixed(0),
+        range(tp, (x) => x.toFixed(0)),
+        '',
+      );
     }
     const [s, b] = sizes as [number, number];
-    row('2', `RSS growth ${b} MiB ÷ ${s} MiB log`, '', f2(growth[b]! / growth[s]!), '', `log ratio ${(b / s).toFixed(0)}; 1.00 = size-independent`);
+    row(
+      '2',
+      `RSS growth ${b} MiB ÷ ${s} MiB log`,
+      '',
+      f2(growth[b]! / growth[s]!),
+      '',
+      `log ratio ${(b / s).toFixed(0)}; 1.00 = size-independent`,
+    );
   }
 } finally {
   await az?.stop();
@@ -92,8 +166,22 @@ if (only.has('startup')) {
     problems++;
     notes.push('dist/main/index.js did not fail with the expected input error: the start-up figure is not what it says.');
   }
-  row('3 start-up', "node dist/main/index.js (bad input → exit 1), ms", String(s.bundleMs.length), b.toFixed(0), range(s.bundleMs, (x) => x.toFixed(0)), `${f2(b / e)}× node -e ''`);
-  row('3 start-up', "node -e '', ms", String(s.nodeMs.length), e.toFixed(0), range(s.nodeMs, (x) => x.toFixed(0)), '');
+  row(
+    '3 start-up',
+    'node dist/main/index.js (bad input → exit 1), ms',
+    String(s.bundleMs.length),
+    b.toFixed(0),
+    range(s.bundleMs, (x) => x.toFixed(0)),
+    `${f2(b / e)}× node -e ''`,
+  );
+  row(
+    '3 start-up',
+    "node -e '', ms",
+    String(s.nodeMs.length),
+    e.toFixed(0),
+    range(s.nodeMs, (x) => x.toFixed(0)),
+    '',
+  );
   row('3 start-up', 'bundle load cost (median difference), ms', '', (b - e).toFixed(0), '', '');
   for (const f of s.sizes) row('3 size', f.file, '', `${(f.bytes / 1024).toFixed(0)} KiB`, '', '');
 }
@@ -105,9 +193,23 @@ if (only.has('crowd')) {
     problems++;
     notes.push(`${c.failed} of the crowd's builds did not end Succeeded with one accepted run request.`);
   }
-  row('4 crowd', `${c.copies} throttled builds at once: wall time, s`, '1', (c.wallMs / 1000).toFixed(1), '', `each build ${(c.buildMs / 1000).toFixed(0)} s of sim time`);
+  row(
+    '4 crowd',
+    `${c.copies} throttled builds at once: wall time, s`,
+    '1',
+    (c.wallMs / 1000).toFixed(1),
+    '',
+    `each build ${(c.buildMs / 1000).toFixed(0)} s of sim time`,
+  );
   row('4 crowd', '429s answered (whole crowd)', '1', String(c.throttled), '', `${f2(c.throttled / c.copies)} per build`);
-  row('4 crowd', 'ARM requests per build', '1', f2(c.armRequestsPerBuild), range(c.perBuild, String), 'template reads, run, run outputs, logs');
+  row(
+    '4 crowd',
+    'ARM requests per build',
+    '1',
+    f2(c.armRequestsPerBuild),
+    range(c.perBuild, String),
+    'template reads, run, run outputs, logs',
+  );
 }
 
 const head = ['#', 'measure', 'N', 'median', 'min–max', 'ratio / note'];

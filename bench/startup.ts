@@ -6,7 +6,12 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-export interface StartupFigures { bundleMs: number[]; nodeMs: number[]; sizes: Array<{ file: string; bytes: number }>; failedAsExpected: boolean }
+export interface StartupFigures {
+  bundleMs: number[];
+  nodeMs: number[];
+  sizes: Array<{ file: string; bytes: number }>;
+  failedAsExpected: boolean;
+}
 
 function timeOnce(args: string[], env: NodeJS.ProcessEnv): { ms: number; status: number | null; stdout: string } {
   const t0 = performance.now();
@@ -32,6 +37,8 @@ export function startup(runs: number): StartupFigures {
     if (b.status !== 1 || !/::error .*invalid input.*subscription-id/s.test(b.stdout)) failedAsExpected = false;
   }
   const dir = join(root, 'dist/main');
-  const sizes = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => ({ file: `dist/main/${f}`, bytes: statSync(join(dir, f)).size }));
+  const sizes = readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => ({ file: `dist/main/${f}`, bytes: statSync(join(dir, f)).size }));
   return { bundleMs, nodeMs, sizes, failedAsExpected };
 }

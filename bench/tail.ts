@@ -33,7 +33,12 @@ export interface TailRun {
   ms: number;
 }
 
-interface Counter { bytes: number; gets: number; emptyGets: number; heads: number }
+interface Counter {
+  bytes: number;
+  gets: number;
+  emptyGets: number;
+  heads: number;
+}
 
 /** Counts the body bytes the reader hands to the tail and to completeDownload. */
 function counted(blob: LogBlob, c: Counter): LogBlob {
@@ -50,12 +55,14 @@ function counted(blob: LogBlob, c: Counter): LogBlob {
       const body = r.body;
       return {
         ...r,
-        body: Readable.from((async function* () {
-          for await (const chunk of body as AsyncIterable<Buffer>) {
-            c.bytes += chunk.length;
-            yield chunk;
-          }
-        })()),
+        body: Readable.from(
+          (async function* () {
+            for await (const chunk of body as AsyncIterable<Buffer>) {
+              c.bytes += chunk.length;
+              yield chunk;
+            }
+          })(),
+        ),
       };
     },
   };
@@ -90,7 +97,12 @@ export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> 
   const stopCounting = wireCounter(`/packerlogs/${name}`, c);
   const printed: string[] = [];
   const sink: LogSink = {
-    info: (m) => void printed.push(m), warning: () => {}, debug: () => {}, startGroup: () => {}, endGroup: () => {}, mask: () => {},
+    info: (m) => void printed.push(m),
+    warning: () => {},
+    debug: () => {},
+    startGroup: () => {},
+    endGroup: () => {},
+    mask: () => {},
   };
   const file = join(az.workDir, `tail-${seed}.log`);
   // No print limits, so every line can be checked; the limits only decide what print() shows, not what is fetched.
@@ -120,13 +132,27 @@ export async function tailRun(az: BenchAzurite, seed: number): Promise<TailRun> 
   stopCounting();
   const identical = readFileSync(file).equals(content!);
   // The tail printed each line of what it fetched once, in order (its last, unfinished line by finish()).
-  const expected = content!.subarray(0, tail.state.offset).toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+  const expected = content!
+    .subarray(0, tail.state.offset)
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   if (expected.at(-1) === '') expected.pop();
   const linesInOrder = expected.length === printed.length && expected.every((l, i) => l === printed[i]);
   rmSync(file, { force: true });
   await blob.delete();
   return {
-    size, appends, polls, fetched: c.bytes, gets: c.gets, emptyGets: c.emptyGets, heads: c.heads, finalFetched: dl.fetched,
-    linesPrinted: printed.length, linesInOrder, identical, ms,
+    size,
+    appends,
+    polls,
+    fetched: c.bytes,
+    gets: c.gets,
+    emptyGets: c.emptyGets,
+    heads: c.heads,
+    finalFetched: dl.fetched,
+    linesPrinted: printed.length,
+    linesInOrder,
+    identical,
+    ms,
   };
 }

@@ -61,7 +61,11 @@ async function start(): Promise<void> {
   while (!existsSync(readyFile)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       console.error(readFileSync(logFile, 'utf8'));
-      throw new Error(child.exitCode !== null ? `the simulator exited (${child.exitCode}) before it was ready` : 'the simulator was not ready within 180 s');
+      throw new Error(
+        child.exitCode !== null
+          ? `the simulator exited (${child.exitCode}) before it was ready`
+          : 'the simulator was not ready within 180 s',
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -108,7 +112,8 @@ async function serve(): Promise<void> {
   const began = Date.now();
   while (!existsSync(stopFile) && Date.now() - began < lifetimeMs) await new Promise((r) => setTimeout(r, 500));
   const counts = new Map<string, number>();
-  for (const r of sim.journal.requests) counts.set(`${r.service} ${r.method} ${r.status}`, (counts.get(`${r.service} ${r.method} ${r.status}`) ?? 0) + 1);
+  for (const r of sim.journal.requests)
+    counts.set(`${r.service} ${r.method} ${r.status}`, (counts.get(`${r.service} ${r.method} ${r.status}`) ?? 0) + 1);
   console.log(`requests answered (${sim.journal.requests.length}):`);
   for (const [k, n] of [...counts].sort()) console.log(`  ${String(n).padStart(4)} × ${k}`);
   await sim.stop();

@@ -39,7 +39,8 @@ export function readSources(dir: string, root = dir): SourceFile[] {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...readSources(p, root));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push({ path: relative(root, p).split('\\').join('/'), text: readFileSync(p, 'utf8') });
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts'))
+      out.push({ path: relative(root, p).split('\\').join('/'), text: readFileSync(p, 'utf8') });
   }
   return out;
 }
@@ -96,7 +97,13 @@ function assignments(sf: ts.SourceFile, name: string): ts.Expression[] {
       }
     }
     if ((ts.isVariableDeclaration(n) || ts.isParameter(n)) && nameOf(n.name) === name && n.initializer) out.push(n.initializer);
-    else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) out.push(n.right);
+    else if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(n.left) &&
+      n.left.text === name
+    )
+      out.push(n.right);
   });
   return out;
 }
@@ -123,7 +130,8 @@ function texts(e: ts.Expression, sf: ts.SourceFile, seen: Set<string>): string[]
   if (ts.isConditionalExpression(e)) return [...texts(e.whenTrue, sf, seen), ...texts(e.whenFalse, sf, seen)];
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken) return [...texts(e.left, sf, seen), ...texts(e.right, sf, seen)];
+    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken)
+      return [...texts(e.left, sf, seen), ...texts(e.right, sf, seen)];
     if (op === ts.SyntaxKind.PlusToken) return cross([texts(e.left, sf, seen), texts(e.right, sf, seen)]);
     return [GAP];
   }
@@ -166,7 +174,8 @@ export function extractErrorTitles(sources: SourceFile[]): ErrorTitle[] {
       const pattern = raw.replace(new RegExp(`${GAP}+`, 'g'), GAP);
       // Variants that differ only in their gaps or punctuation ask the same of the documentation.
       const key = fragments(pattern).join(GAP);
-      if (key !== '' && !found.has(key)) found.set(key, { pattern, file: sf.fileName, line: sf.getLineAndCharacterOfPosition(e.getStart(sf)).line + 1 });
+      if (key !== '' && !found.has(key))
+        found.set(key, { pattern, file: sf.fileName, line: sf.getLineAndCharacterOfPosition(e.getStart(sf)).line + 1 });
     }
   };
   for (const c of classes.values()) if (c.fallback) add(c.fallback, c.sf);

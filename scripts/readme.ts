@@ -7,7 +7,11 @@ import { parseYaml, type YamlValue } from '../sim/github/action-yaml.ts';
 
 type Map = { [key: string]: YamlValue };
 const asMap = (v: YamlValue | undefined): Map => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
-const cell = (s: string): string => s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (s: string): string =>
+  s
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 
 export function renderTables(actionYml: string): { inputs: string; outputs: string } {
   const doc = asMap(parseYaml(actionYml));

@@ -35,7 +35,11 @@ export interface CrowdResult {
 export async function runCrowd(sim: Simulator, o: CrowdOptions): Promise<CrowdResult> {
   const tag = Math.random().toString(16).slice(2, 8);
   const templates = Array.from({ length: o.copies }, (_, i) =>
-    sim.azure.addTemplate({ resourceGroup: o.resourceGroup, name: `crowd-${tag}-${String(i + 1).padStart(2, '0')}`, phases: o.phases.map((p) => ({ ...p })) }),
+    sim.azure.addTemplate({
+      resourceGroup: o.resourceGroup,
+      name: `crowd-${tag}-${String(i + 1).padStart(2, '0')}`,
+      phases: o.phases.map((p) => ({ ...p })),
+    }),
   );
   const since = sim.journal.requests.length;
   const throttledBefore = sim.azure.throttled();

@@ -12,7 +12,10 @@ import type { RecordedRequest } from './server.ts';
 import { openZip } from './zip.ts';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code: string) => (s: string): string => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+const paint =
+  (code: string) =>
+  (s: string): string =>
+    color ? `\x1b[${code}m${s}\x1b[0m` : s;
 const dim = paint('2');
 const bold = paint('1');
 const red = paint('31');
@@ -136,7 +139,9 @@ function printResult(sim: Simulator, result: RunResult): void {
   for (const s of steps) {
     const how = s.signalsSent.length ? `, signals ${s.signalsSent.map((x) => x.signal).join(' → ')}` : '';
     const c = s.conclusion === 'success' ? green : s.conclusion === 'cancelled' ? yellow : red;
-    console.log(`  ${s.phase.padEnd(5)} ${c(s.conclusion.padEnd(9))} exit ${s.exitCode ?? s.signal} in ${(s.durationMs / 1000).toFixed(1)} s${how}`);
+    console.log(
+      `  ${s.phase.padEnd(5)} ${c(s.conclusion.padEnd(9))} exit ${s.exitCode ?? s.signal} in ${(s.durationMs / 1000).toFixed(1)} s${how}`,
+    );
   }
   const annotations = steps.flatMap((s) => s.annotations.map((a) => ({ ...a, phase: s.phase })));
   if (annotations.length) {
@@ -144,7 +149,12 @@ function printResult(sim: Simulator, result: RunResult): void {
     for (const a of annotations) {
       const c = a.level === 'error' ? red : a.level === 'warning' ? yellow : cyan;
       const msg = a.message.length > 700 ? `${a.message.slice(0, 250)} … ${a.message.slice(-400)}` : a.message;
-      console.log(`  ${c(a.level)} (${a.phase})${a.title ? ` ${bold(a.title)}` : ''}\n${msg.split('\n').map((l) => `      ${l}`).join('\n')}`);
+      console.log(
+        `  ${c(a.level)} (${a.phase})${a.title ? ` ${bold(a.title)}` : ''}\n${msg
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n')}`,
+      );
     }
   }
   console.log(bold('\nOutputs:'));
@@ -190,11 +200,14 @@ function check(s: Scenario, sim: Simulator, result: RunResult, handle: TemplateH
     { ok: (result.post !== undefined) === e.post, what: e.post ? 'post step ran' : 'no post step' },
   ];
   if (e.runStateOutput !== undefined) {
-    checks.push({ ok: result.main.outputs['run-state'] === e.runStateOutput, what: `run-state output ${e.runStateOutput} (was ${result.main.outputs['run-state'] ?? 'unset'})` });
+    checks.push({
+      ok: result.main.outputs['run-state'] === e.runStateOutput,
+      what: `run-state output ${e.runStateOutput} (was ${result.main.outputs['run-state'] ?? 'unset'})`,
+    });
   }
   if (e.artifact !== undefined) {
     const n = sim.github.artifacts.artifacts.length;
-    checks.push({ ok: (n > 0) === e.artifact, what: e.artifact ? 'logs artifact uploaded' : 'no artifact' });
+    checks.push({ ok: n > 0 === e.artifact, what: e.artifact ? 'logs artifact uploaded' : 'no artifact' });
   }
   for (const text of e.logIncludes) checks.push({ ok: log.includes(text), what: `log shows "${text}"` });
   return checks;
@@ -227,20 +240,29 @@ async function main(): Promise<number> {
   try {
     const handle = sim.azure.addTemplate(scenario.template);
     const started = Date.now();
-    console.log(dim(`  simulator up in ${((started - t0) / 1000).toFixed(1)} s: ARM ${sim.azure.armEndpoint}, Entra ${sim.azure.authorityHost}`));
+    console.log(
+      dim(`  simulator up in ${((started - t0) / 1000).toFixed(1)} s: ARM ${sim.azure.armEndpoint}, Entra ${sim.azure.authorityHost}`),
+    );
     console.log(`\n${bold('with:')}`);
     const inputs = { ...sim.actionInputs(handle), ...scenario.with };
     for (const [k, v] of Object.entries(inputs)) console.log(`  ${k}: ${v}`);
     if (scenario.cancel) {
-      console.log(yellow(`\n  The workflow will be canceled ${scenario.cancel.afterMs / 1000} s after the build reaches ${scenario.cancel.atSubState}.`));
+      console.log(
+        yellow(
+          `\n  The workflow will be canceled ${scenario.cancel.afterMs / 1000} s after the build reaches ${scenario.cancel.atSubState}.`,
+        ),
+      );
     }
     console.log(bold('\nAction log:'));
 
     const cancel = scenario.cancel;
     const cancelWhen = cancel
-      ? handle.subState(cancel.atSubState).then(() => new Promise<void>((r) => setTimeout(r, cancel.afterMs))).then(() => {
-          console.log(yellow('  ⨯ workflow canceled: the runner sends SIGINT (SIGTERM 7.5 s later if still running)'));
-        })
+      ? handle
+          .subState(cancel.atSubState)
+          .then(() => new Promise<void>((r) => setTimeout(r, cancel.afterMs)))
+          .then(() => {
+            console.log(yellow('  ⨯ workflow canceled: the runner sends SIGINT (SIGTERM 7.5 s later if still running)'));
+          })
       : undefined;
     const result = await sim.run(handle, {
       with: scenario.with,
@@ -259,7 +281,9 @@ async function main(): Promise<number> {
     console.log(bold(`\nScenario '${scenario.name}' expectations:`));
     for (const c of checks) console.log(`  ${c.ok ? green('✔') : red('✘')} ${c.what}`);
     const ok = checks.every((c) => c.ok);
-    console.log(`\n${ok ? green('Behaved as expected') : red('Did NOT behave as expected')} in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+    console.log(
+      `\n${ok ? green('Behaved as expected') : red('Did NOT behave as expected')} in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+    );
     return ok ? 0 : 1;
   } finally {
     stopping = true;

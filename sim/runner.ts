@@ -194,7 +194,27 @@ function baseEnvironment(inherit: boolean): Record<string, string> {
     }
   } else {
     // Windows needs SystemRoot (DNS, crypto), TEMP/TMP and the user profile folders in a child's environment.
-    for (const k of ['PATH', 'Path', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'SHELL', 'TMPDIR', 'SystemRoot', 'SYSTEMROOT', 'windir', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ComSpec', 'PATHEXT']) {
+    for (const k of [
+      'PATH',
+      'Path',
+      'HOME',
+      'LANG',
+      'LC_ALL',
+      'TZ',
+      'USER',
+      'SHELL',
+      'TMPDIR',
+      'SystemRoot',
+      'SYSTEMROOT',
+      'windir',
+      'TEMP',
+      'TMP',
+      'USERPROFILE',
+      'APPDATA',
+      'LOCALAPPDATA',
+      'ComSpec',
+      'PATHEXT',
+    ]) {
       const v = process.env[k];
       if (v !== undefined) env[k] = v;
     }
@@ -229,7 +249,13 @@ export async function runAction(opts: RunActionOptions): Promise<RunResult> {
   const serverUrl = gh.serverUrl ?? 'https://github.com';
   const eventPath = join(runnerTemp, '_github_workflow', 'event.json');
   mkdirSync(dirname(eventPath), { recursive: true });
-  writeFileSync(eventPath, JSON.stringify({ ref, repository: { full_name: repository, name: repository.split('/')[1] ?? repository, owner: { login: repository.split('/')[0] ?? '' } } }));
+  writeFileSync(
+    eventPath,
+    JSON.stringify({
+      ref,
+      repository: { full_name: repository, name: repository.split('/')[1] ?? repository, owner: { login: repository.split('/')[0] ?? '' } },
+    }),
+  );
 
   // Inputs: every declared input with its default, overlaid with `with:` (undeclared ones too, after a warning).
   const inputs: Record<string, string> = {};
@@ -307,7 +333,13 @@ export async function runAction(opts: RunActionOptions): Promise<RunResult> {
   }
   let main: StepResult;
   if (!pre || pre.conclusion === 'success') {
-    const mainPlan: StepPlan = { phase: 'main', script: join(actionDir, action.runs.main), env: { ...carried, ...stateEnv() }, cwd: workspace, runnerTemp };
+    const mainPlan: StepPlan = {
+      phase: 'main',
+      script: join(actionDir, action.runs.main),
+      env: { ...carried, ...stateEnv() },
+      cwd: workspace,
+      runnerTemp,
+    };
     if (opts.cancel) mainPlan.cancel = opts.cancel;
     if (opts.stepTimeoutMs !== undefined) mainPlan.stepTimeoutMs = opts.stepTimeoutMs;
     main = await run(mainPlan);
@@ -320,7 +352,13 @@ export async function runAction(opts: RunActionOptions): Promise<RunResult> {
   let post: StepResult | undefined;
   const jobStatus = pre?.conclusion === 'cancelled' || main.conclusion === 'cancelled' ? 'cancelled' : main.conclusion;
   if (action.runs.post && (opts.runPost ?? true) && evaluateStatusCondition(action.runs['post-if'], jobStatus)) {
-    post = await run({ phase: 'post', script: join(actionDir, action.runs.post), env: { ...carried, ...stateEnv() }, cwd: workspace, runnerTemp });
+    post = await run({
+      phase: 'post',
+      script: join(actionDir, action.runs.post),
+      env: { ...carried, ...stateEnv() },
+      cwd: workspace,
+      runnerTemp,
+    });
   }
 
   const result: RunResult = {
@@ -567,7 +605,14 @@ function runStep(
       r.path = parsePathFile(read(files.GITHUB_PATH));
       r.summary = read(files.GITHUB_STEP_SUMMARY);
       if (r.cancelledBy === 'workflow') r.conclusion = 'cancelled';
-      else if (code !== 0 || r.timedOut || r.cancelledBy === 'timeout-minutes' || r.fileCommandErrors.length > 0 || r.commandErrors.length > 0 || spawnError) {
+      else if (
+        code !== 0 ||
+        r.timedOut ||
+        r.cancelledBy === 'timeout-minutes' ||
+        r.fileCommandErrors.length > 0 ||
+        r.commandErrors.length > 0 ||
+        spawnError
+      ) {
         r.conclusion = 'failure';
       }
       resolvePromise(r);

@@ -88,7 +88,11 @@ const customizing = (ms: number): PhaseSpec => ({
 });
 
 const tail = (optimize: number, validate: number, distribute: number): PhaseSpec[] => [
-  { subState: 'Optimizing', durationMs: optimize, lines: ['PACKER OUT ==> azure-arm: Optimizing image: removing machine-specific state ...'] },
+  {
+    subState: 'Optimizing',
+    durationMs: optimize,
+    lines: ['PACKER OUT ==> azure-arm: Optimizing image: removing machine-specific state ...'],
+  },
   {
     subState: 'Validating',
     durationMs: validate,
@@ -149,7 +153,7 @@ const FAILURE: Scenario = {
         'PACKER ERR ==> azure-arm: Deleting individual resources ...',
         "PACKER ERR Build 'azure-arm' errored after 1 minute 47 seconds: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
         "PACKER ERR ==> Some builds didn't complete successfully and had errors:",
-        "PACKER ERR --> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+        'PACKER ERR --> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]',
         'PACKER ERR ==> Builds finished but no artifacts were created.',
       ],
       // no message: the simulator's default names the log location, as the service does

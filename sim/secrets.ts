@@ -29,7 +29,12 @@ export async function signedBlobUrl(
 ): Promise<{ url: string; sig: string }> {
   const { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } = await import('@azure/storage-blob');
   const q = generateBlobSASQueryParameters(
-    { containerName: blob.container, blobName: blob.name, permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000) },
+    {
+      containerName: blob.container,
+      blobName: blob.name,
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
     new StorageSharedKeyCredential(account.name, account.key),
   );
   recordSecret(q.signature);

@@ -116,7 +116,9 @@ async function startServer(
       });
     });
   };
-  const server: Server = cert ? createServer({ cert: cert.cert, key: cert.key }, listener) : (createPlainServer(listener) as unknown as Server);
+  const server: Server = cert
+    ? createServer({ cert: cert.cert, key: cert.key }, listener)
+    : (createPlainServer(listener) as unknown as Server);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

@@ -27,12 +27,27 @@ export function ensureCertificate(dir: string, serverName?: string): Certificate
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   if (!existsSync(certPath) || !existsSync(keyPath)) {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30',
-      '-subj', '/CN=localhost',
-      '-addext', `subjectAltName=DNS:localhost,IP:127.0.0.1${serverName && !isIP(serverName) ? `,DNS:${serverName}` : ''}`,
-      '-keyout', keyPath, '-out', certPath,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        `subjectAltName=DNS:localhost,IP:127.0.0.1${serverName && !isIP(serverName) ? `,DNS:${serverName}` : ''}`,
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      { stdio: 'ignore' },
+    );
   }
   return { certPath, keyPath, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
 }

@@ -8,7 +8,16 @@ import { formatDuration } from './duration.js';
 import { describeAzureError } from './errors.js';
 import { handleSignal, handleTimeout, reportOutcome } from './finish.js';
 import { isOwnRun } from './runstatus.js';
-import { ActionError, errorContext, makeContext, setPhase, timeLeft, type ActionDeps, type ActionResult, type RunContext } from './runContext.js';
+import {
+  ActionError,
+  errorContext,
+  makeContext,
+  setPhase,
+  timeLeft,
+  type ActionDeps,
+  type ActionResult,
+  type RunContext,
+} from './runContext.js';
 import type { Settings } from './settings.js';
 import { readTemplate, startOrAttach } from './start.js';
 import { STATE_RUN_START } from './state.js';

@@ -15,7 +15,12 @@ export interface Annotation {
   message: string;
 }
 
-const norm = (s: string): string => s.replace(/\s*…\s*/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+const norm = (s: string): string =>
+  s
+    .replace(/\s*…\s*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 
 function oneLine(s: string, max: number): string {
   const t = s.replace(/\s+/g, ' ').trim();
@@ -80,7 +85,9 @@ export function failureAnnotation(actionTitle: string, failureMessage: string, o
   if (service) head.push(`Service: ${service}`);
   const tail = where ? [where] : [];
   const shown = new Set(head.map(norm));
-  const context = d.context.slice(-10).filter((l) => !shown.has(norm(l)) && !causeLines.some((c) => norm(c).includes(norm(l)) && l.trim().length > 20));
+  const context = d.context
+    .slice(-10)
+    .filter((l) => !shown.has(norm(l)) && !causeLines.some((c) => norm(c).includes(norm(l)) && l.trim().length > 20));
   let body = '';
   // Context lines go first when the annotation is too long; the cause, the fix and the log's place stay.
   for (let n = context.length; n >= 0; n--) {

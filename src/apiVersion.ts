@@ -13,7 +13,12 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 
 export const API_VERSION_POLICY = 'apiVersionFallback';
-const REFUSAL_CODES = ['NoRegisteredProviderFound', 'InvalidResourceType', 'InvalidApiVersionParameter', 'NoRegisteredProviderFoundForApiVersion'];
+const REFUSAL_CODES = [
+  'NoRegisteredProviderFound',
+  'InvalidResourceType',
+  'InvalidApiVersionParameter',
+  'NoRegisteredProviderFoundForApiVersion',
+];
 
 /** The versions an api-version refusal lists, or undefined when the body is not one. */
 export function supportedVersions(body: string | null | undefined): string[] | undefined {
@@ -28,7 +33,10 @@ export function supportedVersions(body: string | null | undefined): string[] | u
   if (typeof error?.code !== 'string' || typeof error.message !== 'string' || !REFUSAL_CODES.includes(error.code)) return undefined;
   const m = /supported (?:api-)?versions are '([^']*)'/i.exec(error.message);
   if (!m?.[1]) return undefined;
-  const versions = m[1].split(',').map((v) => v.trim()).filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
+  const versions = m[1]
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
   return versions.length > 0 ? versions : undefined;
 }
 

@@ -203,7 +203,8 @@ export class LastingCliCredential implements TokenCredential {
       return replacement.getToken(scopes, options);
     }
     const text = cliError instanceof Error ? cliError.message : String(cliError);
-    if (this.worked || /AADSTS700024|expired/i.test(text)) throw new CliSessionLostError(sessionLostMessage(text, canMintIdTokens(this.deps.env)));
+    if (this.worked || /AADSTS700024|expired/i.test(text))
+      throw new CliSessionLostError(sessionLostMessage(text, canMintIdTokens(this.deps.env)));
     throw cliError;
   }
 
@@ -226,7 +227,11 @@ export class LastingCliCredential implements TokenCredential {
 }
 
 function sessionLostMessage(cliError: string, canMint: boolean): string {
-  const first = cliError.split('\n').find((l) => l.trim() !== '')?.trim() ?? cliError;
+  const first =
+    cliError
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? cliError;
   return (
     `The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ${first} ` +
     'A session that azure/login made with OIDC cannot renew itself once the GitHub ID token it was given has expired ' +

@@ -1,7 +1,15 @@
 /** The post step's logic: cancel a run the main step left running (killed, interrupted, or cancel not confirmed). */
 import type { ImageBuilderOps } from './imagebuilder.js';
 import { isOwnRun } from './runstatus.js';
-import { STATE_KEY, STATE_PHASE, STATE_PREVIOUS_START, STATE_RUN_POSTED, STATE_RUN_START, parseSavedContext, type SavedContext } from './state.js';
+import {
+  STATE_KEY,
+  STATE_PHASE,
+  STATE_PREVIOUS_START,
+  STATE_RUN_POSTED,
+  STATE_RUN_START,
+  parseSavedContext,
+  type SavedContext,
+} from './state.js';
 
 /** startTime is the service's clock, the saved POST time the runner's: a run that started this much before it is still ours. */
 export { CLOCK_SKEW_MS } from './runstatus.js';
@@ -25,11 +33,13 @@ const time = (iso: string): number | undefined => {
 export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
   const phase = deps.getState(STATE_PHASE);
   if (phase === 'attached') {
-    deps.info("The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.");
+    deps.info('The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.');
     return 'nothing-to-do';
   }
   if (phase === 'lost') {
-    deps.info('The main step lost sight of the build (its status could not be read): the post step leaves it running rather than cancel a build that may be healthy.');
+    deps.info(
+      'The main step lost sight of the build (its status could not be read): the post step leaves it running rather than cancel a build that may be healthy.',
+    );
     return 'nothing-to-do';
   }
   if (phase === '' || phase === 'finished') {
@@ -65,7 +75,9 @@ export async function cleanup(deps: CleanupDeps): Promise<CleanupOutcome> {
         );
         return 'unknown-run';
       }
-      deps.info(`The template shows another run (started ${new Date(start).toISOString()}), not the one this job followed: leaving it alone.`);
+      deps.info(
+        `The template shows another run (started ${new Date(start).toISOString()}), not the one this job followed: leaving it alone.`,
+      );
       return 'other-run';
     }
     deps.info(`The build of '${ctx.templateName}' is still running after the main step ended (${phase}): canceling it.`);

@@ -12,8 +12,7 @@ function isUnit(u: string | undefined): u is Unit {
 /** setTimeout cannot wait longer than this (about 24.8 days). */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
-export const DURATION_FORM =
-  'a positive duration such as 45s, 90m, 2h30m, 1h or 500ms, or a plain number of minutes';
+export const DURATION_FORM = 'a positive duration such as 45s, 90m, 2h30m, 1h or 500ms, or a plain number of minutes';
 
 /** Parses a duration into milliseconds; returns undefined when the text is not a valid positive duration. */
 export function parseDuration(text: string): number | undefined {

@@ -91,7 +91,7 @@ export function entraHint(message: string, oidcSubject?: string): string | undef
       );
     case '50034':
     case '700027':
-      return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
+      return "The assertion was rejected: check the audience input matches the federated credential (by default the cloud's: api://AzureADTokenExchange in AzureCloud).";
     default:
       return undefined;
   }

@@ -35,7 +35,8 @@ const RUN_OUTPUTS_RETRY_MS = 5 * 60_000;
  */
 const SIGNAL_LOGS_DEADLINE_MS = 5500;
 
-const whoseRun = (c: RunContext): string => `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
+const whoseRun = (c: RunContext): string =>
+  `it was not started by this step (it started ${startText(c.runStart)}; attached with if-running: attach)`;
 
 /**
  * Sends the cancel (through throttling and outages until `retryUntil`, when given); a refusal because the run is
@@ -76,7 +77,9 @@ export async function handleSignal(c: RunContext, waited: WaitResult): Promise<A
   const result = newResult(c, waited.status);
   result.interrupted = true;
   if (!mayCancel(c)) {
-    report.warning(`The workflow was canceled or the step timed out. The run this step followed was left running: ${whoseRun(c)}, and cancel-attached is false.`);
+    report.warning(
+      `The workflow was canceled or the step timed out. The run this step followed was left running: ${whoseRun(c)}, and cancel-attached is false.`,
+    );
     result.cancel = { requested: false, reachedCanceled: false };
     result.failureMessage =
       `The step was interrupted (workflow canceled or step timeout) after ${formatDuration(waited.waitedMs)}; the run it followed was left running (last state: ${stateLine(result.status)}): ${whoseRun(c)}. ` +
@@ -126,7 +129,13 @@ async function watchForCanceled(c: RunContext, last: RunStatus | undefined, unti
       const now = (await c.ops.getTemplate(AbortSignal.timeout(Math.max(500, Math.min(1500, until - Date.now()))))).lastRunStatus;
       if (now && isFollowed(c, now)) {
         status = { ...now, ...(now.runSubState ? {} : status?.runSubState ? { runSubState: status.runSubState } : {}) };
-        if (status.runState === 'Canceled' || status.runState === 'Failed' || status.runState === 'Succeeded' || status.runState === 'PartiallySucceeded') break;
+        if (
+          status.runState === 'Canceled' ||
+          status.runState === 'Failed' ||
+          status.runState === 'Succeeded' ||
+          status.runState === 'PartiallySucceeded'
+        )
+          break;
       }
     } catch {
       // The last status seen will do.
@@ -317,7 +326,8 @@ async function finishLogs(c: RunContext, result: ActionResult, signal: AbortSign
   try {
     outcome = (await c.logs.finish(result, signal)) ?? {};
   } catch (err) {
-    if (!signal.aborted) report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
+    if (!signal.aborted)
+      report.warning(`Build logs: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
   }
   if (signal.aborted) return outcome;
   if (outcome.logUri) report.setOutput('log-uri', redactSas(outcome.logUri));
@@ -337,7 +347,12 @@ async function finishLogs(c: RunContext, result: ActionResult, signal: AbortSign
  * Runs finishLogs for at most `ms` (and not past the step's signal). Past that its work is aborted and
  * abandoned: the result must not wait on storage.
  */
-async function boundedLogs(c: RunContext, result: ActionResult, ms: number, watchSignal: boolean): Promise<BuildLogOutcome | 'late' | 'aborted'> {
+async function boundedLogs(
+  c: RunContext,
+  result: ActionResult,
+  ms: number,
+  watchSignal: boolean,
+): Promise<BuildLogOutcome | 'late' | 'aborted'> {
   const abandon = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
@@ -368,8 +383,10 @@ export async function finishAndReport(c: RunContext, result: ActionResult, title
   } else {
     const deadline = deps.logsFinishDeadlineMs ?? LOGS_FINISH_DEADLINE_MS;
     const got = await boundedLogs(c, result, deadline, true);
-    if (got === 'late') report.warning(`Build logs incomplete: not done after ${formatDuration(deadline)}; reporting the build's result without them.`);
-    else if (got === 'aborted') report.warning("Build logs incomplete: the step was interrupted; reporting the build's result without them.");
+    if (got === 'late')
+      report.warning(`Build logs incomplete: not done after ${formatDuration(deadline)}; reporting the build's result without them.`);
+    else if (got === 'aborted')
+      report.warning("Build logs incomplete: the step was interrupted; reporting the build's result without them.");
     else outcome = got;
   }
   if (result.failureMessage !== undefined) {
@@ -387,5 +404,6 @@ async function logsAfterSignal(c: RunContext, result: ActionResult, deadline: nu
     return;
   }
   const got = await boundedLogs(c, result, left, false);
-  if (got === 'late') c.report.warning('Build logs incomplete: no time left after the cancel (the runner stops the step 10 s after the signal).');
+  if (got === 'late')
+    c.report.warning('Build logs incomplete: no time left after the cancel (the runner stops the step 10 s after the signal).');
 }

@@ -46,7 +46,10 @@ export function toRunStatus(s: ImageTemplate['lastRunStatus']): RunStatus | unde
   return normalizeRunStatus(s);
 }
 
-export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget, 'subscriptionId' | 'resourceGroup' | 'templateName'>): TemplateInfo {
+export function toTemplateInfo(
+  t: ImageTemplate,
+  target: Pick<ImageBuilderTarget, 'subscriptionId' | 'resourceGroup' | 'templateName'>,
+): TemplateInfo {
   const info: TemplateInfo = {
     id:
       t.id ??
@@ -56,7 +59,8 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
     distributeTypes: (t.distribute ?? []).map((d) => d?.type ?? ''),
   };
   if (t.location) info.location = t.location;
-  if (Array.isArray(t.customize)) info.customizers = t.customize.map((c) => (c?.name ? { type: c.type ?? '', name: c.name } : { type: c?.type ?? '' }));
+  if (Array.isArray(t.customize))
+    info.customizers = t.customize.map((c) => (c?.name ? { type: c.type ?? '', name: c.name } : { type: c?.type ?? '' }));
   if (t.vmProfile?.vnetConfig) info.hasVnetConfig = true;
   const staging = stagingGroupId(t.exactStagingResourceGroup, target.subscriptionId);
   if (staging !== undefined) info.stagingResourceGroupId = staging;
@@ -68,14 +72,21 @@ export function toTemplateInfo(t: ImageTemplate, target: Pick<ImageBuilderTarget
 
 export function toTemplateSetup(t: ImageTemplate): TemplateSetup {
   const setup: TemplateSetup = {
-    identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => (v?.principalId ? { id, principalId: v.principalId } : { id })),
+    identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) =>
+      v?.principalId ? { id, principalId: v.principalId } : { id },
+    ),
   };
   const vnet = t.vmProfile?.vnetConfig;
   if (vnet?.subnetId) setup.subnetId = vnet.subnetId;
   if (vnet?.containerInstanceSubnetId) setup.containerInstanceSubnetId = vnet.containerInstanceSubnetId;
   if (t.stagingResourceGroup) setup.stagingResourceGroup = t.stagingResourceGroup;
   const src = t.source as { type?: string; publisher?: string; offer?: string } | undefined;
-  if (src) setup.source = { ...(src.type ? { type: src.type } : {}), ...(src.publisher ? { publisher: src.publisher } : {}), ...(src.offer ? { offer: src.offer } : {}) };
+  if (src)
+    setup.source = {
+      ...(src.type ? { type: src.type } : {}),
+      ...(src.publisher ? { publisher: src.publisher } : {}),
+      ...(src.offer ? { offer: src.offer } : {}),
+    };
   return setup;
 }
 

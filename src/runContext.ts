@@ -5,7 +5,15 @@ import type { ImageBuilderOps, RunRequest } from './imagebuilder.js';
 import type { Reporter } from './report.js';
 import type { Settings } from './settings.js';
 import { STATE_PHASE, type Phase } from './state.js';
-import { noopLogHooks, noopSummary, type BuildLogHooks, type RunResult, type RunStatus, type SummaryWriter, type TemplateInfo } from './types.js';
+import {
+  noopLogHooks,
+  noopSummary,
+  type BuildLogHooks,
+  type RunResult,
+  type RunStatus,
+  type SummaryWriter,
+  type TemplateInfo,
+} from './types.js';
 import type { Clock } from './wait.js';
 
 /** An error whose message is already written for the user (no prefix, no stack). */

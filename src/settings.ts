@@ -159,7 +159,7 @@ function blobContainerUrl(name: string, value: string): string {
   const segments = url.pathname.split('/').filter(Boolean);
   // Path-style endpoints (an emulator, or an IP address) carry the account as the first segment.
   const pathStyle = /^[\d.]+$|^\[|^localhost$/i.test(url.hostname);
-  if (segments.length !== (pathStyle ? 2 : 1) || !CONTAINER.test(segments[segments.length - 1]!)) {
+  if (segments.length !== (pathStyle ? 2 : 1) || !CONTAINER.test(segments.at(-1) ?? '')) {
     throw new InputError(name, value, `${VHD_DESTINATION_FORM}; a container name is 3-63 lowercase letters, digits and single hyphens`);
   }
   return `${url.origin}/${segments.join('/')}`;
@@ -188,7 +188,11 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const templateFile = input('template-file') || undefined;
   const templateName = input('template-name');
   if (templateName === '' && templateFile === undefined) {
-    throw new InputError('template-name', '', 'the name of an existing image template (1-64 letters, digits, hyphens, underscores or periods)');
+    throw new InputError(
+      'template-name',
+      '',
+      'the name of an existing image template (1-64 letters, digits, hyphens, underscores or periods)',
+    );
   }
   if (templateName !== '' && !TEMPLATE_NAME.test(templateName)) {
     throw new InputError('template-name', templateName, 'an image template name: 1-64 letters, digits, hyphens, underscores or periods');
@@ -207,7 +211,11 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   }
   if (authType === 'oidc') {
     if (clientId === undefined) {
-      throw new InputError('client-id', '', 'the client ID (GUID) of the app or identity with a federated credential when auth-type is oidc (input or env AZURE_CLIENT_ID)');
+      throw new InputError(
+        'client-id',
+        '',
+        'the client ID (GUID) of the app or identity with a federated credential when auth-type is oidc (input or env AZURE_CLIENT_ID)',
+      );
     }
     if (tenantId === undefined) {
       throw new InputError('tenant-id', '', 'the Entra tenant ID (GUID) when auth-type is oidc (input or env AZURE_TENANT_ID)');
@@ -259,9 +267,19 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const paramsRaw = input('template-parameters');
   let templateParameters: JsonObject | undefined;
   if (paramsRaw !== '') {
-    if (templateFile === undefined) throw new InputError('template-parameters', paramsRaw, 'no value unless template-file is set (the parameters are those of an ARM or Bicep template-file)');
+    if (templateFile === undefined)
+      throw new InputError(
+        'template-parameters',
+        paramsRaw,
+        'no value unless template-file is set (the parameters are those of an ARM or Bicep template-file)',
+      );
     const parsed = parseTemplateParameters(paramsRaw);
-    if ('error' in parsed) throw new InputError('template-parameters', paramsRaw.length > 200 ? `${paramsRaw.slice(0, 200)}…` : paramsRaw, `${PARAMETERS_FORM}; got ${parsed.error}`);
+    if ('error' in parsed)
+      throw new InputError(
+        'template-parameters',
+        paramsRaw.length > 200 ? `${paramsRaw.slice(0, 200)}…` : paramsRaw,
+        `${PARAMETERS_FORM}; got ${parsed.error}`,
+      );
     templateParameters = parsed.parameters;
   }
   const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
@@ -269,13 +287,25 @@ export function parseSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Setti
   const vhdRaw = input('vhd-destination');
   const vhdDestination = vhdRaw === '' ? undefined : blobContainerUrl('vhd-destination', vhdRaw);
   if (vhdDestination !== undefined && !wait) {
-    throw new InputError('vhd-destination', vhdDestination, 'no value when wait is false (the VHD exists only once the build has finished, and the step ends before that)');
+    throw new InputError(
+      'vhd-destination',
+      vhdDestination,
+      'no value when wait is false (the VHD exists only once the build has finished, and the step ends before that)',
+    );
   }
   if (deleteTemplate !== 'never' && templateFile === undefined) {
-    throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
+    throw new InputError(
+      'delete-template',
+      deleteTemplate,
+      'never unless template-file is set (the action deletes only templates it creates from template-file)',
+    );
   }
   if (!wait && deleteTemplate !== 'never') {
-    throw new InputError('delete-template', deleteTemplate, 'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)');
+    throw new InputError(
+      'delete-template',
+      deleteTemplate,
+      'never when wait is false (the step ends while the build runs, so nothing could delete the template after it; delete it in the step that waits)',
+    );
   }
 
   const settings: Settings = {

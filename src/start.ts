@@ -141,7 +141,9 @@ export async function startOrAttach(c: RunContext): Promise<void> {
     }
     if (current?.runState === 'Running') {
       if (mayBeOurs(current)) {
-        report.info(`The run request got no answer, but the template shows a run started after it (${startText(current.startTime)}): following it as this step's run.`);
+        report.info(
+          `The run request got no answer, but the template shows a run started after it (${startText(current.startTime)}): following it as this step's run.`,
+        );
         return;
       }
       refuseOrAttach(c, current);
@@ -166,11 +168,17 @@ export async function startOrAttach(c: RunContext): Promise<void> {
       // Refused by the service: no run of ours for the post step to cancel.
       if (!transient && !uncertainPost) setPhase(c, 'finished');
       if (!refusedBecauseRunning && !transient) {
-        throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`, 'Azure request failed');
+        throw new ActionError(
+          `Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`,
+          'Azure request failed',
+        );
       }
       const delay = delays.next();
       if (clock.now() + (refusedBecauseRunning ? 0 : delay) > deadline) {
-        throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`, 'Azure request failed');
+        throw new ActionError(
+          `Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`,
+          'Azure request failed',
+        );
       }
       if (transient) {
         // The request may have reached the service: the next read tells whether a run of ours started.
@@ -191,7 +199,10 @@ export async function startOrAttach(c: RunContext): Promise<void> {
       if (refusedBecauseRunning && !inProgress(c.template.lastRunStatus)) {
         // Refused, yet nothing runs: a run that ended in between. Try once more only while time is left.
         if (clock.now() + delay > deadline) {
-          throw new ActionError(`Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`, 'Azure request failed');
+          throw new ActionError(
+            `Could not start a run of template '${settings.templateName}': ${describeAzureError(err, errorContext(c))}`,
+            'Azure request failed',
+          );
         }
         await clock.sleep(delay, c.deps.signal);
       }

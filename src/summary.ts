@@ -29,7 +29,15 @@ export interface SummaryInput {
   /** Blob URL of customization.log (no SAS). */
   logUri?: string;
   timeline?: SubStateSpan[];
-  diagnosis?: { title: string; errorLines: string[]; context: string[]; causeLines?: string[]; hint?: string; customizer?: string; verdict?: string };
+  diagnosis?: {
+    title: string;
+    errorLines: string[];
+    context: string[];
+    causeLines?: string[];
+    hint?: string;
+    customizer?: string;
+    verdict?: string;
+  };
 }
 
 const STATE_ICON: Record<string, string> = {
@@ -42,7 +50,10 @@ const STATE_ICON: Record<string, string> = {
 
 /** Text safe inside a markdown table cell. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  return text
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
 function code(text: string): string {
@@ -61,7 +72,14 @@ export function renderGantt(spans: SubStateSpan[], runEnd: Date | undefined, run
     .filter((r): r is { name: string; start: Date; end: Date } => r.end !== undefined && r.end.getTime() >= r.start.getTime());
   if (rows.length === 0) return '';
   const failed = runState !== 'Succeeded';
-  const lines = ['```mermaid', 'gantt', '  title Image build (UTC)', '  dateFormat YYYY-MM-DD HH:mm:ss', '  axisFormat %H:%M', '  section Run'];
+  const lines = [
+    '```mermaid',
+    'gantt',
+    '  title Image build (UTC)',
+    '  dateFormat YYYY-MM-DD HH:mm:ss',
+    '  axisFormat %H:%M',
+    '  section Run',
+  ];
   rows.forEach((r, i) => {
     const label = r.name.replace(/[:#;\n\r]/g, ' ').trim() || 'step';
     // A zero-length task is invisible: give it one second.
@@ -82,8 +100,7 @@ export function renderSummary(input: SummaryInput): string {
   out.push(`| Template | ${code(input.resourceGroup ? `${input.resourceGroup}/${input.template}` : input.template)} |`);
   out.push(`| Result | ${cell(input.runState)} |`);
   const duration =
-    input.durationSeconds ??
-    (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
+    input.durationSeconds ?? (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
   if (duration !== undefined) out.push(`| Duration | ${formatDuration(duration * 1000)} |`);
   if (input.startTime) out.push(`| Started | ${input.startTime.toISOString()} |`);
   if (input.imageId) out.push(`| Image ID | ${code(input.imageId)} |`);
@@ -104,7 +121,10 @@ export function renderSummary(input: SummaryInput): string {
     const key = (l: string): string => l.replace(/\s+/g, ' ').trim().toLowerCase();
     const shown = new Set(causes.map(key));
     // The same line once: the last lines before the error leave out the cause lines above them.
-    const context = d.context.slice(-10).map(redactSas).filter((l) => !shown.has(key(l)));
+    const context = d.context
+      .slice(-10)
+      .map(redactSas)
+      .filter((l) => !shown.has(key(l)));
     // Lines end where the runner (and CommonMark) end them: a lone \r too.
     const body = [...causes, ...(context.length ? ['---', ...context] : [])].flatMap((l) => l.split(RUNNER_LINE_BREAK));
     if (body.length > 0) {

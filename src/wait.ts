@@ -156,17 +156,24 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
     }
     if (ok) {
       if (outage) {
-        log.info(`Run status readable again after ${outage.failures} failed read${outage.failures === 1 ? '' : 's'} over ${formatDuration(clock.now() - outage.since)}.`);
+        log.info(
+          `Run status readable again after ${outage.failures} failed read${outage.failures === 1 ? '' : 's'} over ${formatDuration(clock.now() - outage.since)}.`,
+        );
         outage = undefined;
         retryDelays.reset();
       }
       if (status !== undefined && isCurrent(status)) {
         // Printed as it came; returned with the last sub-state seen when it has none (a failure names its phase).
         if (status.runSubState) lastSubState = status.runSubState;
-        last = status.runSubState || lastSubState === undefined || status.runState === 'Running' ? status : { ...status, runSubState: lastSubState };
+        last =
+          status.runSubState || lastSubState === undefined || status.runState === 'Running'
+            ? status
+            : { ...status, runSubState: lastSubState };
         if (status.runState !== undefined && !isKnownRunState(status.runState) && !unknownStates.has(status.runState)) {
           unknownStates.add(status.runState);
-          log.warning(`The service reports a run state this action does not know: '${status.runState}'. Waiting for a known one (until the timeout).`);
+          log.warning(
+            `The service reports a run state this action does not know: '${status.runState}'. Waiting for a known one (until the timeout).`,
+          );
         }
         const key = `${status.runState ?? ''}/${status.runSubState ?? ''}`;
         if (key !== lastKey) {
@@ -180,7 +187,9 @@ export async function waitForRun(opts: WaitOptions): Promise<WaitResult> {
           } catch (err) {
             hookWarnings++;
             if (hookWarnings <= 3) {
-              log.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)}${hookWarnings === 3 ? ' (further errors of the log tail are not shown)' : ''}`);
+              log.warning(
+                `Build log tail: ${err instanceof Error ? err.message : String(err)}${hookWarnings === 3 ? ' (further errors of the log tail are not shown)' : ''}`,
+              );
             }
           }
         }

@@ -21,14 +21,24 @@ import type { BuildLogHooks, BuildLogOutcome, RunResult, RunStatus, SummaryWrite
 export function createPreflightHook(
   settings: Settings,
   credential: TokenCredential,
-  report: { error(m: string, title?: string): void; warning(m: string, title?: string): void; notice(m: string, title?: string): void; info(m: string): void },
+  report: {
+    error(m: string, title?: string): void;
+    warning(m: string, title?: string): void;
+    notice(m: string, title?: string): void;
+    info(m: string): void;
+  },
   load: () => Promise<Pick<typeof import('./preflight/index.js'), 'runPreflight' | 'armReader'>> = () => import('./preflight/index.js'),
 ): ((template: TemplateInfo) => Promise<{ ok: boolean }>) | undefined {
   if (settings.preflight === 'false') return undefined;
   return async (template) => {
     try {
       const m = await load();
-      const arm = m.armReader({ credential, armEndpoint: settings.resourceManagerEndpoint, armScope: settings.armScope, subscriptionId: settings.subscriptionId });
+      const arm = m.armReader({
+        credential,
+        armEndpoint: settings.resourceManagerEndpoint,
+        armScope: settings.armScope,
+        subscriptionId: settings.subscriptionId,
+      });
       return await m.runPreflight(template, settings, { arm, report });
     } catch (err) {
       report.warning(`Preflight checks could not run: ${err instanceof Error ? err.message : String(err)} (the run goes on)`);
@@ -40,7 +50,11 @@ export function createPreflightHook(
 type LogsModule = Pick<typeof import('./logs/index.js'), 'createBuildLogs' | 'customizerLabel' | 'defaultArtifactName'>;
 
 /** `$RUNNER_TEMP/image-builder-logs/<template>-<hash>-<pid>`: one per template (and per step), never shared. */
-export function logsWorkDir(settings: Pick<Settings, 'subscriptionId' | 'resourceGroup' | 'templateName'>, env: NodeJS.ProcessEnv = process.env, pid = process.pid): string {
+export function logsWorkDir(
+  settings: Pick<Settings, 'subscriptionId' | 'resourceGroup' | 'templateName'>,
+  env: NodeJS.ProcessEnv = process.env,
+  pid = process.pid,
+): string {
   const base = env['RUNNER_TEMP'] || tmpdir();
   const id = `${settings.subscriptionId}/${settings.resourceGroup}/${settings.templateName}`.toLowerCase();
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
@@ -157,13 +171,14 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
           const l = await get();
           await l?.logs.onPoll(latestPoll());
         })()
-        .catch((err: unknown) => {
-          if (!tailWarned) o.report.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
-          tailWarned = true;
-        })
-        .finally(() => {
-          tailing = undefined;
-        });
+          .catch((err: unknown) => {
+            if (!tailWarned)
+              o.report.warning(`Build log tail: ${err instanceof Error ? err.message : String(err)} (the build's result is not affected)`);
+            tailWarned = true;
+          })
+          .finally(() => {
+            tailing = undefined;
+          });
       }
       await boundedWait(tailing, o.pollWaitMs ?? 3000, o.signal);
     },
@@ -177,13 +192,16 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       if (!l) return out;
       // The staging group reaches src/logs one way only: with each poll's status (and the final one).
       staging ??= result.template.stagingResourceGroupId;
-      const f: FinishResult = await l.logs.finish({
-        runState: result.state,
-        failed,
-        ...pollFields(result.status, staging),
-        ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
-        ...(result.template.hasVnetConfig !== undefined ? { hasVnetConfig: result.template.hasVnetConfig } : {}),
-      }, signal);
+      const f: FinishResult = await l.logs.finish(
+        {
+          runState: result.state,
+          failed,
+          ...pollFields(result.status, staging),
+          ...(result.template.customizers ? { customizers: result.template.customizers } : {}),
+          ...(result.template.hasVnetConfig !== undefined ? { hasVnetConfig: result.template.hasVnetConfig } : {}),
+        },
+        signal,
+      );
       if (f.logUri) out.logUri = f.logUri;
       if (f.artifactId !== undefined) out.artifactId = String(f.artifactId);
       if (f.artifactUrl) out.artifactUrl = f.artifactUrl;
@@ -198,7 +216,10 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
           ...(d.hint ? { hint: d.hint } : {}),
           ...(d.verdict ? { verdict: d.verdict } : {}),
           ...(d.customizer
-            ? { customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer) }
+            ? {
+                customizer:
+                  d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer),
+              }
             : {}),
         };
       }
@@ -240,7 +261,10 @@ async function boundedWait(p: Promise<void>, ms: number, signal?: AbortSignal): 
   if (onAbort) signal?.removeEventListener('abort', onAbort);
 }
 
-function pollFields(s: RunStatus | undefined, staging: string | undefined): { runSubState?: string; message?: string; startTime?: Date; stagingResourceGroup?: string } {
+function pollFields(
+  s: RunStatus | undefined,
+  staging: string | undefined,
+): { runSubState?: string; message?: string; startTime?: Date; stagingResourceGroup?: string } {
   const f: { runSubState?: string; message?: string; startTime?: Date; stagingResourceGroup?: string } = {};
   if (s?.runSubState) f.runSubState = s.runSubState;
   if (s?.message) f.message = s.message;
@@ -250,7 +274,12 @@ function pollFields(s: RunStatus | undefined, staging: string | undefined): { ru
 }
 
 /** The summary's input, from the run's result and what the logs gave back. */
-export function summaryInput(settings: Pick<Settings, 'templateName' | 'resourceGroup'>, result: RunResult, logs: BuildLogOutcome, now = new Date()): SummaryInput {
+export function summaryInput(
+  settings: Pick<Settings, 'templateName' | 'resourceGroup'>,
+  result: RunResult,
+  logs: BuildLogOutcome,
+  now = new Date(),
+): SummaryInput {
   const s = result.status;
   const input: SummaryInput = { template: settings.templateName, resourceGroup: settings.resourceGroup, runState: result.state };
   // The service's zero time (year 1) and an end before the start are no times at all.
@@ -287,10 +316,12 @@ export function createSummaryWriter(
 
 /** A Reporter that closes the log tail's group before anything of its own is printed, so groups never nest. */
 export function groupSafeReporter(inner: Reporter, closeLogGroup: () => void): Reporter {
-  const before = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A): void => {
-    closeLogGroup();
-    fn(...a);
-  };
+  const before =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A): void => {
+      closeLogGroup();
+      fn(...a);
+    };
   return {
     ...inner,
     info: before((m: string) => inner.info(m)),

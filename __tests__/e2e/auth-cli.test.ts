@@ -8,7 +8,18 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { runAction } from '../../sim/runner.ts';
-import { FAST, addTemplate, check, errors, phases as phasesOf, simulator, warnings, type RecordedRequest, type RunResult, type Simulator } from './helpers.ts';
+import {
+  FAST,
+  addTemplate,
+  check,
+  errors,
+  phases as phasesOf,
+  simulator,
+  warnings,
+  type RecordedRequest,
+  type RunResult,
+  type Simulator,
+} from './helpers.ts';
 
 const AZ_DIR = join(import.meta.dirname, '..', 'fixtures', 'az');
 
@@ -37,7 +48,10 @@ function cliEnv(extra: Record<string, string>): Record<string, string> {
 /** The job's OIDC variables (`permissions: id-token: write`). */
 function oidcVariables(): Record<string, string> {
   const env = sim.actionEnv();
-  return { ACTIONS_ID_TOKEN_REQUEST_URL: env['ACTIONS_ID_TOKEN_REQUEST_URL']!, ACTIONS_ID_TOKEN_REQUEST_TOKEN: env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']! };
+  return {
+    ACTIONS_ID_TOKEN_REQUEST_URL: env['ACTIONS_ID_TOKEN_REQUEST_URL']!,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']!,
+  };
 }
 
 /** The action's `with:` for the simulator without client-id and tenant-id (an empty input is unset). */
@@ -46,7 +60,13 @@ function cliInputs(t: { resourceGroup: string; name: string }, extra: Record<str
 }
 
 function azCalls(log: string): string[][] {
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as string[])
+    : [];
 }
 
 const bearer = (q: RecordedRequest): string => String(q.headers['authorization'] ?? '').replace(/^Bearer /i, '');

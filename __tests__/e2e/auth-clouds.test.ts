@@ -53,50 +53,59 @@ describe('auth-type: managed-identity', () => {
   test.concurrent.each([
     ['system-assigned (no client-id)', undefined],
     ['user-assigned (client-id)', 0],
-  ] as const)('%s: tokens come from IMDS in its wire format and every ARM call for the template carries that identity', async (_what, userIndex) => {
-    const identity = userIndex === undefined ? sim.azure.managedIdentities.systemAssigned! : sim.azure.managedIdentities.userAssigned[userIndex]!;
-    const t = addTemplate(sim, 'mi');
-    const before = sim.journal.requests.length;
-    const r = await run(sim, t, {
-      with: { 'auth-type': 'managed-identity', 'client-id': userIndex === undefined ? '' : identity.clientId, 'tenant-id': '' },
-      env: vmEnv(),
-      timeoutMs: 100_000,
-    });
-    const made = sim.journal.requests.slice(before);
-    const mine = made.filter((q) => q.service === 'arm' && q.path.includes(t.name));
-    check(r, () => {
-      expect(r.main.exitCode).toBe(0);
-      expect(errors(r.main)).toEqual([]);
-      expect(r.main.outputs['run-state']).toBe('Succeeded');
-      // IMDS asked in its wire format: Metadata header, api-version, resource, client_id for a user-assigned identity.
-      const imds = made.filter((q) => q.service === 'imds' && q.status === 200);
-      const forThis = imds.filter((q) => (userIndex === undefined ? q.query['client_id'] === undefined : q.query['client_id'] === identity.clientId));
-      expect(forThis.length).toBeGreaterThan(0);
-      expect(forThis.every((q) => q.headers['metadata'] === 'true' && q.query['api-version'] === '2018-02-01')).toBe(true);
-      expect(forThis.map((q) => q.query['resource'])).toContain('https://management.azure.com');
-      // ARM saw this identity's token.
-      expect(mine.length).toBeGreaterThan(0);
-      expect(mine.every((q) => bearerClaims(q)['oid'] === identity.principalId)).toBe(true);
-    });
-  });
+  ] as const)(
+    '%s: tokens come from IMDS in its wire format and every ARM call for the template carries that identity',
+    async (_what, userIndex) => {
+      const identity =
+        userIndex === undefined ? sim.azure.managedIdentities.systemAssigned! : sim.azure.managedIdentities.userAssigned[userIndex]!;
+      const t = addTemplate(sim, 'mi');
+      const before = sim.journal.requests.length;
+      const r = await run(sim, t, {
+        with: { 'auth-type': 'managed-identity', 'client-id': userIndex === undefined ? '' : identity.clientId, 'tenant-id': '' },
+        env: vmEnv(),
+        timeoutMs: 100_000,
+      });
+      const made = sim.journal.requests.slice(before);
+      const mine = made.filter((q) => q.service === 'arm' && q.path.includes(t.name));
+      check(r, () => {
+        expect(r.main.exitCode).toBe(0);
+        expect(errors(r.main)).toEqual([]);
+        expect(r.main.outputs['run-state']).toBe('Succeeded');
+        // IMDS asked in its wire format: Metadata header, api-version, resource, client_id for a user-assigned identity.
+        const imds = made.filter((q) => q.service === 'imds' && q.status === 200);
+        const forThis = imds.filter((q) =>
+          userIndex === undefined ? q.query['client_id'] === undefined : q.query['client_id'] === identity.clientId,
+        );
+        expect(forThis.length).toBeGreaterThan(0);
+        expect(forThis.every((q) => q.headers['metadata'] === 'true' && q.query['api-version'] === '2018-02-01')).toBe(true);
+        expect(forThis.map((q) => q.query['resource'])).toContain('https://management.azure.com');
+        // ARM saw this identity's token.
+        expect(mine.length).toBeGreaterThan(0);
+        expect(mine.every((q) => bearerClaims(q)['oid'] === identity.principalId)).toBe(true);
+      });
+    },
+  );
 
-  test.concurrent('a client-id the VM has no identity for: one sign-in error naming managed identity and client-id, nothing sent to ARM', async () => {
-    const t = addTemplate(sim, 'mi-unknown');
-    const r = await run(sim, t, {
-      with: { 'auth-type': 'managed-identity', 'client-id': '00000000-1111-2222-3333-444444444444', 'tenant-id': '' },
-      env: vmEnv(),
-      timeoutMs: 100_000,
-    });
-    check(r, () => {
-      expect(r.main.exitCode).toBe(1);
-      const e = errors(r.main);
-      expect(e).toHaveLength(1);
-      expect(e[0]).toMatch(/Managed identity sign-in failed/);
-      expect(e[0]).toMatch(/Identity not found/);
-      expect(e[0]).toMatch(/client-id/);
-      expect(sim.journal.filter((q) => q.service === 'arm' && q.path.includes(t.name))).toEqual([]);
-    });
-  });
+  test.concurrent(
+    'a client-id the VM has no identity for: one sign-in error naming managed identity and client-id, nothing sent to ARM',
+    async () => {
+      const t = addTemplate(sim, 'mi-unknown');
+      const r = await run(sim, t, {
+        with: { 'auth-type': 'managed-identity', 'client-id': '00000000-1111-2222-3333-444444444444', 'tenant-id': '' },
+        env: vmEnv(),
+        timeoutMs: 100_000,
+      });
+      check(r, () => {
+        expect(r.main.exitCode).toBe(1);
+        const e = errors(r.main);
+        expect(e).toHaveLength(1);
+        expect(e[0]).toMatch(/Managed identity sign-in failed/);
+        expect(e[0]).toMatch(/Identity not found/);
+        expect(e[0]).toMatch(/client-id/);
+        expect(sim.journal.filter((q) => q.service === 'arm' && q.path.includes(t.name))).toEqual([]);
+      });
+    },
+  );
 });
 
 describe('sovereign clouds: the audience and the ARM scope follow environment', () => {

@@ -46,7 +46,12 @@ function scenario(c: CorpusCase) {
   const properties: Record<string, unknown> = {};
   if (c.customize) properties['customize'] = c.customize;
   if (c.vnetConfig) {
-    properties['vmProfile'] = { vnetConfig: { subnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/build' } };
+    properties['vmProfile'] = {
+      vnetConfig: {
+        subnetId:
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/build',
+      },
+    };
   }
   return {
     rawLog: true,
@@ -91,9 +96,15 @@ test('every corpus case: the line a user needs is in the error annotation', asyn
   expect(cases.length).toBeGreaterThanOrEqual(30);
   for (const x of rows) {
     // Each failed run ends the step with one error annotation, whose text carries the case's cause line.
-    expect({ id: x.c.id, exitCode: x.r.main.exitCode, errors: x.r.main.annotations.filter((a) => a.level === 'error').length }).toEqual({ id: x.c.id, exitCode: 1, errors: 1 });
+    expect({ id: x.c.id, exitCode: x.r.main.exitCode, errors: x.r.main.annotations.filter((a) => a.level === 'error').length }).toEqual({
+      id: x.c.id,
+      exitCode: 1,
+      errors: 1,
+    });
     expect({ id: x.c.id, annotation: x.annotation, found: x.found }).toMatchObject({ id: x.c.id, found: true });
     // The service's generic wording is never the title when the log or the message says more.
-    expect({ id: x.c.id, title: x.r.main.annotations.find((a) => a.level === 'error')?.title }).not.toMatchObject({ title: expect.stringMatching(/Packer build command has failed/) });
+    expect({ id: x.c.id, title: x.r.main.annotations.find((a) => a.level === 'error')?.title }).not.toMatchObject({
+      title: expect.stringMatching(/Packer build command has failed/),
+    });
   }
 }, 900_000);

@@ -35,7 +35,9 @@ test('twenty throttled builds at once all finish with their own outputs, one run
       expect(r.main.outputs['staging-resource-group']).toBe(t.stagingResourceGroup);
       expect(t.runCount).toBe(1);
       expect(t.cancelCount).toBe(0);
-      const runs = sim.journal.filter((q) => q.service === 'arm' && q.method === 'POST' && q.path.toLowerCase().endsWith(`/imagetemplates/${t.name.toLowerCase()}/run`));
+      const runs = sim.journal.filter(
+        (q) => q.service === 'arm' && q.method === 'POST' && q.path.toLowerCase().endsWith(`/imagetemplates/${t.name.toLowerCase()}/run`),
+      );
       expect(runs.filter((q) => q.status === 202)).toHaveLength(1);
       expect(r.main.outputs['logs-artifact-id']).toMatch(/^\d+$/);
       const artifact = sim.github.artifacts.artifacts.find((a) => String(a.id) === r.main.outputs['logs-artifact-id']);

@@ -4,7 +4,20 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { runAction } from '../../sim/runner.ts';
-import { AZURE_SERVICES, FAST, RG, addTemplate, armFor, check, errors, posts, run, simulator, uniqueName, type Simulator } from './helpers.ts';
+import {
+  AZURE_SERVICES,
+  FAST,
+  RG,
+  addTemplate,
+  armFor,
+  check,
+  errors,
+  posts,
+  run,
+  simulator,
+  uniqueName,
+  type Simulator,
+} from './helpers.ts';
 
 describe('Azure says no', () => {
   let sim: Simulator;

@@ -84,7 +84,9 @@ export function stateLines(log: string): string[] {
 /** A one-paragraph description of a run, printed when an expectation fails. */
 export function describeRun(r: RunResult): string {
   const step = (name: string, s: RunResult['main'] | undefined): string =>
-    s ? `--- ${name}: exit ${s.exitCode} signal ${s.signal} conclusion ${s.conclusion}\n${s.log}\noutputs ${JSON.stringify(s.outputs)}\n` : '';
+    s
+      ? `--- ${name}: exit ${s.exitCode} signal ${s.signal} conclusion ${s.conclusion}\n${s.log}\noutputs ${JSON.stringify(s.outputs)}\n`
+      : '';
   return step('main', r.main) + step('post', r.post);
 }
 

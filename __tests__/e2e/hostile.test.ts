@@ -53,7 +53,10 @@ function formsOf(secret: string): string[] {
 /** Everything a user (or anyone reading a public repository's run) can see of a run. */
 function channels(r: RunResult, artifactName?: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, step] of [['main', r.main], ['post', r.post]] as const) {
+  for (const [name, step] of [
+    ['main', r.main],
+    ['post', r.post],
+  ] as const) {
     if (!step) continue;
     out[`${name} log`] = step.log;
     out[`${name} annotations`] = JSON.stringify(step.annotations);
@@ -62,7 +65,10 @@ function channels(r: RunResult, artifactName?: string): Record<string, string> {
     out[`${name} env`] = JSON.stringify(step.env);
   }
   out['summary'] = r.summary;
-  const names = sim.github.artifacts.all().map((a) => a.name).filter((n) => artifactName === undefined || n === artifactName);
+  const names = sim.github.artifacts
+    .all()
+    .map((a) => a.name)
+    .filter((n) => artifactName === undefined || n === artifactName);
   out['artifact names'] = names.join('\n');
   for (const n of names) {
     const zip = openZip(sim.github.artifacts.find(n)!.bytes);
@@ -97,11 +103,14 @@ async function sasLines(t: TemplateHandle, tag: string): Promise<{ lines: string
   };
 }
 
-test.concurrent('hostile log lines issue no command; the action\'s own failure annotation and outputs stand', async () => {
+test.concurrent("hostile log lines issue no command; the action's own failure annotation and outputs stand", async () => {
   const t = addTemplate(sim, 'hostile', {
     phases: hostilePhases(),
     outcome: 'Failed',
-    failure: { atSubState: 'Customizing', lines: [...HOSTILE.slice(0, 3), 'PACKER ERR ==> azure-arm: Script exited with non-zero exit status: 2'] },
+    failure: {
+      atSubState: 'Customizing',
+      lines: [...HOSTILE.slice(0, 3), 'PACKER ERR ==> azure-arm: Script exited with non-zero exit status: 2'],
+    },
   });
   const name = uniqueName('hostile-logs');
   const r = await runLogs(sim, t, { with: { 'logs-artifact-name': name } });
@@ -204,7 +213,9 @@ test.concurrent('step debug on: a success and a failure (log read with an accoun
   check(rBad, () => {
     expect(rBad.main.exitCode).toBe(1);
     // The account key was used (the log was read), and not shown.
-    expect(sim.journal.filter((q) => q.service === 'arm' && /\/listKeys/i.test(q.path) && q.path.includes(bad.storageAccount)).length).toBeGreaterThan(0);
+    expect(
+      sim.journal.filter((q) => q.service === 'arm' && /\/listKeys/i.test(q.path) && q.path.includes(bad.storageAccount)).length,
+    ).toBeGreaterThan(0);
     expect(sim.github.artifacts.find(badName)).toBeDefined();
     expect(leaks(rBad, secrets, badName)).toEqual([]);
   });

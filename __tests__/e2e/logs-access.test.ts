@@ -17,7 +17,9 @@ afterAll(async () => {
 const LIST_KEYS = 'Microsoft.Storage/storageAccounts/listKeys/action';
 
 function listKeysCalls(t: { storageAccount: string }) {
-  return sim.journal.filter((q) => q.service === 'arm' && q.method === 'POST' && q.path.toLowerCase().endsWith(`/storageaccounts/${t.storageAccount}/listkeys`));
+  return sim.journal.filter(
+    (q) => q.service === 'arm' && q.method === 'POST' && q.path.toLowerCase().endsWith(`/storageaccounts/${t.storageAccount}/listkeys`),
+  );
 }
 
 test.concurrent('Entra ID refused on the staging account: the account key is used, masked, and the tail works as usual', async () => {
@@ -44,25 +46,28 @@ test.concurrent('Entra ID refused on the staging account: the account key is use
   });
 });
 
-test.concurrent('Entra ID and shared keys both refused: one warning naming the staging group and the roles; the build succeeds', async () => {
-  const t = addTemplate(sim, 'norights', { access: { blobBearer: 'deny', sharedKey: 'deny' } });
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
-  check(r, () => {
-    expect(r.main.exitCode).toBe(0);
-    expect(r.main.outputs['run-state']).toBe('Succeeded');
-    expect(r.main.outputs['image-id']).toMatch(/\/images\/managedImageOutput$/);
-    expect(errors(r.main)).toEqual([]);
-    const w = warnings(r.main);
-    expect(w).toHaveLength(1);
-    expect(w[0]).toContain(t.stagingResourceGroupName);
-    expect(w[0]).toContain('Storage Blob Data Reader');
-    expect(w[0]).toContain('listKeys');
-    // Refused means stop asking: a handful of blob requests, not one per poll.
-    expect(sim.journal.filter((q) => q.service === 'blob' && q.path.startsWith(`/${t.storageAccount}/`)).length).toBeLessThanOrEqual(6);
-    // Nothing could be read and the message names no log: no log-uri rather than a guess.
-    expect(r.main.outputs['log-uri'] ?? '').toBe('');
-  });
-});
+test.concurrent(
+  'Entra ID and shared keys both refused: one warning naming the staging group and the roles; the build succeeds',
+  async () => {
+    const t = addTemplate(sim, 'norights', { access: { blobBearer: 'deny', sharedKey: 'deny' } });
+    const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expect(r.main.outputs['run-state']).toBe('Succeeded');
+      expect(r.main.outputs['image-id']).toMatch(/\/images\/managedImageOutput$/);
+      expect(errors(r.main)).toEqual([]);
+      const w = warnings(r.main);
+      expect(w).toHaveLength(1);
+      expect(w[0]).toContain(t.stagingResourceGroupName);
+      expect(w[0]).toContain('Storage Blob Data Reader');
+      expect(w[0]).toContain('listKeys');
+      // Refused means stop asking: a handful of blob requests, not one per poll.
+      expect(sim.journal.filter((q) => q.service === 'blob' && q.path.startsWith(`/${t.storageAccount}/`)).length).toBeLessThanOrEqual(6);
+      // Nothing could be read and the message names no log: no log-uri rather than a guess.
+      expect(r.main.outputs['log-uri'] ?? '').toBe('');
+    });
+  },
+);
 
 test.concurrent("both refused (listKeys forbidden) on a failed build: the build's own error is the error, the logs only warn", async () => {
   const t = addTemplate(sim, 'norights-failed', {
@@ -100,20 +105,23 @@ test.concurrent('no artifact service (runtime token and results URL missing): a 
   });
 });
 
-test.concurrent('GitHub Enterprise Server: a warning that artifacts are unavailable; a failed build still fails with its own error', async () => {
-  const t = addTemplate(sim, 'ghes', { outcome: 'Failed' });
-  const r = await runLogs(sim, t, { github: { serverUrl: 'https://ghes.contoso.example' } });
-  check(r, () => {
-    expect(r.main.exitCode).toBe(1);
-    expect(r.main.outputs['run-state']).toBe('Failed');
-    expect(warnings(r.main).join('\n')).toMatch(/Enterprise Server/);
-    const e = errors(r.main);
-    expect(e).toHaveLength(1);
-    expect(e[0]).toContain('Packer build command has failed');
-    expect(e[0]).toContain('Script exited with non-zero exit status: 100');
-    expect(r.main.outputs['logs-artifact-id'] ?? '').toBe('');
-  });
-});
+test.concurrent(
+  'GitHub Enterprise Server: a warning that artifacts are unavailable; a failed build still fails with its own error',
+  async () => {
+    const t = addTemplate(sim, 'ghes', { outcome: 'Failed' });
+    const r = await runLogs(sim, t, { github: { serverUrl: 'https://ghes.contoso.example' } });
+    check(r, () => {
+      expect(r.main.exitCode).toBe(1);
+      expect(r.main.outputs['run-state']).toBe('Failed');
+      expect(warnings(r.main).join('\n')).toMatch(/Enterprise Server/);
+      const e = errors(r.main);
+      expect(e).toHaveLength(1);
+      expect(e[0]).toContain('Packer build command has failed');
+      expect(e[0]).toContain('Script exited with non-zero exit status: 100');
+      expect(r.main.outputs['logs-artifact-id'] ?? '').toBe('');
+    });
+  },
+);
 
 test.concurrent('the artifact service refusing the upload: a warning, the build result stands', async () => {
   const t = addTemplate(sim, 'artifact-refused');

@@ -5,8 +5,27 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { addTemplate, check, errors, simulator, uniqueName, warnings, type Simulator, type TemplateHandle, type RunResult } from './helpers.ts';
-import { artifactZip, blobBytes, cancelElsewhere, expectArtifactCopy, expectEachLineOnceInOrder, fixtureLines, sampleScenario, runLogs } from './logs-helpers.ts';
+import {
+  addTemplate,
+  check,
+  errors,
+  simulator,
+  uniqueName,
+  warnings,
+  type Simulator,
+  type TemplateHandle,
+  type RunResult,
+} from './helpers.ts';
+import {
+  artifactZip,
+  blobBytes,
+  cancelElsewhere,
+  expectArtifactCopy,
+  expectEachLineOnceInOrder,
+  fixtureLines,
+  sampleScenario,
+  runLogs,
+} from './logs-helpers.ts';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -44,11 +63,15 @@ async function failedSample(
 
 test.concurrent('Linux shell sample (log named by URL in the message): the script and its apt error', async () => {
   // The simulator's template has one Shell customizer, the log two shell provisioners: not matched, packer's name kept.
-  const { r } = await failedSample('shell', ['linux-shell-failure.customization.log', { failAt: 'Customizing' }], [
-    "Failed step: Customizer '/tmp/script_1.sh' (Shell)",
-    'Script exited with non-zero exit status: 100',
-    'E: Unable to locate package contoso-agent',
-  ]);
+  const { r } = await failedSample(
+    'shell',
+    ['linux-shell-failure.customization.log', { failAt: 'Customizing' }],
+    [
+      "Failed step: Customizer '/tmp/script_1.sh' (Shell)",
+      'Script exited with non-zero exit status: 100',
+      'E: Unable to locate package contoso-agent',
+    ],
+  );
   check(r, () => expect(r.summary).toContain('E: Unable to locate package contoso-agent'));
 });
 
@@ -69,7 +92,10 @@ test.concurrent("PowerShell sample with the template's customizers: the annotati
   await failedSample(
     'pwsh-named',
     ['windows-powershell-failure.customization.log', { failAt: 'Customizing', logLocationStyle: 'arm' }],
-    ["Failed step: Customizer 'install-tools' (PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools.ps1')", 'exited with code 1603'],
+    [
+      "Failed step: Customizer 'install-tools' (PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools.ps1')",
+      'exited with code 1603',
+    ],
     [
       { type: 'PowerShell', name: 'install-tools', scriptUri: 'https://example.invalid/install-tools.ps1' },
       { type: 'WindowsRestart', name: 'reboot' },
@@ -78,27 +104,27 @@ test.concurrent("PowerShell sample with the template's customizers: the annotati
 });
 
 test.concurrent('PowerShell sample (log named by ARM path in the message): the script and its exit code 1603', async () => {
-  await failedSample('pwsh', ['windows-powershell-failure.customization.log', { failAt: 'Customizing', logLocationStyle: 'arm' }], [
-    "'C:\\Windows\\Temp\\script-install-tools.ps1' (PowerShell)",
-    'non-zero exit status: 1',
-    'exited with code 1603',
-  ]);
+  await failedSample(
+    'pwsh',
+    ['windows-powershell-failure.customization.log', { failAt: 'Customizing', logLocationStyle: 'arm' }],
+    ["'C:\\Windows\\Temp\\script-install-tools.ps1' (PowerShell)", 'non-zero exit status: 1', 'exited with code 1603'],
+  );
 });
 
 test.concurrent('Windows restart sample: the restart customizer and the WinRM timeout', async () => {
-  await failedSample('restart', ['windows-restart-failure.customization.log', { failAt: 'Customizing' }], [
-    '(WindowsRestart)',
-    'Timeout waiting for machine to restart',
-    'timed out waiting for WinRM',
-  ]);
+  await failedSample(
+    'restart',
+    ['windows-restart-failure.customization.log', { failAt: 'Customizing' }],
+    ['(WindowsRestart)', 'Timeout waiting for machine to restart', 'timed out waiting for WinRM'],
+  );
 });
 
 test.concurrent('File customizer sample: source => destination and the scp error; its SAS download URL is printed nowhere', async () => {
-  const { r, t, name } = await failedSample('file', ['file-failure.customization.log', { failAt: 'Customizing' }], [
-    "'/tmp/packer-files/agent-config.json => /etc/contoso/agent/config.json' (File)",
-    'Upload failed: scp:',
-    'No such file or directory',
-  ]);
+  const { r, t, name } = await failedSample(
+    'file',
+    ['file-failure.customization.log', { failAt: 'Customizing' }],
+    ["'/tmp/packer-files/agent-config.json => /etc/contoso/agent/config.json' (File)", 'Upload failed: scp:', 'No such file or directory'],
+  );
   const blob = await blobBytes(sim, t);
   const sig = /[?&]sig=([^&\s]+)/.exec(blob.toString())?.[1];
   check(r, () => {
@@ -122,8 +148,19 @@ test.concurrent('File customizer sample: source => destination and the scp error
 test.concurrent('validation sample (message names no log: the newest one is used): the validator from validation.log', async () => {
   const { r, t, name } = await failedSample(
     'validate',
-    ['validation-failure.customization.log', { failAt: 'Validating', validation: 'validation-failure.validation.log', message: 'Validation failed: one or more validators reported errors.' }],
-    ["Failed step: Validator '/tmp/validate_0.sh' (Shell)", 'Script exited with non-zero exit status: 7', 'Failed to connect to localhost port 443'],
+    [
+      'validation-failure.customization.log',
+      {
+        failAt: 'Validating',
+        validation: 'validation-failure.validation.log',
+        message: 'Validation failed: one or more validators reported errors.',
+      },
+    ],
+    [
+      "Failed step: Validator '/tmp/validate_0.sh' (Shell)",
+      'Script exited with non-zero exit status: 7',
+      'Failed to connect to localhost port 443',
+    ],
   );
   const vblob = await blobBytes(sim, t, 'validation.log');
   check(r, () => expectArtifactCopy(artifactZip(sim, name).read('validation.log'), vblob, 'maybe'));
@@ -132,7 +169,10 @@ test.concurrent('validation sample (message names no log: the newest one is used
 test.concurrent("distribution sample: the service's distribution error, no customizer blamed", async () => {
   const { r } = await failedSample(
     'distribute',
-    ['distribution-failure.customization.log', { failAt: 'Distributing', message: "Distribution failed: SharedImage 'gal/img/1.0.3': Gallery image version already exists." }],
+    [
+      'distribution-failure.customization.log',
+      { failAt: 'Distributing', message: "Distribution failed: SharedImage 'gal/img/1.0.3': Gallery image version already exists." },
+    ],
     ["SharedImage 'gal/img/1.0.3': Gallery image version already exists."],
   );
   check(r, () => expect(errors(r.main)[0]).not.toMatch(/Customizer '/));
@@ -155,8 +195,12 @@ test.concurrent('the log the failure message names wins over a newer customizati
     await t.subState('Customizing');
     await t.flushLogs();
     await new Promise((res) => setTimeout(res, 1500));
-    const c = new BlockBlobClient(`${sim.azure.azuriteOrigin}/${t.storageAccount}/packerlogs/${randomUUID()}/customization.log`, new StorageSharedKeyCredential(t.storageAccount, t.storageKey));
-    const text = 'DECOY PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/decoy.sh\nDECOY Script exited with non-zero exit status: 9\n';
+    const c = new BlockBlobClient(
+      `${sim.azure.azuriteOrigin}/${t.storageAccount}/packerlogs/${randomUUID()}/customization.log`,
+      new StorageSharedKeyCredential(t.storageAccount, t.storageKey),
+    );
+    const text =
+      'DECOY PACKER OUT ==> azure-arm: Provisioning with shell script: /tmp/decoy.sh\nDECOY Script exited with non-zero exit status: 9\n';
     await c.upload(text, Buffer.byteLength(text));
   })();
   const name = uniqueName('named-logs');
@@ -216,7 +260,10 @@ test.concurrent('canceled by someone else: the error says it was canceled during
       { subState: 'Customizing', durationMs: 20_000 },
     ],
   });
-  const canceller = t.subState('Customizing').then(() => new Promise((res) => setTimeout(res, 500))).then(() => cancelElsewhere(sim, t));
+  const canceller = t
+    .subState('Customizing')
+    .then(() => new Promise((res) => setTimeout(res, 500)))
+    .then(() => cancelElsewhere(sim, t));
   const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
   expect(await canceller).toBe(202);
   check(r, () => {

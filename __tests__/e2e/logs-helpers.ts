@@ -22,7 +22,10 @@ export function runLogs(sim: Simulator, t: { resourceGroup: string; name: string
 export async function blobBytes(sim: Simulator, t: TemplateHandle, file = 'customization.log'): Promise<Buffer> {
   await t.flushLogs();
   const path = t.logBlobPath!.replace('customization.log', file);
-  const c = new BlobClient(`${sim.azure.azuriteOrigin}/${t.storageAccount}/${path}`, new StorageSharedKeyCredential(t.storageAccount, t.storageKey));
+  const c = new BlobClient(
+    `${sim.azure.azuriteOrigin}/${t.storageAccount}/${path}`,
+    new StorageSharedKeyCredential(t.storageAccount, t.storageKey),
+  );
   return c.downloadToBuffer();
 }
 
@@ -39,7 +42,9 @@ export function linesOf(text: string | Buffer): string[] {
  */
 export function printedBlobLines(r: RunResult, blobLines: string[]): string[] {
   const set = new Set(blobLines.map(redactSas).filter((l) => l.trim() !== ''));
-  return linesOf(r.main.log).map((l) => l.replace(/\u200b/g, '')).filter((l) => set.has(l));
+  return linesOf(r.main.log)
+    .map((l) => l.replace(/\u200b/g, ''))
+    .filter((l) => set.has(l));
 }
 
 /**
@@ -47,7 +52,9 @@ export function printedBlobLines(r: RunResult, blobLines: string[]): string[] {
  * are blob lines, in job-log order, are the blob's lines (a line the sample repeats is printed as often).
  */
 export function expectEachLineOnceInOrder(r: RunResult, blob: Buffer): void {
-  const lines = linesOf(blob).map(redactSas).filter((l) => l.trim() !== '');
+  const lines = linesOf(blob)
+    .map(redactSas)
+    .filter((l) => l.trim() !== '');
   expect(lines.length).toBeGreaterThan(0);
   expect(printedBlobLines(r, lines)).toEqual(lines);
 }
@@ -122,7 +129,10 @@ export function fixtureLines(file: string): string[] {
  * A scenario whose customization.log is a sample, line for line (no sim prefix): the sample's lines are
  * spread over the phases from Building up to the one the build fails in (or all, for a success).
  */
-export function sampleScenario(sample: string, opts: { failAt?: RunSubState; totalMs?: number; validation?: string; message?: string; logLocationStyle?: 'url' | 'arm' } = {}): Partial<TemplateScenario> {
+export function sampleScenario(
+  sample: string,
+  opts: { failAt?: RunSubState; totalMs?: number; validation?: string; message?: string; logLocationStyle?: 'url' | 'arm' } = {},
+): Partial<TemplateScenario> {
   const lines = fixtureLines(sample);
   const ps: PhaseSpec[] = phases(opts.totalMs ?? 2000);
   const last = opts.failAt ? ps.findIndex((p) => p.subState === opts.failAt) : ps.length - 1;

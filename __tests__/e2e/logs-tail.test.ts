@@ -6,7 +6,17 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { AppendBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { PhaseSpec } from '../../sim/azure/index.ts';
 import { addTemplate, check, errors, simulator, stateLines, uniqueName, warnings, type Simulator, type TemplateHandle } from './helpers.ts';
-import { artifactZip, blobBytes, expectArtifactCopy, blobReads, expectEachLineOnceInOrder, expectReadOnceByRange, linesOf, printedBlobLines, runLogs } from './logs-helpers.ts';
+import {
+  artifactZip,
+  blobBytes,
+  expectArtifactCopy,
+  blobReads,
+  expectEachLineOnceInOrder,
+  expectReadOnceByRange,
+  linesOf,
+  printedBlobLines,
+  runLogs,
+} from './logs-helpers.ts';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -23,14 +33,21 @@ function numbered(tag: string, n = { Building: 12, Customizing: 40, Optimizing: 
   const ms = { Queued: 200, Building: 400, Customizing: 1500, Optimizing: 100, Validating: 100, Distributing: 400 } as const;
   return (Object.keys(ms) as Array<keyof typeof ms>).map((s) => {
     const count = s === 'Queued' ? 0 : n[s];
-    return { subState: s, durationMs: ms[s], lines: Array.from({ length: count }, (_, i) => `PACKER OUT     azure-arm: ${tag} ${s} line ${i + 1} of ${count}`) };
+    return {
+      subState: s,
+      durationMs: ms[s],
+      lines: Array.from({ length: count }, (_, i) => `PACKER OUT     azure-arm: ${tag} ${s} line ${i + 1} of ${count}`),
+    };
   });
 }
 
 /** Bytes appended straight to the latest run's blob in Azurite (can split a character). */
 async function appendBytes(t: TemplateHandle, buf: Buffer): Promise<void> {
   await t.flushLogs();
-  const c = new AppendBlobClient(`${sim.azure.azuriteOrigin}/${t.storageAccount}/${t.logBlobPath!}`, new StorageSharedKeyCredential(t.storageAccount, t.storageKey));
+  const c = new AppendBlobClient(
+    `${sim.azure.azuriteOrigin}/${t.storageAccount}/${t.logBlobPath!}`,
+    new StorageSharedKeyCredential(t.storageAccount, t.storageKey),
+  );
   await c.appendBlock(buf, buf.length);
 }
 
@@ -75,38 +92,52 @@ test.concurrent('a growing log: every line once, in order, live, by ranged reads
   });
 });
 
-test.concurrent('a line written in two parts (a character split between them) is printed once, whole; workflow commands in the log stay text', async () => {
-  const t = addTemplate(sim, 'tail-partial', {
-    phases: [
-      { subState: 'Queued', durationMs: 100, lines: [] },
-      { subState: 'Building', durationMs: 200, lines: ['PACKER OUT ==> azure-arm: Connected to SSH!'] },
-      { subState: 'Customizing', durationMs: 2000, lines: [] },
-      { subState: 'Distributing', durationMs: 200, lines: ["PACKER OUT Build 'azure-arm' finished."] },
-    ],
-  });
-  const whole = Buffer.from('PACKER OUT     azure-arm: partial line résumé ✓ done\n', 'utf8');
-  const cut = whole.indexOf(Buffer.from('✓')) + 2; // inside the 3-byte character
-  const writer = (async () => {
-    await t.subState('Customizing');
-    const t0 = Date.now();
-    await appendBytes(t, whole.subarray(0, cut));
-    // Let the tail read the first part before the rest arrives.
-    await Promise.race([sim.journal.waitFor((q) => q.service === 'blob' && q.method === 'GET' && q.at > t0 && q.path.endsWith(t.logBlobPath!)), sleep(1200)]);
-    await appendBytes(t, Buffer.concat([whole.subarray(cut), Buffer.from('::error::not an annotation from the build log\n##[group]not a group\n::add-mask::PACKER\nline after\n')]));
-  })();
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
-  await writer;
-  const blob = await blobBytes(sim, t);
-  check(r, () => {
-    expect(r.main.exitCode).toBe(0);
-    expectEachLineOnceInOrder(r, blob);
-    expect(linesOf(r.main.log).filter((l) => l.includes('partial line'))).toEqual(['PACKER OUT     azure-arm: partial line résumé ✓ done']);
-    expect(errors(r.main).join('\n')).not.toContain('not an annotation');
-    expect(r.main.groups).not.toContain('not a group');
-    expect(r.main.masks).not.toContain('PACKER');
-    expectReadOnceByRange(sim, t, blob.length);
-  });
-});
+test.concurrent(
+  'a line written in two parts (a character split between them) is printed once, whole; workflow commands in the log stay text',
+  async () => {
+    const t = addTemplate(sim, 'tail-partial', {
+      phases: [
+        { subState: 'Queued', durationMs: 100, lines: [] },
+        { subState: 'Building', durationMs: 200, lines: ['PACKER OUT ==> azure-arm: Connected to SSH!'] },
+        { subState: 'Customizing', durationMs: 2000, lines: [] },
+        { subState: 'Distributing', durationMs: 200, lines: ["PACKER OUT Build 'azure-arm' finished."] },
+      ],
+    });
+    const whole = Buffer.from('PACKER OUT     azure-arm: partial line résumé ✓ done\n', 'utf8');
+    const cut = whole.indexOf(Buffer.from('✓')) + 2; // inside the 3-byte character
+    const writer = (async () => {
+      await t.subState('Customizing');
+      const t0 = Date.now();
+      await appendBytes(t, whole.subarray(0, cut));
+      // Let the tail read the first part before the rest arrives.
+      await Promise.race([
+        sim.journal.waitFor((q) => q.service === 'blob' && q.method === 'GET' && q.at > t0 && q.path.endsWith(t.logBlobPath!)),
+        sleep(1200),
+      ]);
+      await appendBytes(
+        t,
+        Buffer.concat([
+          whole.subarray(cut),
+          Buffer.from('::error::not an annotation from the build log\n##[group]not a group\n::add-mask::PACKER\nline after\n'),
+        ]),
+      );
+    })();
+    const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
+    await writer;
+    const blob = await blobBytes(sim, t);
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expectEachLineOnceInOrder(r, blob);
+      expect(linesOf(r.main.log).filter((l) => l.includes('partial line'))).toEqual([
+        'PACKER OUT     azure-arm: partial line résumé ✓ done',
+      ]);
+      expect(errors(r.main).join('\n')).not.toContain('not an annotation');
+      expect(r.main.groups).not.toContain('not a group');
+      expect(r.main.masks).not.toContain('PACKER');
+      expectReadOnceByRange(sim, t, blob.length);
+    });
+  },
+);
 
 test.concurrent('a burst of 3000 lines is summarised in the job log; the artifact has them all', async () => {
   const t = addTemplate(sim, 'tail-burst', {
@@ -163,7 +194,7 @@ test.concurrent('stream-logs: false prints no log lines, reads the blob once at 
   });
 });
 
-test.concurrent('a second run of the same template tails its own log, not the first run\'s', async () => {
+test.concurrent("a second run of the same template tails its own log, not the first run's", async () => {
   const t = addTemplate(sim, 'tail-again', { phases: numbered('again') });
   const r1 = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
   const first = await blobBytes(sim, t);
@@ -181,21 +212,25 @@ test.concurrent('a second run of the same template tails its own log, not the fi
   });
 });
 
-test.concurrent('a log written as a block blob re-uploaded whole (new creation time, same beginning): each line printed once, the artifact equals the blob', async () => {
-  const ps = numbered('reup').map((p) => (p.subState === 'Customizing' ? { ...p, durationMs: 3500 } : p));
-  const t = addTemplate(sim, 'tail-reupload', { phases: ps, logWrites: 'reupload' });
-  const name = uniqueName('reupload-logs');
-  const r = await runLogs(sim, t, { with: { 'logs-artifact-name': name } });
-  const blob = await blobBytes(sim, t);
-  check(r, () => {
-    expect(r.main.exitCode).toBe(0);
-    expectEachLineOnceInOrder(r, blob);
-    expect(r.main.log).not.toMatch(/replaced or truncated/);
-    expectArtifactCopy(artifactZip(sim, name).read('customization.log'), blob);
-    // The blob was created again while the action read it (a new creation time), and the action told it was the
-    // same log by reading its first bytes again: small ranged reads from 0, besides the first read.
-    const probes = blobReads(sim, t).filter((q) => q.status === 206 && /^bytes=0-(\d+)$/.exec(String(q.headers['x-ms-range'] ?? ''))?.[1] !== undefined)
-      .filter((q) => Number(/^bytes=0-(\d+)$/.exec(String(q.headers['x-ms-range']))![1]) < 512);
-    expect(probes.length).toBeGreaterThanOrEqual(1);
-  });
-});
+test.concurrent(
+  'a log written as a block blob re-uploaded whole (new creation time, same beginning): each line printed once, the artifact equals the blob',
+  async () => {
+    const ps = numbered('reup').map((p) => (p.subState === 'Customizing' ? { ...p, durationMs: 3500 } : p));
+    const t = addTemplate(sim, 'tail-reupload', { phases: ps, logWrites: 'reupload' });
+    const name = uniqueName('reupload-logs');
+    const r = await runLogs(sim, t, { with: { 'logs-artifact-name': name } });
+    const blob = await blobBytes(sim, t);
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expectEachLineOnceInOrder(r, blob);
+      expect(r.main.log).not.toMatch(/replaced or truncated/);
+      expectArtifactCopy(artifactZip(sim, name).read('customization.log'), blob);
+      // The blob was created again while the action read it (a new creation time), and the action told it was the
+      // same log by reading its first bytes again: small ranged reads from 0, besides the first read.
+      const probes = blobReads(sim, t)
+        .filter((q) => q.status === 206 && /^bytes=0-(\d+)$/.exec(String(q.headers['x-ms-range'] ?? ''))?.[1] !== undefined)
+        .filter((q) => Number(/^bytes=0-(\d+)$/.exec(String(q.headers['x-ms-range']))![1]) < 512);
+      expect(probes.length).toBeGreaterThanOrEqual(1);
+    });
+  },
+);

@@ -51,33 +51,50 @@ test.concurrent('success: log lines streamed by range, log-uri, artifact and sum
     // The gantt has a row for each sub-state the action saw (its status lines), in order. (Which ones it
     // sees depends on how often it polls: see the report on polls delayed by the first log lookup.)
     const gantt = /```mermaid\ngantt\n([\s\S]*?)```/.exec(r.summary)?.[1] ?? '';
-    const seen = [...new Set(stateLines(r.main.log).map((l) => /Running \/ (\w+)/.exec(l)?.[1]).filter((x): x is string => !!x))];
+    const seen = [
+      ...new Set(
+        stateLines(r.main.log)
+          .map((l) => /Running \/ (\w+)/.exec(l)?.[1])
+          .filter((x): x is string => !!x),
+      ),
+    ];
     expect(seen.length).toBeGreaterThan(0);
-    const rows = gantt.split('\n').map((l) => /^\s+(\w+) :(done|crit|active)/.exec(l)?.[1]).filter((x): x is string => !!x);
+    const rows = gantt
+      .split('\n')
+      .map((l) => /^\s+(\w+) :(done|crit|active)/.exec(l)?.[1])
+      .filter((x): x is string => !!x);
     expect(rows.filter((x) => seen.includes(x))).toEqual(seen);
     expect(r.summary).not.toContain('What went wrong');
   });
 });
 
-test.concurrent("failed build: the error annotation shows the failing customizer's lines from the log; summary has the excerpt", async () => {
-  const t = addTemplate(sim, 'logs-failed', {
-    outcome: 'Failed',
-    failure: { lines: ['PACKER ERR     azure-arm: E: Unable to locate package nginx-extras-lts', 'PACKER ERR ==> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]'] },
-  });
-  const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
-  check(r, () => {
-    expect(r.main.exitCode).toBe(1);
-    expect(r.main.outputs['run-state']).toBe('Failed');
-    expect(errors(r.main).join('\n')).toContain('Unable to locate package nginx-extras-lts');
-    expect(r.summary).toContain('Failed');
-    expect(r.summary).toContain('What went wrong');
-    expect(r.summary).toContain('Unable to locate package nginx-extras-lts');
-    expect(r.summary).toMatch(/```mermaid\ngantt\n[\s\S]*crit/);
-    // upload-logs: never
-    expect(r.main.outputs['logs-artifact-id'] ?? '').toBe('');
-    expect(sim.github.artifacts.all().filter((a) => a.name.includes(t.name))).toEqual([]);
-  });
-});
+test.concurrent(
+  "failed build: the error annotation shows the failing customizer's lines from the log; summary has the excerpt",
+  async () => {
+    const t = addTemplate(sim, 'logs-failed', {
+      outcome: 'Failed',
+      failure: {
+        lines: [
+          'PACKER ERR     azure-arm: E: Unable to locate package nginx-extras-lts',
+          'PACKER ERR ==> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]',
+        ],
+      },
+    });
+    const r = await runLogs(sim, t, { with: { 'upload-logs': 'never' } });
+    check(r, () => {
+      expect(r.main.exitCode).toBe(1);
+      expect(r.main.outputs['run-state']).toBe('Failed');
+      expect(errors(r.main).join('\n')).toContain('Unable to locate package nginx-extras-lts');
+      expect(r.summary).toContain('Failed');
+      expect(r.summary).toContain('What went wrong');
+      expect(r.summary).toContain('Unable to locate package nginx-extras-lts');
+      expect(r.summary).toMatch(/```mermaid\ngantt\n[\s\S]*crit/);
+      // upload-logs: never
+      expect(r.main.outputs['logs-artifact-id'] ?? '').toBe('');
+      expect(sim.github.artifacts.all().filter((a) => a.name.includes(t.name))).toEqual([]);
+    });
+  },
+);
 
 test.concurrent('a failure message naming the log by a SAS URL: log-uri is that blob without the SAS, printed nowhere', async () => {
   // The service's message is set once the run has its log (its name has the run's GUID), before the build fails.

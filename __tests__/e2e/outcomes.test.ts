@@ -1,18 +1,7 @@
 // End to end, how a build ends: the bundled action (dist/) run as the runner runs it against the
 // simulator, for each distribute type, run-output selection, a failed build and partial success both ways.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  addTemplate,
-  armFor,
-  check,
-  errors,
-  posts,
-  run,
-  simulator,
-  stateLines,
-  warnings,
-  type Simulator,
-} from './helpers.ts';
+import { addTemplate, armFor, check, errors, posts, run, simulator, stateLines, warnings, type Simulator } from './helpers.ts';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -96,7 +85,11 @@ describe('a build that succeeds', () => {
       // The post step finds nothing to do: no request about the template.
       expect(r.post?.exitCode).toBe(0);
       expect(errors(r.post!)).toEqual([]);
-      expect(armFor(sim, t.name).filter((q) => q.at >= r.post!.startedAt).map((q) => q.method)).toEqual([]);
+      expect(
+        armFor(sim, t.name)
+          .filter((q) => q.at >= r.post!.startedAt)
+          .map((q) => q.method),
+      ).toEqual([]);
     });
   });
 
@@ -108,7 +101,9 @@ describe('a build that succeeds', () => {
       expect(r.main.outputs['run-state']).toBe('Succeeded');
       const id = r.main.outputs['image-id'] ?? '';
       expect(id).toMatch(
-        new RegExp(`^/subscriptions/${sim.azure.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft\\.Compute/galleries/[^/]+/images/ubuntu-gallery/versions/\\d+\\.\\d+\\.\\d+$`),
+        new RegExp(
+          `^/subscriptions/${sim.azure.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft\\.Compute/galleries/[^/]+/images/ubuntu-gallery/versions/\\d+\\.\\d+\\.\\d+$`,
+        ),
       );
       expect(r.main.outputs['image-uri']).toBe(id);
       expect(r.main.outputs['vhd-uri'] ?? '').toBe('');

@@ -33,7 +33,14 @@ afterAll(async () => {
 });
 
 function proxyEnv(noProxy: string): Record<string, string> {
-  return { HTTPS_PROXY: proxy.url, https_proxy: proxy.url, HTTP_PROXY: proxy.url, http_proxy: proxy.url, NO_PROXY: noProxy, no_proxy: noProxy };
+  return {
+    HTTPS_PROXY: proxy.url,
+    https_proxy: proxy.url,
+    HTTP_PROXY: proxy.url,
+    http_proxy: proxy.url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
 }
 
 /** A whole build with logs streamed, the artifact uploaded and a summary; returns the requests it made. */

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { addTemplate, armFor, check, errors, phases, posts, run, simulator, stateLines, warnings, type Simulator } from './helpers.ts';
 
-const OLD_RUN = { runState: 'Succeeded' as const, startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T11:00:00Z', runSubState: 'Distributing' as const, message: '' };
+const OLD_RUN = {
+  runState: 'Succeeded' as const,
+  startTime: '2026-01-01T10:00:00Z',
+  endTime: '2026-01-01T11:00:00Z',
+  runSubState: 'Distributing' as const,
+  message: '',
+};
 
 describe('the real service', () => {
   let sim: Simulator;
@@ -26,8 +32,14 @@ describe('the real service', () => {
     const outage = { durationMs: 12_000, hits: 0 };
     void t.subState('Building').then(() => {
       const f = sim.azure.addFault({
-        service: 'arm', method: 'GET', path: `/imageTemplates/${t.name}`, kind: 'status', status: 500, durationMs: outage.durationMs,
-        code: 'InternalOperationError', message: 'Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.',
+        service: 'arm',
+        method: 'GET',
+        path: `/imageTemplates/${t.name}`,
+        kind: 'status',
+        status: 500,
+        durationMs: outage.durationMs,
+        code: 'InternalOperationError',
+        message: 'Internal error occurred. This is a generic error. To identify possible causes, go to https://aka.ms/azvmimagebuilderts.',
       });
       void t.finished().then(() => (outage.hits = f.hits));
     });
@@ -98,7 +110,9 @@ describe('the real service', () => {
     check(r, () => {
       expect(r.main.exitCode).toBe(1);
       expect(r.main.outputs['run-state']).toBe('TimedOut');
-      expect(errors(r.main).join('\n')).toMatch(/previous run \(started [^)]+\) was still Canceling after 3s \(timeout\): this step started no run of its own and sent no cancel/);
+      expect(errors(r.main).join('\n')).toMatch(
+        /previous run \(started [^)]+\) was still Canceling after 3s \(timeout\): this step started no run of its own and sent no cancel/,
+      );
       expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
       expect(posts(sim, t.name, 'run')).toHaveLength(0);
       expect(r.post?.exitCode).toBe(0);
@@ -120,7 +134,7 @@ describe('the real service', () => {
     });
   });
 
-  test.concurrent("a cloud whose Image Builder refuses our api-version: retried once with the newest it lists, and said", async () => {
+  test.concurrent('a cloud whose Image Builder refuses our api-version: retried once with the newest it lists, and said', async () => {
     const t = addTemplate(sim, 'sovereign', { phases: phases(1500), apiVersions: ['2020-02-14', '2022-07-01', '2024-02-01'] });
     const r = await run(sim, t);
     check(r, () => {
@@ -138,7 +152,10 @@ describe('the real service', () => {
   test.concurrent('an attached run is left running at the timeout unless cancel-attached: true', async () => {
     const long = phases(600_000);
     const mine = addTemplate(sim, 'attached-left', { phases: long, runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
-    const theirs = addTemplate(sim, 'attached-cancel', { phases: long, runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
+    const theirs = addTemplate(sim, 'attached-cancel', {
+      phases: long,
+      runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 },
+    });
     const [left, canceled] = await Promise.all([
       run(sim, mine, { with: { timeout: '2s' } }),
       run(sim, theirs, { with: { timeout: '2s', 'cancel-attached': 'true' } }),
@@ -161,7 +178,10 @@ describe('the real service', () => {
   });
 
   test.concurrent('a workflow cancel leaves an attached run running, and so does the post step', async () => {
-    const t = addTemplate(sim, 'attached-sigint', { phases: phases(600_000), runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 } });
+    const t = addTemplate(sim, 'attached-sigint', {
+      phases: phases(600_000),
+      runInProgress: { fromSubState: 'Customizing', startedAgoMs: 600_000 },
+    });
     const r = await run(sim, t, { cancel: { onLine: /Running \/ Customizing/ } });
     check(r, () => {
       expect(r.main.conclusion).toBe('cancelled');
@@ -188,9 +208,23 @@ describe('the real service', () => {
       await moreReads(3);
       t.overrideStatus(undefined);
       const path = `/imageTemplates/${t.name}`;
-      sim.azure.addFault({ service: 'arm', method: 'GET', path, kind: 'body', body: '{"properties": {"lastRunStatus": {"runState": "Runn', count: 2 });
+      sim.azure.addFault({
+        service: 'arm',
+        method: 'GET',
+        path,
+        kind: 'body',
+        body: '{"properties": {"lastRunStatus": {"runState": "Runn',
+        count: 2,
+      });
       sim.azure.addFault({ service: 'arm', method: 'GET', path, kind: 'body', body: '{}', count: 2 });
-      sim.azure.addFault({ service: 'arm', method: 'GET', path, kind: 'body', body: JSON.stringify({ name: t.name, identity: { type: 'None' }, properties: {} }), count: 2 });
+      sim.azure.addFault({
+        service: 'arm',
+        method: 'GET',
+        path,
+        kind: 'body',
+        body: JSON.stringify({ name: t.name, identity: { type: 'None' }, properties: {} }),
+        count: 2,
+      });
     });
     const r = await run(sim, t);
     check(r, () => {

@@ -27,7 +27,9 @@ function identityId(): string {
 }
 
 /** A template resource body as users keep it in a repository. */
-function resourceBody(o: { name?: string; distribute?: unknown[]; tags?: Record<string, string>; inline?: string[] } = {}): Record<string, unknown> {
+function resourceBody(
+  o: { name?: string; distribute?: unknown[]; tags?: Record<string, string>; inline?: string[] } = {},
+): Record<string, unknown> {
   return {
     ...(o.name ? { name: o.name } : {}),
     location: 'eastus',
@@ -116,11 +118,15 @@ function getTemplate(name: string): Promise<{ status: number; body: Record<strin
     `${sim.azure.armEndpoint}/subscriptions/${sim.azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}?api-version=2025-10-01`,
   );
   return new Promise((resolveGet, reject) => {
-    const req = httpsRequest(url, { method: 'GET', ca: sim.cert.cert, headers: { authorization: `Bearer ${sim.azure.mintAccessToken()}` } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-    });
+    const req = httpsRequest(
+      url,
+      { method: 'GET', ca: sim.cert.cert, headers: { authorization: `Bearer ${sim.azure.mintAccessToken()}` } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -134,58 +140,80 @@ function armRequests(name: string): Array<{ method: string; path: string; status
 }
 
 describe('template-file forms', () => {
-  test.concurrent('resource body: created with provenance on the template and every artifactTags (file keys kept), run, outputs', async () => {
-    const name = uniqueName('body');
-    const ws = workspace({ 'images/ubuntu.json': resourceBody({ name, tags: { owner: 'platform' } }) });
-    const r = await runFile(ws, { 'template-file': 'images/ubuntu.json' }, { github: { runId: '5550001' } });
-    const got = await getTemplate(name);
-    check(r, () => {
-      expect(r.main.exitCode).toBe(0);
-      expect(r.main.outputs['template-name']).toBe(name);
-      expect(r.main.outputs['run-state']).toBe('Succeeded');
-      const puts = armRequests(name).filter((q) => q.method === 'PUT');
-      expect(puts.map((q) => q.status)).toEqual([201]);
-      expect(posts(sim, name, 'run').length).toBe(1);
-      // The PUT came before the run.
-      expect(puts[0]!.at).toBeLessThan(posts(sim, name, 'run')[0]!.at);
-      expect(got.status).toBe(200);
-      const provenance = { 'source-repository': 'octo-org/octo-repo', 'source-commit': SHA, 'source-run': RUN_URL('5550001') };
-      expect(got.body.tags).toEqual({ ...provenance, owner: 'platform' });
-      const distribute = (got.body.properties as { distribute: Array<{ artifactTags: Record<string, string> }> }).distribute;
-      expect(distribute.length).toBe(2);
-      expect(distribute[0]!.artifactTags).toEqual({ ...provenance, team: 'images', 'source-commit': 'kept-from-file' });
-      expect(distribute[1]!.artifactTags).toEqual(provenance);
-      expect(r.main.log).toMatch(/Provenance: tagged the template and its images with source-repository=octo-org\/octo-repo/);
-    });
-  });
+  test.concurrent(
+    'resource body: created with provenance on the template and every artifactTags (file keys kept), run, outputs',
+    async () => {
+      const name = uniqueName('body');
+      const ws = workspace({ 'images/ubuntu.json': resourceBody({ name, tags: { owner: 'platform' } }) });
+      const r = await runFile(ws, { 'template-file': 'images/ubuntu.json' }, { github: { runId: '5550001' } });
+      const got = await getTemplate(name);
+      check(r, () => {
+        expect(r.main.exitCode).toBe(0);
+        expect(r.main.outputs['template-name']).toBe(name);
+        expect(r.main.outputs['run-state']).toBe('Succeeded');
+        const puts = armRequests(name).filter((q) => q.method === 'PUT');
+        expect(puts.map((q) => q.status)).toEqual([201]);
+        expect(posts(sim, name, 'run').length).toBe(1);
+        // The PUT came before the run.
+        expect(puts[0]!.at).toBeLessThan(posts(sim, name, 'run')[0]!.at);
+        expect(got.status).toBe(200);
+        const provenance = { 'source-repository': 'octo-org/octo-repo', 'source-commit': SHA, 'source-run': RUN_URL('5550001') };
+        expect(got.body.tags).toEqual({ ...provenance, owner: 'platform' });
+        const distribute = (got.body.properties as { distribute: Array<{ artifactTags: Record<string, string> }> }).distribute;
+        expect(distribute.length).toBe(2);
+        expect(distribute[0]!.artifactTags).toEqual({ ...provenance, team: 'images', 'source-commit': 'kept-from-file' });
+        expect(distribute[1]!.artifactTags).toEqual(provenance);
+        expect(r.main.log).toMatch(/Provenance: tagged the template and its images with source-repository=octo-org\/octo-repo/);
+      });
+    },
+  );
 
-  test.concurrent('ARM template with parameters: deployed, expressions evaluated by ARM, name from the parameter, tags merged', async () => {
-    const name = uniqueName('arm');
-    const ws = workspace({ 'arm/image.json': armTemplate() });
-    const r = await runFile(ws, { 'template-file': 'arm/image.json', 'template-parameters': JSON.stringify({ imageTemplateName: name, tags: { owner: 'team-a' } }) });
-    const got = await getTemplate(name);
-    check(r, () => {
-      expect(r.main.exitCode).toBe(0);
-      expect(r.main.outputs['template-name']).toBe(name);
-      expect(r.main.outputs['run-state']).toBe('Succeeded');
-      const deployments = sim.journal.filter((q) => q.service === 'arm' && q.method === 'PUT' && q.path.includes('/Microsoft.Resources/deployments/'));
-      expect(deployments.some((q) => q.path.endsWith(`/image-builder-run-${name}`) && q.status === 201)).toBe(true);
-      expect(armRequests(name).filter((q) => q.method === 'PUT')).toEqual([]);
-      expect(got.status).toBe(200);
-      expect(got.body.location).toBe('eastus');
-      expect(got.body.tags).toEqual({ 'source-repository': 'octo-org/octo-repo', 'source-commit': SHA, 'source-run': RUN_URL('1658821493'), owner: 'team-a' });
-      const d = (got.body.properties as { distribute: Array<Record<string, unknown>> }).distribute[0]!;
-      expect(d.imageId).toBe(`/subscriptions/${sim.azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/${name}-img`);
-      expect((d.artifactTags as Record<string, string>)['source-commit']).toBe(SHA);
-      expect(r.main.outputs['image-id']).toBe(d.imageId);
-    });
-  });
+  test.concurrent(
+    'ARM template with parameters: deployed, expressions evaluated by ARM, name from the parameter, tags merged',
+    async () => {
+      const name = uniqueName('arm');
+      const ws = workspace({ 'arm/image.json': armTemplate() });
+      const r = await runFile(ws, {
+        'template-file': 'arm/image.json',
+        'template-parameters': JSON.stringify({ imageTemplateName: name, tags: { owner: 'team-a' } }),
+      });
+      const got = await getTemplate(name);
+      check(r, () => {
+        expect(r.main.exitCode).toBe(0);
+        expect(r.main.outputs['template-name']).toBe(name);
+        expect(r.main.outputs['run-state']).toBe('Succeeded');
+        const deployments = sim.journal.filter(
+          (q) => q.service === 'arm' && q.method === 'PUT' && q.path.includes('/Microsoft.Resources/deployments/'),
+        );
+        expect(deployments.some((q) => q.path.endsWith(`/image-builder-run-${name}`) && q.status === 201)).toBe(true);
+        expect(armRequests(name).filter((q) => q.method === 'PUT')).toEqual([]);
+        expect(got.status).toBe(200);
+        expect(got.body.location).toBe('eastus');
+        expect(got.body.tags).toEqual({
+          'source-repository': 'octo-org/octo-repo',
+          'source-commit': SHA,
+          'source-run': RUN_URL('1658821493'),
+          owner: 'team-a',
+        });
+        const d = (got.body.properties as { distribute: Array<Record<string, unknown>> }).distribute[0]!;
+        expect(d.imageId).toBe(
+          `/subscriptions/${sim.azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/${name}-img`,
+        );
+        expect((d.artifactTags as Record<string, string>)['source-commit']).toBe(SHA);
+        expect(r.main.outputs['image-id']).toBe(d.imageId);
+      });
+    },
+  );
 
   test.concurrent('ARM parameters from a parameters file; a missing parameter value named by ARM fails the step', async () => {
     const name = uniqueName('armfile');
     const ws = workspace({
       'image.json': armTemplate(),
-      'image.parameters.json': { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters: { imageTemplateName: { value: name } } },
+      'image.parameters.json': {
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#',
+        contentVersion: '1.0.0.0',
+        parameters: { imageTemplateName: { value: name } },
+      },
     });
     const r = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': 'image.parameters.json' });
     check(r, () => {
@@ -197,15 +225,27 @@ describe('template-file forms', () => {
   test.concurrent('Bicep: compiled with az bicep build (fake az on PATH), then deployed', async () => {
     const name = uniqueName('bicep');
     const log = join(mkdtempSync(join(tmpdir(), 'ibr-az-')), 'az.log');
-    const ws = workspace({ 'infra/image.bicep': 'param imageTemplateName string\n// (compiled form beside it for the fake az)\n', 'infra/image.json': armTemplate() });
-    const r = await runFile(ws, { 'template-file': 'infra/image.bicep', 'template-parameters': JSON.stringify({ imageTemplateName: name }) }, {
-      env: { PATH: `${FAKE_AZ_DIR}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZ_LOG: log },
+    const ws = workspace({
+      'infra/image.bicep': 'param imageTemplateName string\n// (compiled form beside it for the fake az)\n',
+      'infra/image.json': armTemplate(),
     });
+    const r = await runFile(
+      ws,
+      { 'template-file': 'infra/image.bicep', 'template-parameters': JSON.stringify({ imageTemplateName: name }) },
+      {
+        env: { PATH: `${FAKE_AZ_DIR}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZ_LOG: log },
+      },
+    );
     check(r, () => {
       expect(r.main.exitCode).toBe(0);
       expect(r.main.outputs['template-name']).toBe(name);
       expect(r.main.outputs['run-state']).toBe('Succeeded');
-      expect(readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])).toEqual([['bicep', 'build', '--file', 'infra/image.bicep', '--stdout']]);
+      expect(
+        readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as string[]),
+      ).toEqual([['bicep', 'build', '--file', 'infra/image.bicep', '--stdout']]);
     });
   });
 
@@ -214,13 +254,18 @@ describe('template-file forms', () => {
     const r = await runFile(ws, { 'template-file': 'image.bicep', 'template-name': uniqueName('nobicep') }, { env: { PATH: NO_AZ_PATH } });
     check(r, () => {
       expect(r.main.exitCode).toBe(1);
-      expect(errors(r.main).join('\n')).toMatch(/template-file 'image.bicep' is a Bicep file, and compiling it needs the Azure CLI \(az\), which is not on PATH/);
+      expect(errors(r.main).join('\n')).toMatch(
+        /template-file 'image.bicep' is a Bicep file, and compiling it needs the Azure CLI \(az\), which is not on PATH/,
+      );
     });
   });
 
   test.concurrent('a body the service would refuse: every problem named by its JSON path, nothing called in Azure', async () => {
     const name = uniqueName('bad');
-    const body = resourceBody({ name, distribute: [{ type: 'VHDX', runOutputName: 'bad name!' }] }) as { properties: Record<string, unknown>; identity?: unknown };
+    const body = resourceBody({ name, distribute: [{ type: 'VHDX', runOutputName: 'bad name!' }] }) as {
+      properties: Record<string, unknown>;
+      identity?: unknown;
+    };
     delete body.identity;
     (body.properties as Record<string, unknown>).buildTimeoutInMinutes = 9999;
     const ws = workspace({ 't.json': body });
@@ -236,21 +281,27 @@ describe('template-file forms', () => {
     });
   });
 
-  test.concurrent('delete-template with a VHD target and no vhd-destination fails before any call, saying the VHD would be lost', async () => {
-    const name = uniqueName('vhd');
-    const ws = workspace({ 't.json': resourceBody({ name, distribute: [{ type: 'VHD', runOutputName: 'vhd' }] }) });
-    const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'always' });
-    check(r, () => {
-      expect(r.main.exitCode).toBe(1);
-      expect(errors(r.main).join('\n')).toMatch(/VHD distribute target \(vhd\).*the VHD would be lost/s);
-      expect(sim.journal.filter((q) => q.path.includes(name))).toEqual([]);
-    });
-  });
+  test.concurrent(
+    'delete-template with a VHD target and no vhd-destination fails before any call, saying the VHD would be lost',
+    async () => {
+      const name = uniqueName('vhd');
+      const ws = workspace({ 't.json': resourceBody({ name, distribute: [{ type: 'VHD', runOutputName: 'vhd' }] }) });
+      const r = await runFile(ws, { 'template-file': 't.json', 'delete-template': 'always' });
+      check(r, () => {
+        expect(r.main.exitCode).toBe(1);
+        expect(errors(r.main).join('\n')).toMatch(/VHD distribute target \(vhd\).*the VHD would be lost/s);
+        expect(sim.journal.filter((q) => q.path.includes(name))).toEqual([]);
+      });
+    },
+  );
 });
 
 describe('names', () => {
   test.concurrent('generated: valid, readable, unique across re-runs and a matrix over templates', async () => {
-    const ws = workspace({ 'images/a/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json': resourceBody(), 'images/b/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json': resourceBody() });
+    const ws = workspace({
+      'images/a/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json': resourceBody(),
+      'images/b/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json': resourceBody(),
+    });
     const fileA = 'images/a/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json';
     const fileB = 'images/b/ubuntu-2404-with-a-rather-long-descriptive-file-name-for-testing.json';
     const rs = await Promise.all([
@@ -300,23 +351,29 @@ describe('an existing template', () => {
     });
   });
 
-  test.concurrent("different body without replace-template: refused before any change, quoting the service, naming both ways out", async () => {
-    const name = uniqueName('refuse');
-    const ws = workspace({ 'v1.json': resourceBody({ name }), 'v2.json': resourceBody({ name, inline: ['sudo apt-get install -y nginx'] }) });
-    const first = await runFile(ws, { 'template-file': 'v1.json' });
-    const second = await runFile(ws, { 'template-file': 'v2.json' });
-    check(second, () => {
-      expect(first.main.exitCode).toBe(0);
-      expect(second.main.exitCode).toBe(1);
-      const e = errors(second.main).join('\n');
-      expect(e).toContain('Update/Upgrade of image templates is currently not supported');
-      expect(e).toContain('properties.customize[0].inline[0]');
-      expect(e).toContain('replace-template: true');
-      expect(e).toMatch(/template-name/);
-      expect(armRequests(name).filter((q) => q.method === 'DELETE')).toEqual([]);
-      expect(posts(sim, name, 'run').length).toBe(1);
-    });
-  });
+  test.concurrent(
+    'different body without replace-template: refused before any change, quoting the service, naming both ways out',
+    async () => {
+      const name = uniqueName('refuse');
+      const ws = workspace({
+        'v1.json': resourceBody({ name }),
+        'v2.json': resourceBody({ name, inline: ['sudo apt-get install -y nginx'] }),
+      });
+      const first = await runFile(ws, { 'template-file': 'v1.json' });
+      const second = await runFile(ws, { 'template-file': 'v2.json' });
+      check(second, () => {
+        expect(first.main.exitCode).toBe(0);
+        expect(second.main.exitCode).toBe(1);
+        const e = errors(second.main).join('\n');
+        expect(e).toContain('Update/Upgrade of image templates is currently not supported');
+        expect(e).toContain('properties.customize[0].inline[0]');
+        expect(e).toContain('replace-template: true');
+        expect(e).toMatch(/template-name/);
+        expect(armRequests(name).filter((q) => q.method === 'DELETE')).toEqual([]);
+        expect(posts(sim, name, 'run').length).toBe(1);
+      });
+    },
+  );
 
   test.concurrent('different body with replace-template: true: deleted, waited for, created again, run', async () => {
     const name = uniqueName('replace');
@@ -327,7 +384,9 @@ describe('an existing template', () => {
     check(second, () => {
       expect(first.main.exitCode).toBe(0);
       expect(second.main.exitCode).toBe(0);
-      const seq = armRequests(name).filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.status}`);
+      const seq = armRequests(name)
+        .filter((q) => q.method !== 'GET')
+        .map((q) => `${q.method} ${q.status}`);
       expect(seq).toEqual(['PUT 201', 'POST 202', 'PUT 409', 'DELETE 202', 'PUT 201', 'POST 202']);
       expect((got.body.properties as { customize: Array<{ inline: string[] }> }).customize[0]!.inline).toEqual(['echo v2']);
     });
@@ -335,29 +394,42 @@ describe('an existing template', () => {
 });
 
 describe('an existing template from an ARM template', () => {
-  test.concurrent('a changed body: the deployment is refused (nested Conflict) and quoted; with replace-template: deleted and deployed again', async () => {
-    const name = uniqueName('armre');
-    const ws = workspace({ 'image.json': armTemplate() });
-    const params = JSON.stringify({ imageTemplateName: name });
-    const first = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990001' } });
-    // A later run: its provenance (source-run) differs, so the body differs.
-    const refused = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990002' } });
-    const replaced = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params, 'replace-template': 'true' }, { github: { runId: '9990003' } });
-    const got = await getTemplate(name);
-    check(refused, () => {
-      expect(first.main.exitCode).toBe(0);
-      expect(refused.main.exitCode).toBe(1);
-      const e = errors(refused.main).join('\n');
-      expect(e).toContain('"Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting.');
-      expect(e).toContain('replace-template: true');
-      expect(posts(sim, name, 'run').length).toBe(2);
-    });
-    check(replaced, () => {
-      expect(replaced.main.exitCode).toBe(0);
-      expect(armRequests(name).filter((q) => q.method === 'DELETE').map((q) => q.status)).toEqual([202]);
-      expect((got.body.tags as Record<string, string>)['source-run']).toBe(RUN_URL('9990003'));
-    });
-  });
+  test.concurrent(
+    'a changed body: the deployment is refused (nested Conflict) and quoted; with replace-template: deleted and deployed again',
+    async () => {
+      const name = uniqueName('armre');
+      const ws = workspace({ 'image.json': armTemplate() });
+      const params = JSON.stringify({ imageTemplateName: name });
+      const first = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990001' } });
+      // A later run: its provenance (source-run) differs, so the body differs.
+      const refused = await runFile(ws, { 'template-file': 'image.json', 'template-parameters': params }, { github: { runId: '9990002' } });
+      const replaced = await runFile(
+        ws,
+        { 'template-file': 'image.json', 'template-parameters': params, 'replace-template': 'true' },
+        { github: { runId: '9990003' } },
+      );
+      const got = await getTemplate(name);
+      check(refused, () => {
+        expect(first.main.exitCode).toBe(0);
+        expect(refused.main.exitCode).toBe(1);
+        const e = errors(refused.main).join('\n');
+        expect(e).toContain(
+          '"Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting.',
+        );
+        expect(e).toContain('replace-template: true');
+        expect(posts(sim, name, 'run').length).toBe(2);
+      });
+      check(replaced, () => {
+        expect(replaced.main.exitCode).toBe(0);
+        expect(
+          armRequests(name)
+            .filter((q) => q.method === 'DELETE')
+            .map((q) => q.status),
+        ).toEqual([202]);
+        expect((got.body.tags as Record<string, string>)['source-run']).toBe(RUN_URL('9990003'));
+      });
+    },
+  );
 });
 
 describe('delete-template', () => {

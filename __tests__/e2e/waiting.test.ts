@@ -36,26 +36,33 @@ describe('waiting, canceling and attaching', () => {
     await sim?.stop();
   });
 
-  test.concurrent('a run accepted but failing before the template shows it ends the step with its error, long before the timeout', async () => {
-    const previous = { runState: 'Succeeded' as const, startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T11:00:00Z', message: '' };
-    const t = addTemplate(sim, 'fails-unseen', {
-      lastRun: previous,
-      runFailsUnseen: { afterMs: 300, code: 'InvalidSourceImage', message: "The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found." },
-    });
-    const r = await run(sim, t, { with: { timeout: '1m' } });
-    check(r, () => {
-      expect(r.main.exitCode).toBe(1);
-      expect(r.main.outputs['run-state']).toBe('Failed');
-      expect(errors(r.main).join('\n')).toContain("The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found.");
-      // Ended within a few polls of the failure, not at the 1 m timeout, and nothing was canceled.
-      expect(r.main.durationMs).toBeLessThan(40_000);
-      expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
-      const opReads = sim.journal.filter((q) => q.service === 'arm' && q.method === 'GET' && /\/operations\//i.test(q.path));
-      expect(opReads.length).toBeGreaterThanOrEqual(1);
-      expect(r.post?.exitCode).toBe(0);
-      expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
-    });
-  });
+  test.concurrent(
+    'a run accepted but failing before the template shows it ends the step with its error, long before the timeout',
+    async () => {
+      const previous = { runState: 'Succeeded' as const, startTime: '2026-01-01T10:00:00Z', endTime: '2026-01-01T11:00:00Z', message: '' };
+      const t = addTemplate(sim, 'fails-unseen', {
+        lastRun: previous,
+        runFailsUnseen: {
+          afterMs: 300,
+          code: 'InvalidSourceImage',
+          message: "The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found.",
+        },
+      });
+      const r = await run(sim, t, { with: { timeout: '1m' } });
+      check(r, () => {
+        expect(r.main.exitCode).toBe(1);
+        expect(r.main.outputs['run-state']).toBe('Failed');
+        expect(errors(r.main).join('\n')).toContain("The platform image 'Canonical:ubuntu-24_04-lts:server:9.9.9' was not found.");
+        // Ended within a few polls of the failure, not at the 1 m timeout, and nothing was canceled.
+        expect(r.main.durationMs).toBeLessThan(40_000);
+        expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
+        const opReads = sim.journal.filter((q) => q.service === 'arm' && q.method === 'GET' && /\/operations\//i.test(q.path));
+        expect(opReads.length).toBeGreaterThanOrEqual(1);
+        expect(r.post?.exitCode).toBe(0);
+        expect(posts(sim, t.name, 'cancel')).toHaveLength(0);
+      });
+    },
+  );
 
   test.concurrent('timeout with on-timeout: cancel: the build is canceled, run-state TimedOut, the error says what to do', async () => {
     const t = addTemplate(sim, 'timeout-cancel', { phases: LONG, cancel: { durationMs: 400 } });
@@ -87,38 +94,44 @@ describe('waiting, canceling and attaching', () => {
     expect(t.status()?.runState).toBe('Canceled');
   });
 
-  test.concurrent('timeout, and the build does not stop within cancel-timeout: the error says so, the post step cancels again', async () => {
-    const t = addTemplate(sim, 'stuck', { phases: LONG, cancel: { ignore: true } });
-    const r = await run(sim, t, { with: { timeout: '1500ms', 'cancel-timeout': '1s' } });
-    check(r, () => {
-      expect(r.main.exitCode).toBe(1);
-      expect(r.main.outputs['run-state']).toBe('TimedOut');
-      const e = errors(r.main).join('\n');
-      expect(e).toContain('cancel-timeout');
-      expect(e).toContain(`az image builder show -g ${t.resourceGroup} -n ${t.name}`);
-      const cancels = posts(sim, t.name, 'cancel');
-      expect(cancels.filter((q) => q.at < r.main.exitedAt).map((q) => q.status)).toEqual([202]);
-      // The post step saw it still running and asked again.
-      expect(cancels.filter((q) => q.at >= r.post!.startedAt).map((q) => q.status)).toEqual([202]);
-    });
-  });
+  test.concurrent(
+    'timeout, and the build does not stop within cancel-timeout: the error says so, the post step cancels again',
+    async () => {
+      const t = addTemplate(sim, 'stuck', { phases: LONG, cancel: { ignore: true } });
+      const r = await run(sim, t, { with: { timeout: '1500ms', 'cancel-timeout': '1s' } });
+      check(r, () => {
+        expect(r.main.exitCode).toBe(1);
+        expect(r.main.outputs['run-state']).toBe('TimedOut');
+        const e = errors(r.main).join('\n');
+        expect(e).toContain('cancel-timeout');
+        expect(e).toContain(`az image builder show -g ${t.resourceGroup} -n ${t.name}`);
+        const cancels = posts(sim, t.name, 'cancel');
+        expect(cancels.filter((q) => q.at < r.main.exitedAt).map((q) => q.status)).toEqual([202]);
+        // The post step saw it still running and asked again.
+        expect(cancels.filter((q) => q.at >= r.post!.startedAt).map((q) => q.status)).toEqual([202]);
+      });
+    },
+  );
 
-  test.concurrent('timeout with on-timeout: leave: no cancel (nor from the post step), run-state TimedOut, the error says how to follow it', async () => {
-    const t = addTemplate(sim, 'timeout-leave', { phases: LONG });
-    const r = await run(sim, t, { with: { timeout: '2s', 'on-timeout': 'leave' } });
-    check(r, () => {
-      expect(r.main.exitCode).toBe(1);
-      expect(r.main.outputs['run-state']).toBe('TimedOut');
-      expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
-      const e = errors(r.main).join('\n');
-      expect(e).toContain('2s');
-      expect(e).toContain('on-timeout: leave');
-      expect(e).toContain('if-running: attach');
-      expect(r.post?.exitCode).toBe(0);
-      expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
-    });
-    expect(t.status()?.runState).toBe('Running');
-  });
+  test.concurrent(
+    'timeout with on-timeout: leave: no cancel (nor from the post step), run-state TimedOut, the error says how to follow it',
+    async () => {
+      const t = addTemplate(sim, 'timeout-leave', { phases: LONG });
+      const r = await run(sim, t, { with: { timeout: '2s', 'on-timeout': 'leave' } });
+      check(r, () => {
+        expect(r.main.exitCode).toBe(1);
+        expect(r.main.outputs['run-state']).toBe('TimedOut');
+        expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
+        const e = errors(r.main).join('\n');
+        expect(e).toContain('2s');
+        expect(e).toContain('on-timeout: leave');
+        expect(e).toContain('if-running: attach');
+        expect(r.post?.exitCode).toBe(0);
+        expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
+      });
+      expect(t.status()?.runState).toBe('Running');
+    },
+  );
 
   test.concurrent('workflow canceled (SIGINT) mid-build: the build is canceled within 7.5 s, before SIGTERM', async () => {
     const t = addTemplate(sim, 'sigint', { phases: LONG, cancel: { durationMs: 400 } });
@@ -208,43 +221,53 @@ describe('waiting, canceling and attaching', () => {
     });
   });
 
-  test.concurrent("a run request refused because another workflow's run started meanwhile: if-running: fail refuses, that run is not canceled", async () => {
-    // Between the action's template read (no run) and its run request, someone else starts a run: the
-    // service answers the action's run request 409 Conflict. With if-running: fail the action fails as for a
-    // run already in progress, and must not cancel a build it did not start, neither in the main step nor in the post step.
-    const t = addTemplate(sim, 'race', { phases: LONG });
-    sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
-    const other = sim.journal
-      .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
-      .then(() => startRunElsewhere(sim, t));
-    const r = await run(sim, t, { with: { 'if-running': 'fail' } });
-    expect(await other).toBe(202);
-    check(r, () => {
-      const runs = posts(sim, t.name, 'run');
-      expect(runs.map((q) => q.status).sort()).toEqual([202, 409]);
-      expect(r.main.exitCode).toBe(1);
-      expect(errors(r.main).join('\n')).toMatch(/already has a run in progress[\s\S]*if-running is fail/);
-      expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
-    });
-    expect(t.status()?.runState).toBe('Running');
-  });
+  test.concurrent(
+    "a run request refused because another workflow's run started meanwhile: if-running: fail refuses, that run is not canceled",
+    async () => {
+      // Between the action's template read (no run) and its run request, someone else starts a run: the
+      // service answers the action's run request 409 Conflict. With if-running: fail the action fails as for a
+      // run already in progress, and must not cancel a build it did not start, neither in the main step nor in the post step.
+      const t = addTemplate(sim, 'race', { phases: LONG });
+      sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
+      const other = sim.journal
+        .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
+        .then(() => startRunElsewhere(sim, t));
+      const r = await run(sim, t, { with: { 'if-running': 'fail' } });
+      expect(await other).toBe(202);
+      check(r, () => {
+        const runs = posts(sim, t.name, 'run');
+        expect(runs.map((q) => q.status).sort()).toEqual([202, 409]);
+        expect(r.main.exitCode).toBe(1);
+        expect(errors(r.main).join('\n')).toMatch(/already has a run in progress[\s\S]*if-running is fail/);
+        expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
+      });
+      expect(t.status()?.runState).toBe('Running');
+    },
+  );
 
-  test.concurrent("a run request refused because another workflow's run started meanwhile: if-running: attach follows that run", async () => {
-    const t = addTemplate(sim, 'race-attach', { phases: phases(2000) });
-    sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
-    const other = sim.journal
-      .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
-      .then(() => startRunElsewhere(sim, t));
-    const r = await run(sim, t);
-    expect(await other).toBe(202);
-    check(r, () => {
-      expect(posts(sim, t.name, 'run').map((q) => q.status).sort()).toEqual([202, 409]);
-      expect(r.main.exitCode).toBe(0);
-      expect(r.main.log).toMatch(/Attaching to the run in progress/);
-      expect(r.main.outputs['run-state']).toBe('Succeeded');
-      expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
-    });
-  });
+  test.concurrent(
+    "a run request refused because another workflow's run started meanwhile: if-running: attach follows that run",
+    async () => {
+      const t = addTemplate(sim, 'race-attach', { phases: phases(2000) });
+      sim.azure.addFault({ service: 'arm', method: 'POST', path: `/imageTemplates/${t.name}/run`, kind: 'delay', delayMs: 1500 });
+      const other = sim.journal
+        .waitFor((q) => q.service === 'arm' && q.method === 'GET' && q.path.endsWith(`/imageTemplates/${t.name}`))
+        .then(() => startRunElsewhere(sim, t));
+      const r = await run(sim, t);
+      expect(await other).toBe(202);
+      check(r, () => {
+        expect(
+          posts(sim, t.name, 'run')
+            .map((q) => q.status)
+            .sort(),
+        ).toEqual([202, 409]);
+        expect(r.main.exitCode).toBe(0);
+        expect(r.main.log).toMatch(/Attaching to the run in progress/);
+        expect(r.main.outputs['run-state']).toBe('Succeeded');
+        expect(posts(sim, t.name, 'cancel').map((q) => q.status)).toEqual([]);
+      });
+    },
+  );
 
   test.concurrent('a run already in progress is attached to (no second run); if-running: fail refuses it and cancels nothing', async () => {
     // Long enough to be still running when the action, slow to start on a loaded machine, first reads it.

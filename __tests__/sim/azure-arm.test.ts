@@ -59,27 +59,37 @@ describe('Entra ID', () => {
 
   test('an expired assertion surfaces AADSTS700024', async () => {
     const c = credential(() => githubToken({ exp: Math.floor(Date.now() / 1000) - 60 }));
-    await expect(c.getToken('https://management.azure.com/.default')).rejects.toThrow(/AADSTS700024: Client assertion is not within its valid time range/);
+    await expect(c.getToken('https://management.azure.com/.default')).rejects.toThrow(
+      /AADSTS700024: Client assertion is not within its valid time range/,
+    );
   });
 
   test('wrong subject, wrong audience, unknown client and unknown tenant', async () => {
-    await expect(credential(() => githubToken({ sub: 'repo:octo-org/images:pull_request' })).getToken('https://management.azure.com/.default'))
-      .rejects.toThrow(/AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:octo-org\/images:pull_request'/);
-    await expect(credential(() => githubToken({ aud: 'api://Other' })).getToken('https://management.azure.com/.default'))
-      .rejects.toThrow(/AADSTS700212/);
+    await expect(
+      credential(() => githubToken({ sub: 'repo:octo-org/images:pull_request' })).getToken('https://management.azure.com/.default'),
+    ).rejects.toThrow(
+      /AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:octo-org\/images:pull_request'/,
+    );
+    await expect(credential(() => githubToken({ aud: 'api://Other' })).getToken('https://management.azure.com/.default')).rejects.toThrow(
+      /AADSTS700212/,
+    );
     const unknownClient = new ClientAssertionCredential(s.sim.tenantId, '00000000-1111-2222-3333-444444444444', async () => githubToken(), {
-      authorityHost: s.sim.authorityHost, disableInstanceDiscovery: true,
+      authorityHost: s.sim.authorityHost,
+      disableInstanceDiscovery: true,
     });
     await expect(unknownClient.getToken('https://management.azure.com/.default')).rejects.toThrow(/AADSTS700016/);
     const unknownTenant = new ClientAssertionCredential('99999999-1111-2222-3333-444444444444', s.sim.clientId, async () => githubToken(), {
-      authorityHost: s.sim.authorityHost, disableInstanceDiscovery: true,
+      authorityHost: s.sim.authorityHost,
+      disableInstanceDiscovery: true,
     });
     // MSAL reports the failed discovery (as with the real service); the discovery answer carries AADSTS90002.
     await expect(unknownTenant.getToken('https://management.azure.com/.default')).rejects.toThrow(/endpoints_resolution_error/);
     const discovery = s.journal.filter((r) => r.service === 'entra' && r.path.startsWith('/99999999-'));
     expect(discovery.map((r) => r.status)).toContain(400);
     const raw = await fetch(`${s.sim.authorityHost}/99999999-1111-2222-3333-444444444444/v2.0/.well-known/openid-configuration`);
-    expect(((await raw.json()) as { error_description: string }).error_description).toMatch(/^AADSTS90002: Tenant '99999999-1111-2222-3333-444444444444' not found/);
+    expect(((await raw.json()) as { error_description: string }).error_description).toMatch(
+      /^AADSTS90002: Tenant '99999999-1111-2222-3333-444444444444' not found/,
+    );
   });
 });
 
@@ -88,13 +98,19 @@ describe('ARM tokens', () => {
 
   test('expired, wrong audience and forged tokens get 401 with the ARM codes', async () => {
     s.sim.addTemplate({ resourceGroup: 'rg-auth', name: 'tpl' });
-    const expired = await restError(ib(fixed(s.sim.mintAccessToken({ expiresInSec: -120 }))).virtualMachineImageTemplates.get('rg-auth', 'tpl'));
+    const expired = await restError(
+      ib(fixed(s.sim.mintAccessToken({ expiresInSec: -120 }))).virtualMachineImageTemplates.get('rg-auth', 'tpl'),
+    );
     expect(expired.statusCode).toBe(401);
     expect(expired.code).toBe('ExpiredAuthenticationToken');
     expect(expired.message).toMatch(/The access token expiry UTC time '.+' is earlier than current UTC time/);
-    const wrongAud = await restError(ib(fixed(s.sim.mintAccessToken({ aud: 'https://storage.azure.com' }))).virtualMachineImageTemplates.get('rg-auth', 'tpl'));
+    const wrongAud = await restError(
+      ib(fixed(s.sim.mintAccessToken({ aud: 'https://storage.azure.com' }))).virtualMachineImageTemplates.get('rg-auth', 'tpl'),
+    );
     expect(wrongAud.code).toBe('InvalidAuthenticationTokenAudience');
-    const forged = await restError(ib(fixed(`${s.sim.mintAccessToken().slice(0, -4)}AAAA`)).virtualMachineImageTemplates.get('rg-auth', 'tpl'));
+    const forged = await restError(
+      ib(fixed(`${s.sim.mintAccessToken().slice(0, -4)}AAAA`)).virtualMachineImageTemplates.get('rg-auth', 'tpl'),
+    );
     expect(forged.code).toBe('InvalidAuthenticationToken');
     const r = s.journal.filter((x) => x.service === 'arm' && x.status === 401);
     expect(r.length).toBeGreaterThanOrEqual(3);
@@ -115,8 +131,13 @@ describe('ARM tokens', () => {
 describe('Image Builder', () => {
   test('get returns the full template; run completes through every sub-state; run outputs', async () => {
     const h = s.sim.addTemplate({
-      resourceGroup: 'rg-img', name: 'ubuntu',
-      distribute: [{ type: 'ManagedImage', runOutputName: 'img' }, { type: 'SharedImage', runOutputName: 'sig' }, { type: 'VHD', runOutputName: 'vhd' }],
+      resourceGroup: 'rg-img',
+      name: 'ubuntu',
+      distribute: [
+        { type: 'ManagedImage', runOutputName: 'img' },
+        { type: 'SharedImage', runOutputName: 'sig' },
+        { type: 'VHD', runOutputName: 'vhd' },
+      ],
     });
     const t = await client.virtualMachineImageTemplates.get('rg-img', 'ubuntu');
     expect(t.identity?.type).toBe('UserAssigned');
@@ -156,10 +177,18 @@ describe('Image Builder', () => {
 
   test('a failed build: the LRO rejects and the message carries the log location', async () => {
     const h = s.sim.addTemplate({
-      resourceGroup: 'rg-img', name: 'broken', outcome: 'Failed',
-      phases: [{ subState: 'Queued', durationMs: 20 }, { subState: 'Building', durationMs: 20 }, { subState: 'Customizing', durationMs: 50 }],
+      resourceGroup: 'rg-img',
+      name: 'broken',
+      outcome: 'Failed',
+      phases: [
+        { subState: 'Queued', durationMs: 20 },
+        { subState: 'Building', durationMs: 20 },
+        { subState: 'Customizing', durationMs: 50 },
+      ],
     });
-    await expect(client.virtualMachineImageTemplates.run('rg-img', 'broken', { updateIntervalInMs: 50 })).rejects.toThrow(/Packer build command has failed/);
+    await expect(client.virtualMachineImageTemplates.run('rg-img', 'broken', { updateIntervalInMs: 50 })).rejects.toThrow(
+      /Packer build command has failed/,
+    );
     const t = await client.virtualMachineImageTemplates.get('rg-img', 'broken');
     expect(t.lastRunStatus?.runState).toBe('Failed');
     expect(t.lastRunStatus?.message).toContain(`Image Build log location: ${h.logUrl}. OperationId: `);
@@ -170,22 +199,38 @@ describe('Image Builder', () => {
 
   test('partial success marks the failed target', async () => {
     s.sim.addTemplate({
-      resourceGroup: 'rg-img', name: 'partial', outcome: 'PartiallySucceeded',
-      phases: [{ subState: 'Building', durationMs: 20 }, { subState: 'Distributing', durationMs: 20 }],
-      distribute: [{ type: 'ManagedImage', runOutputName: 'ok' }, { type: 'VHD', runOutputName: 'bad', fail: true }],
+      resourceGroup: 'rg-img',
+      name: 'partial',
+      outcome: 'PartiallySucceeded',
+      phases: [
+        { subState: 'Building', durationMs: 20 },
+        { subState: 'Distributing', durationMs: 20 },
+      ],
+      distribute: [
+        { type: 'ManagedImage', runOutputName: 'ok' },
+        { type: 'VHD', runOutputName: 'bad', fail: true },
+      ],
     });
     await client.virtualMachineImageTemplates.run('rg-img', 'partial', { updateIntervalInMs: 50 }).catch(() => undefined);
     const t = await client.virtualMachineImageTemplates.get('rg-img', 'partial');
     expect(t.lastRunStatus?.runState).toBe('PartiallySucceeded');
     const outputs = [];
     for await (const o of client.virtualMachineImageTemplates.listRunOutputs('rg-img', 'partial')) outputs.push(o);
-    expect(outputs.map((o) => [o.name, o.provisioningState])).toEqual([['ok', 'Succeeded'], ['bad', 'Failed']]);
+    expect(outputs.map((o) => [o.name, o.provisioningState])).toEqual([
+      ['ok', 'Succeeded'],
+      ['bad', 'Failed'],
+    ]);
   });
 
   test('a run in progress: second run refused (OperationNotAllowed), cancel goes through Canceling to Canceled, a second cancel while Canceling refused, cancel again 409', async () => {
     const h = s.sim.addTemplate({
-      resourceGroup: 'rg-img', name: 'busy', runInProgress: { fromSubState: 'Customizing' },
-      phases: [{ subState: 'Building', durationMs: 10_000 }, { subState: 'Customizing', durationMs: 10_000 }],
+      resourceGroup: 'rg-img',
+      name: 'busy',
+      runInProgress: { fromSubState: 'Customizing' },
+      phases: [
+        { subState: 'Building', durationMs: 10_000 },
+        { subState: 'Customizing', durationMs: 10_000 },
+      ],
       cancel: { durationMs: 1500 },
     });
     await h.runStarted();
@@ -216,7 +261,9 @@ describe('Image Builder', () => {
 
   test('a build that ignores cancel keeps running to its end', async () => {
     const h = s.sim.addTemplate({
-      resourceGroup: 'rg-img', name: 'stubborn', cancel: { ignore: true },
+      resourceGroup: 'rg-img',
+      name: 'stubborn',
+      cancel: { ignore: true },
       phases: [{ subState: 'Building', durationMs: 300 }],
     });
     const run = client.virtualMachineImageTemplates.run('rg-img', 'stubborn', { updateIntervalInMs: 50 });
@@ -230,7 +277,9 @@ describe('Image Builder', () => {
     const nf = await restError(client.virtualMachineImageTemplates.get('rg-img', 'nope'));
     expect(nf.statusCode).toBe(404);
     expect(nf.code).toBe('ResourceNotFound');
-    expect(nf.message).toBe("The Resource 'Microsoft.VirtualMachineImages/imageTemplates/nope' under resource group 'rg-img' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+    expect(nf.message).toBe(
+      "The Resource 'Microsoft.VirtualMachineImages/imageTemplates/nope' under resource group 'rg-img' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    );
     const rg = await restError(client.virtualMachineImageTemplates.get('rg-missing', 'x'));
     expect(rg.code).toBe('ResourceGroupNotFound');
     expect(rg.message).toBe("Resource group 'rg-missing' could not be found.");
@@ -238,25 +287,42 @@ describe('Image Builder', () => {
     const sub = await restError(other.virtualMachineImageTemplates.get('rg-img', 'x'));
     expect(sub.code).toBe('SubscriptionNotFound');
 
-    s.sim.addTemplate({ resourceGroup: 'rg-img', name: 'locked', access: { forbiddenActions: ['Microsoft.VirtualMachineImages/imageTemplates/run/action'] } });
+    s.sim.addTemplate({
+      resourceGroup: 'rg-img',
+      name: 'locked',
+      access: { forbiddenActions: ['Microsoft.VirtualMachineImages/imageTemplates/run/action'] },
+    });
     await client.virtualMachineImageTemplates.get('rg-img', 'locked');
     const denied = await restError(client.virtualMachineImageTemplates.run('rg-img', 'locked'));
     expect(denied.statusCode).toBe(403);
     expect(denied.code).toBe('AuthorizationFailed');
-    expect(denied.message).toContain(`with object id '${s.sim.objectId}' does not have authorization to perform action 'Microsoft.VirtualMachineImages/imageTemplates/run/action' over scope '/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-img/providers/Microsoft.VirtualMachineImages/imageTemplates/locked'`);
+    expect(denied.message).toContain(
+      `with object id '${s.sim.objectId}' does not have authorization to perform action 'Microsoft.VirtualMachineImages/imageTemplates/run/action' over scope '/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-img/providers/Microsoft.VirtualMachineImages/imageTemplates/locked'`,
+    );
   });
 
   test('create from a body, 409 on a different body, delete', async () => {
     const body = {
       location: 'westus2',
-      identity: { type: 'UserAssigned' as const, userAssignedIdentities: { [`/subscriptions/${s.sim.subscriptionId}/resourcegroups/rg-img/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1`]: {} } },
+      identity: {
+        type: 'UserAssigned' as const,
+        userAssignedIdentities: {
+          [`/subscriptions/${s.sim.subscriptionId}/resourcegroups/rg-img/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1`]:
+            {},
+        },
+      },
       source: { type: 'PlatformImage' as const, publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' },
       distribute: [{ type: 'VHD' as const, runOutputName: 'vhdOut' }],
     };
     const created = await client.virtualMachineImageTemplates.createOrUpdate('rg-img', 'fresh', body, { updateIntervalInMs: 20 });
     expect(created.provisioningState).toBe('Succeeded');
     expect(created.exactStagingResourceGroup).toMatch(/\/resourceGroups\/IT_rg-img_fresh_[0-9a-f-]{36}$/);
-    const conflict = await restError(client.virtualMachineImageTemplates.createOrUpdate('rg-img', 'fresh', { ...body, distribute: [{ type: 'VHD', runOutputName: 'other' }] }));
+    const conflict = await restError(
+      client.virtualMachineImageTemplates.createOrUpdate('rg-img', 'fresh', {
+        ...body,
+        distribute: [{ type: 'VHD', runOutputName: 'other' }],
+      }),
+    );
     expect(conflict.statusCode).toBe(409);
     await client.virtualMachineImageTemplates.delete('rg-img', 'fresh', { updateIntervalInMs: 20 });
     expect((await restError(client.virtualMachineImageTemplates.get('rg-img', 'fresh'))).statusCode).toBe(404);

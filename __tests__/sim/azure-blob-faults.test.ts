@@ -17,7 +17,8 @@ const blobOpts = { retryOptions: { maxTries: 3, retryDelayInMs: 20, maxRetryDela
 
 async function arm(method: string, path: string): Promise<Response> {
   return fetch(`${s.sim.armEndpoint}/subscriptions/${s.sim.subscriptionId}${path}?api-version=2025-01-01`, {
-    method, headers: { authorization: `Bearer ${s.sim.mintAccessToken()}` },
+    method,
+    headers: { authorization: `Bearer ${s.sim.mintAccessToken()}` },
   });
 }
 
@@ -28,24 +29,37 @@ async function read(stream: NodeJS.ReadableStream | undefined): Promise<string> 
 }
 
 async function restError(p: Promise<unknown>): Promise<RestError> {
-  try { await p; } catch (e) { if (e instanceof RestError) return e; throw e; }
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RestError) return e;
+    throw e;
+  }
   throw new Error('expected a RestError');
 }
 
 beforeAll(async () => {
   s = await start({ storageAccountPool: 6 });
   cred = new ClientAssertionCredential(s.sim.tenantId, s.sim.clientId, async () => githubToken(), {
-    authorityHost: s.sim.authorityHost, disableInstanceDiscovery: true,
+    authorityHost: s.sim.authorityHost,
+    disableInstanceDiscovery: true,
   });
   client = new ImageBuilderClient(cred, s.sim.subscriptionId, {
-    endpoint: s.sim.armEndpoint, retryOptions: { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
+    endpoint: s.sim.armEndpoint,
+    retryOptions: { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
   });
   h = s.sim.addTemplate({
-    resourceGroup: 'rg-logs', name: 'logged', runInProgress: true,
+    resourceGroup: 'rg-logs',
+    name: 'logged',
+    runInProgress: true,
     validationLog: ['validation: checking nginx', 'validation: ok'],
     phases: [
       { subState: 'Queued', durationMs: 30 },
-      { subState: 'Building', durationMs: 60, lines: ['PACKER OUT ==> azure-arm: Running builder ...', 'PACKER OUT ==> azure-arm: Connected to SSH!'] },
+      {
+        subState: 'Building',
+        durationMs: 60,
+        lines: ['PACKER OUT ==> azure-arm: Running builder ...', 'PACKER OUT ==> azure-arm: Connected to SSH!'],
+      },
       // Long enough that the first read (token + download after subState('Customizing')) lands before
       // Distributing's lines: at 60 ms it sometimes did not, and the ranged read found nothing new (flaky).
       { subState: 'Customizing', durationMs: 1500, lines: ['PACKER OUT     azure-arm: hello from the customizer'] },
@@ -81,13 +95,18 @@ describe('build log through the blob front', () => {
     expect(restText).toContain('PACKER OUT ==> azure-arm: Capturing image ...');
     expect(firstText + restText).toContain('hello from the customizer');
     // The journal records a streamed answer when the server has finished writing it: wait for it.
-    const tail = await s.journal.waitFor((r) => r.service === 'blob' && r.path.endsWith('/customization.log') && r.headers['x-ms-range'] !== undefined);
+    const tail = await s.journal.waitFor(
+      (r) => r.service === 'blob' && r.path.endsWith('/customization.log') && r.headers['x-ms-range'] !== undefined,
+    );
     expect(tail.headers['x-ms-range']).toBe(`bytes=${Buffer.byteLength(firstText)}-`);
     expect(tail.status).toBe(206);
     const ranged = s.journal.filter((r) => r.service === 'blob' && r.method === 'GET' && r.path.endsWith('/customization.log'));
     expect(ranged.every((r) => String(r.headers.authorization).startsWith('Bearer '))).toBe(true);
 
-    const keys = await arm('POST', `/resourceGroups/${h.stagingResourceGroupName}/providers/Microsoft.Storage/storageAccounts/${h.storageAccount}/listKeys`);
+    const keys = await arm(
+      'POST',
+      `/resourceGroups/${h.stagingResourceGroupName}/providers/Microsoft.Storage/storageAccounts/${h.storageAccount}/listKeys`,
+    );
     const key = ((await keys.json()) as { keys: Array<{ keyName: string; value: string }> }).keys[0]!.value;
     const viaKey = new BlobClient(h.logUrl!, new StorageSharedKeyCredential(h.storageAccount, key), blobOpts);
     const whole = (await viaKey.downloadToBuffer()).toString('utf8');
@@ -95,36 +114,55 @@ describe('build log through the blob front', () => {
     const container = new ContainerClient(`${h.blobEndpoint}packerlogs`, cred, blobOpts);
     const names: string[] = [];
     for await (const b of container.listBlobsFlat()) names.push(b.name);
-    expect(names.sort()).toEqual([h.logBlobPath!.slice('packerlogs/'.length), h.logBlobPath!.slice('packerlogs/'.length).replace('customization', 'validation')]);
+    expect(names.sort()).toEqual([
+      h.logBlobPath!.slice('packerlogs/'.length),
+      h.logBlobPath!.slice('packerlogs/'.length).replace('customization', 'validation'),
+    ]);
     const validation = new BlobClient(h.logUrl!.replace('customization.log', 'validation.log'), cred, blobOpts);
     expect((await validation.downloadToBuffer()).toString('utf8')).toMatch(/validation: checking nginx\n.*validation: ok\n$/);
   });
 
   test('an account that refuses Entra and one that refuses shared keys; listKeys forbidden', async () => {
-    const noBearer = s.sim.addTemplate({ resourceGroup: 'rg-logs', name: 'nobearer', runInProgress: true, access: { blobBearer: 'deny' }, phases: [{ subState: 'Building', durationMs: 20 }] });
+    const noBearer = s.sim.addTemplate({
+      resourceGroup: 'rg-logs',
+      name: 'nobearer',
+      runInProgress: true,
+      access: { blobBearer: 'deny' },
+      phases: [{ subState: 'Building', durationMs: 20 }],
+    });
     const noKey = s.sim.addTemplate({
-      resourceGroup: 'rg-logs', name: 'nokey', runInProgress: true, phases: [{ subState: 'Building', durationMs: 20 }],
+      resourceGroup: 'rg-logs',
+      name: 'nokey',
+      runInProgress: true,
+      phases: [{ subState: 'Building', durationMs: 20 }],
       access: { sharedKey: 'deny', forbiddenActions: ['Microsoft.Storage/storageAccounts/listKeys/action'] },
     });
     await Promise.all([noBearer.finished(), noKey.finished()]);
     const e1 = await restError(new BlobClient(noBearer.logUrl!, cred, blobOpts).download(0));
     expect(e1.statusCode).toBe(403);
     expect(e1.code).toBe('AuthorizationPermissionMismatch');
-    const e2 = await restError(new BlobClient(noKey.logUrl!, new StorageSharedKeyCredential(noKey.storageAccount, noKey.storageKey), blobOpts).download(0));
+    const e2 = await restError(
+      new BlobClient(noKey.logUrl!, new StorageSharedKeyCredential(noKey.storageAccount, noKey.storageKey), blobOpts).download(0),
+    );
     expect(e2.statusCode).toBe(403);
     expect(e2.code).toBe('KeyBasedAuthenticationNotPermitted');
     const ok = await new BlobClient(noKey.logUrl!, cred, blobOpts).downloadToBuffer();
     expect(ok.length).toBeGreaterThan(0);
-    const keys = await arm('POST', `/resourceGroups/${noKey.stagingResourceGroupName}/providers/Microsoft.Storage/storageAccounts/${noKey.storageAccount}/listKeys`);
+    const keys = await arm(
+      'POST',
+      `/resourceGroups/${noKey.stagingResourceGroupName}/providers/Microsoft.Storage/storageAccounts/${noKey.storageAccount}/listKeys`,
+    );
     expect(keys.status).toBe(403);
-    expect(((await keys.json()) as { error: { code: string; message: string } }).error.message)
-      .toContain("perform action 'Microsoft.Storage/storageAccounts/listKeys/action' over scope");
+    expect(((await keys.json()) as { error: { code: string; message: string } }).error.message).toContain(
+      "perform action 'Microsoft.Storage/storageAccounts/listKeys/action' over scope",
+    );
   });
 });
 
 describe('faults and throttling', () => {
   const get = (): Promise<unknown> => client.virtualMachineImageTemplates.get('rg-logs', 'logged');
-  const armGets = (): number => s.journal.filter((r) => r.service === 'arm' && r.method === 'GET' && r.path.endsWith('/imageTemplates/logged')).length;
+  const armGets = (): number =>
+    s.journal.filter((r) => r.service === 'arm' && r.method === 'GET' && r.path.endsWith('/imageTemplates/logged')).length;
 
   test('429 with Retry-After is retried; 429 without it reaches the caller', async () => {
     const f = s.sim.addFault({ service: 'arm', method: 'GET', path: /\/imageTemplates\/logged$/, status: 429, retryAfterSec: 0 });
@@ -167,7 +205,8 @@ describe('faults and throttling', () => {
   test('an Entra 503 with Retry-After is retried by @azure/identity', async () => {
     const f = s.sim.addFault({ service: 'entra', method: 'POST', path: '/oauth2/v2.0/token', status: 503, retryAfterSec: 0 });
     const fresh = new ClientAssertionCredential(s.sim.tenantId, s.sim.clientId, async () => githubToken(), {
-      authorityHost: s.sim.authorityHost, disableInstanceDiscovery: true,
+      authorityHost: s.sim.authorityHost,
+      disableInstanceDiscovery: true,
     });
     const t = await fresh.getToken('https://storage.azure.com/.default');
     expect(JSON.parse(Buffer.from(t.token.split('.')[1]!, 'base64url').toString()).aud).toBe('https://storage.azure.com');

@@ -12,21 +12,40 @@ afterAll(async () => {
   await s?.stop();
 });
 
-function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
+function send(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
   const url = new URL(`${s.sim.armEndpoint}${path}${path.includes('?') ? '' : '?api-version=2024-03-01'}`);
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, ca: s.cert.cert, headers: { authorization: `Bearer ${s.sim.mintAccessToken()}`, 'content-type': 'application/json', ...(data ? { 'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        ca: s.cert.cert,
+        headers: {
+          authorization: `Bearer ${s.sim.mintAccessToken()}`,
+          'content-type': 'application/json',
+          ...(data ? { 'content-length': Buffer.byteLength(data) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
 }
 
-const dep = (name: string): string => `/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-dep/providers/Microsoft.Resources/deployments/${name}`;
+const dep = (name: string): string =>
+  `/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-dep/providers/Microsoft.Resources/deployments/${name}`;
 
 function template(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -41,10 +60,21 @@ function template(extra: Record<string, unknown> = {}): Record<string, unknown> 
         name: "[parameters('n')]",
         location: '[resourceGroup().location]',
         tags: "[union(createObject('a', '1'), createObject('b', format('{0}/{1}', 'it''s', uniqueString('k'))))]",
-        identity: { type: 'UserAssigned', userAssignedIdentities: { "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')]": {} } },
+        identity: {
+          type: 'UserAssigned',
+          userAssignedIdentities: { "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')]": {} },
+        },
         properties: {
           source: { type: 'PlatformImage', publisher: 'p', offer: 'o', sku: 's', version: 'latest' },
-          distribute: [{ type: 'ManagedImage', runOutputName: 'out', imageId: "[resourceId('Microsoft.Compute/images', variables('img'))]", location: 'eastus', artifactTags: { lit: '[[not an expression]' } }],
+          distribute: [
+            {
+              type: 'ManagedImage',
+              runOutputName: 'out',
+              imageId: "[resourceId('Microsoft.Compute/images', variables('img'))]",
+              location: 'eastus',
+              artifactTags: { lit: '[[not an expression]' },
+            },
+          ],
         },
         ...extra,
       },
@@ -64,12 +94,17 @@ async function until(path: string): Promise<Record<string, unknown>> {
 
 describe('deployments', () => {
   it('evaluates the subset and creates the image template; an operation status URL is given', async () => {
-    const put = await send('PUT', dep('d1'), { properties: { mode: 'Incremental', template: template(), parameters: { n: { value: 'tpl1' } } } });
+    const put = await send('PUT', dep('d1'), {
+      properties: { mode: 'Incremental', template: template(), parameters: { n: { value: 'tpl1' } } },
+    });
     expect(put.status).toBe(201);
     expect(String(put.headers['azure-asyncoperation'])).toContain('/deployments/d1/operationStatuses/');
     const done = await until(dep('d1'));
     expect((done.properties as { provisioningState: string }).provisioningState).toBe('Succeeded');
-    const t = await send('GET', `/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-dep/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl1?api-version=2025-10-01`);
+    const t = await send(
+      'GET',
+      `/subscriptions/${s.sim.subscriptionId}/resourceGroups/rg-dep/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl1?api-version=2025-10-01`,
+    );
     expect(t.status).toBe(200);
     expect(t.body.location).toBe('eastus');
     expect((t.body.tags as Record<string, string>).a).toBe('1');
@@ -83,9 +118,13 @@ describe('deployments', () => {
     const missing = await send('PUT', dep('d2'), { properties: { mode: 'Incremental', template: template(), parameters: {} } });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.body)).toContain("The value for the template parameter 'n' is not provided.");
-    const unknown = await send('PUT', dep('d3'), { properties: { mode: 'Incremental', template: template(), parameters: { n: { value: 'x' }, zz: { value: 1 } } } });
+    const unknown = await send('PUT', dep('d3'), {
+      properties: { mode: 'Incremental', template: template(), parameters: { n: { value: 'x' }, zz: { value: 1 } } },
+    });
     expect(JSON.stringify(unknown.body)).toContain("The template parameters 'zz' in the parameters file are not valid");
-    const fn = await send('PUT', dep('d4'), { properties: { mode: 'Incremental', template: template({ location: "[reference('x').location]" }), parameters: { n: { value: 'x' } } } });
+    const fn = await send('PUT', dep('d4'), {
+      properties: { mode: 'Incremental', template: template({ location: "[reference('x').location]" }), parameters: { n: { value: 'x' } } },
+    });
     expect(fn.status).toBe(400);
     expect(JSON.stringify(fn.body)).toContain("The template function 'reference' is not valid");
   });
@@ -99,6 +138,8 @@ describe('deployments', () => {
     const err = (failed.properties as { error: { code: string; details: Array<{ code: string; message: string }> } }).error;
     expect(err.code).toBe('DeploymentFailed');
     expect(err.details[0]!.code).toBe('Conflict');
-    expect((JSON.parse(err.details[0]!.message) as { message: string }).message).toMatch(/^Update\/Upgrade of image templates is currently not supported/);
+    expect((JSON.parse(err.details[0]!.message) as { message: string }).message).toMatch(
+      /^Update\/Upgrade of image templates is currently not supported/,
+    );
   });
 });

@@ -23,7 +23,9 @@ export async function start(extra: Partial<AzureSimOptions> = {}): Promise<Start
   const journal = new Journal();
   const sim = await startAzureSim({ cert, journal, workDir: dir, ...extra });
   return {
-    sim, journal, cert,
+    sim,
+    journal,
+    cert,
     stop: async () => {
       await sim.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -41,9 +43,15 @@ export function githubToken(claims: { exp?: number; aud?: string; sub?: string; 
   return [
     b64url({ typ: 'JWT', alg: 'RS256', kid: 'sim' }),
     b64url({
-      jti: 'x', sub: claims.sub ?? 'repo:octo-org/images:ref:refs/heads/main', aud: claims.aud ?? 'api://AzureADTokenExchange',
-      iss: claims.iss ?? 'https://token.actions.githubusercontent.com', nbf: now - 5, iat: now - 5, exp: claims.exp ?? now + 300,
-      repository: 'octo-org/images', ref: 'refs/heads/main',
+      jti: 'x',
+      sub: claims.sub ?? 'repo:octo-org/images:ref:refs/heads/main',
+      aud: claims.aud ?? 'api://AzureADTokenExchange',
+      iss: claims.iss ?? 'https://token.actions.githubusercontent.com',
+      nbf: now - 5,
+      iat: now - 5,
+      exp: claims.exp ?? now + 300,
+      repository: 'octo-org/images',
+      ref: 'refs/heads/main',
     }),
     Buffer.from('signature').toString('base64url'),
   ].join('.');

@@ -11,7 +11,17 @@ import { startGitHubSim, type GitHubSim } from '../../sim/github/index.ts';
 import { createSigningKey, makeRuntimeToken } from '../../sim/github/jwt.ts';
 import { openZip } from '../../sim/zip.ts';
 
-const ENV_KEYS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER_URL', 'GITHUB_WORKSPACE', 'GITHUB_RETENTION_DAYS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+const ENV_KEYS = [
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_RESULTS_URL',
+  'GITHUB_SERVER_URL',
+  'GITHUB_WORKSPACE',
+  'GITHUB_RETENTION_DAYS',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+];
 const saved: Record<string, string | undefined> = {};
 let sim: GitHubSim;
 let journal: Journal;
@@ -61,13 +71,25 @@ describe('artifact service', () => {
     if (!stored) return;
     expect(result.id).toBe(stored.id);
     expect(result.size).toBe(stored.size);
-    expect(stored).toMatchObject({ finalized: true, retentionDays: 5, mimeType: 'application/zip', uploadMode: 'blocks', runBackendId: sim.runBackendId, jobBackendId: sim.jobBackendId });
+    expect(stored).toMatchObject({
+      finalized: true,
+      retentionDays: 5,
+      mimeType: 'application/zip',
+      uploadMode: 'blocks',
+      runBackendId: sim.runBackendId,
+      jobBackendId: sim.jobBackendId,
+    });
     expect(stored.hash).toBe(`sha256:${createHash('sha256').update(stored.bytes).digest('hex')}`);
     expect(stored.hash).toBe(`sha256:${result.digest}`);
     expect(stored.declaredSize).toBe(stored.size);
 
     const zip = openZip(stored.bytes);
-    expect(zip.names().filter((n) => !n.endsWith('/')).sort()).toEqual(['customization.log', 'nested/blob.bin']);
+    expect(
+      zip
+        .names()
+        .filter((n) => !n.endsWith('/'))
+        .sort(),
+    ).toEqual(['customization.log', 'nested/blob.bin']);
     expect(zip.readText('customization.log')).toBe(text);
     expect(zip.entries.find((e) => e.name === 'customization.log')?.method).toBe(8); // deflate
     expect(zip.read('nested/blob.bin').equals(binary)).toBe(true);
@@ -113,13 +135,19 @@ describe('artifact service', () => {
   });
 
   it('answers 401 to a runtime token it did not issue', async () => {
-    process.env['ACTIONS_RUNTIME_TOKEN'] = makeRuntimeToken({ runBackendId: sim.runBackendId, jobBackendId: sim.jobBackendId }, createSigningKey());
+    process.env['ACTIONS_RUNTIME_TOKEN'] = makeRuntimeToken(
+      { runBackendId: sim.runBackendId, jobBackendId: sim.jobBackendId },
+      createSigningKey(),
+    );
     await expect(new DefaultArtifactClient().uploadArtifact('nope', files(), join(dir, 'logs'))).rejects.toThrow(/\(401\)/);
     expect(sim.artifacts.all().some((a) => a.name === 'nope')).toBe(false);
   });
 
   it('refuses a blob upload without the right signature', async () => {
-    const res = await fetch(`${sim.artifacts.server.origin}/productionresultssa0/actions-results/x/y.zip?comp=block&blockid=AA&sig=wrong`, { method: 'PUT', body: 'x' });
+    const res = await fetch(`${sim.artifacts.server.origin}/productionresultssa0/actions-results/x/y.zip?comp=block&blockid=AA&sig=wrong`, {
+      method: 'PUT',
+      body: 'x',
+    });
     expect(res.status).toBe(404);
     const stored = sim.artifacts.find('build-logs');
     const url = `${sim.artifacts.server.origin}${stored?.blobPath}?comp=block&blockid=AA&sig=wrong`;
@@ -128,7 +156,9 @@ describe('artifact service', () => {
 
   it('a non-retryable injected failure surfaces from CreateArtifact', async () => {
     sim.artifacts.failNext('CreateArtifact', 1, 400);
-    await expect(new DefaultArtifactClient().uploadArtifact('faulty', files(), join(dir, 'logs'))).rejects.toThrow(/Failed to CreateArtifact.*\(400\)/);
+    await expect(new DefaultArtifactClient().uploadArtifact('faulty', files(), join(dir, 'logs'))).rejects.toThrow(
+      /Failed to CreateArtifact.*\(400\)/,
+    );
     await new DefaultArtifactClient().uploadArtifact('faulty', files(), join(dir, 'logs'));
     expect(sim.artifacts.find('faulty')?.finalized).toBe(true);
   });

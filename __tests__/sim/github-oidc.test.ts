@@ -8,7 +8,14 @@ import { Journal } from '../../sim/server.ts';
 import { ensureCertificate, trustInThisProcess } from '../../sim/tls.ts';
 import { decodeJwt, startGitHubSim, type GitHubSim } from '../../sim/github/index.ts';
 
-const ENV_KEYS = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+const ENV_KEYS = [
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+];
 let sim: GitHubSim;
 let journal: Journal;
 const saved: Record<string, string | undefined> = {};
@@ -105,7 +112,10 @@ describe('GitHub OIDC token endpoint', () => {
     const mints = sim.oidc.mints.length;
     sim.oidc.failNext(2, 503);
     await core.getIDToken('retry');
-    const seen = journal.filter((r) => r.service === 'github-oidc').slice(before).map((r) => r.status);
+    const seen = journal
+      .filter((r) => r.service === 'github-oidc')
+      .slice(before)
+      .map((r) => r.status);
     expect(seen).toEqual([503, 503, 200]);
     expect(sim.oidc.mints.length).toBe(mints + 1);
   });

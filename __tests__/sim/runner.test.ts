@@ -116,7 +116,15 @@ describe('runAction', () => {
     expect(main.annotations.slice(1)).toEqual([
       { level: 'notice', message: 'a notice' },
       { level: 'warning', message: 'careful: 50%, really', title: 'Heads up' },
-      { level: 'error', message: 'bad thing\nsecond line', title: 'Build failed: customizer', file: 'scripts/setup.sh', line: 12, endLine: 14, col: 3 },
+      {
+        level: 'error',
+        message: 'bad thing\nsecond line',
+        title: 'Build failed: customizer',
+        file: 'scripts/setup.sh',
+        line: 12,
+        endLine: 14,
+        col: 3,
+      },
     ]);
     expect(main.masks).toEqual(['s3cr3t-value']);
     expect(main.groups).toEqual(['Group one']);
@@ -141,7 +149,13 @@ describe('runAction', () => {
     expect(main.summary).toBe('<h2>Main summary</h2>\nmain body\n');
 
     // The process environment the runner would give.
-    expect(main.processEnv).toMatchObject({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_WORKSPACE: res.workspace, RUNNER_TEMP: res.runnerTemp, NO_PROXY: '127.0.0.1,localhost' });
+    expect(main.processEnv).toMatchObject({
+      GITHUB_ACTIONS: 'true',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_WORKSPACE: res.workspace,
+      RUNNER_TEMP: res.runnerTemp,
+      NO_PROXY: '127.0.0.1,localhost',
+    });
     expect(chunks.some((c) => c.startsWith('main:') && c.includes('inside the group'))).toBe(true);
   });
 
@@ -169,7 +183,9 @@ describe('runAction', () => {
     const started = new Promise<void>((r) => (ready = r));
     const res = await runAction({
       actionDir: join(fixtures, 'stubborn'),
-      onOutput: (c) => { if (c.includes('ready')) ready(); },
+      onOutput: (c) => {
+        if (c.includes('ready')) ready();
+      },
       cancel: { when: started },
     });
     const m = res.main;
@@ -197,7 +213,9 @@ describe('runAction', () => {
     const ac = new AbortController();
     const res = await runAction({
       actionDir: join(fixtures, 'cooperative'),
-      onOutput: (c) => { if (c.includes('waiting for the build')) ac.abort(); },
+      onOutput: (c) => {
+        if (c.includes('waiting for the build')) ac.abort();
+      },
       cancel: { signal: ac.signal },
     });
     expect(res.main).toMatchObject({ conclusion: 'cancelled', cancelledBy: 'workflow' });

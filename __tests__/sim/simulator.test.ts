@@ -76,7 +76,14 @@ describe('startSimulator', () => {
 
     // The runtime env mints a GitHub ID token; Entra exchanges it (subject, issuer, audience match).
     const env = sim.actionEnv();
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN']));
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        'ACTIONS_RUNTIME_TOKEN',
+        'ACTIONS_RESULTS_URL',
+        'ACTIONS_ID_TOKEN_REQUEST_URL',
+        'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      ]),
+    );
     const idTokenRes = await fetch(`${env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=api://AzureADTokenExchange`, {
       headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
     });
@@ -110,8 +117,14 @@ describe('startSimulator', () => {
     const azuritePids = pidsWithCwd(realpathSync(join(s.workDir, 'azurite')));
     expect(azuritePids.length).toBeGreaterThan(0);
     expect(azuritePids.every(alive)).toBe(true);
-    const ports = [s.azure.armEndpoint, s.azure.authorityHost, s.azure.blobFrontOrigin, s.azure.azuriteOrigin, s.github.artifacts.resultsUrl, s.github.oidc.requestUrl]
-      .map((u) => Number(new URL(u).port));
+    const ports = [
+      s.azure.armEndpoint,
+      s.azure.authorityHost,
+      s.azure.blobFrontOrigin,
+      s.azure.azuriteOrigin,
+      s.github.artifacts.resultsUrl,
+      s.github.oidc.requestUrl,
+    ].map((u) => Number(new URL(u).port));
     for (const p of ports) expect(await portAnswers(p)).toBe(true);
 
     await s.stop();
@@ -125,13 +138,16 @@ describe('startSimulator', () => {
     const s = await startSimulator({ actionDir: join(process.cwd(), '__tests__', 'fixtures', 'actions', 'stubborn') });
     let pid = 0;
     const started = new Promise<void>((resolve) => {
-      void s.run({ resourceGroup: 'rg', name: 't' }, {
-        runPost: false,
-        onStart: (_phase, p) => {
-          pid = p;
-          resolve();
+      void s.run(
+        { resourceGroup: 'rg', name: 't' },
+        {
+          runPost: false,
+          onStart: (_phase, p) => {
+            pid = p;
+            resolve();
+          },
         },
-      });
+      );
     });
     await started;
     expect(alive(pid)).toBe(true);

@@ -28,7 +28,10 @@ const OLD = new Date('2025-12-01T00:00:00Z');
 const HOUR_AGO = new Date(NOW - 3_600_000);
 const running = (sub: string, startTime = T0): RunStatus => ({ runState: 'Running', runSubState: sub, startTime });
 
-function setup(extra: Record<string, string> = {}, initial: RunStatus | undefined = { runState: 'Succeeded', startTime: OLD, endTime: OLD }) {
+function setup(
+  extra: Record<string, string> = {},
+  initial: RunStatus | undefined = { runState: 'Succeeded', startTime: OLD, endTime: OLD },
+) {
   const ops = new FakeOps(initial ? { lastRunStatus: initial } : {});
   const report = new FakeReporter();
   const clock = new FakeClock();
@@ -39,7 +42,11 @@ describe('run() and the real service', () => {
   it("a stale previous run (another start time, older than the POST) is not taken for this run's result", async () => {
     // The template first shows a run that failed an hour ago (not the one read before the POST), then ours.
     const { ops, report, s, deps } = setup();
-    ops.script = [{ runState: 'Failed', runSubState: 'Customizing', startTime: HOUR_AGO, endTime: new Date(NOW - 1_800_000), message: 'old failure' }, running('Building'), { runState: 'Succeeded', startTime: T0, endTime: T1 }];
+    ops.script = [
+      { runState: 'Failed', runSubState: 'Customizing', startTime: HOUR_AGO, endTime: new Date(NOW - 1_800_000), message: 'old failure' },
+      running('Building'),
+      { runState: 'Succeeded', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('Succeeded');
     expect(report.outputs['run-state']).toBe('Succeeded');
@@ -68,7 +75,12 @@ describe('run() and the real service', () => {
     const { ops, report, s, deps } = setup({ timeout: '1h' });
     const internal = () => Object.assign(new Error('Internal error occurred.'), { statusCode: 500, code: 'InternalOperationError' });
     const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    ops.script = [running('Building'), ...Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? reset() : internal())), running('Customizing'), { runState: 'Succeeded', startTime: T0, endTime: T1 }];
+    ops.script = [
+      running('Building'),
+      ...Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? reset() : internal())),
+      running('Customizing'),
+      { runState: 'Succeeded', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('Succeeded');
     expect(report.failed).toBe(false);
@@ -91,7 +103,11 @@ describe('run() and the real service', () => {
 
   it('an unknown run state is waited on (told once), not taken for an end', async () => {
     const { ops, report, s, deps } = setup();
-    ops.script = [{ runState: 'Pausing', startTime: T0 }, { runState: 'Pausing', startTime: T0 }, { runState: 'Succeeded', startTime: T0, endTime: T1 }];
+    ops.script = [
+      { runState: 'Pausing', startTime: T0 },
+      { runState: 'Pausing', startTime: T0 },
+      { runState: 'Succeeded', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('Succeeded');
     expect(report.warnings.filter((w) => w.includes("'Pausing'"))).toHaveLength(1);
@@ -115,7 +131,9 @@ describe('run() and the real service', () => {
     const canceling: RunStatus = { runState: 'Canceling', startTime: HOUR_AGO };
     const { ops, report, s, deps } = setup({ timeout: '2m' }, canceling);
     ops.script = [canceling];
-    await expect(run(s, deps)).rejects.toThrow(/previous run \(started 2026-01-01T09:00:00.000Z\) was still Canceling after 2m00s \(timeout\).*no run of its own and sent no cancel/);
+    await expect(run(s, deps)).rejects.toThrow(
+      /previous run \(started 2026-01-01T09:00:00.000Z\) was still Canceling after 2m00s \(timeout\).*no run of its own and sent no cancel/,
+    );
     expect(ops.calls).not.toContain('cancel');
     expect(ops.calls).not.toContain('run');
     expect(report.outputs['run-state']).toBe('TimedOut');
@@ -124,7 +142,10 @@ describe('run() and the real service', () => {
 
   it('a run request refused with OperationNotAllowed (HTTP 400) because a run started meanwhile is attached to', async () => {
     const { ops, report, s, deps } = setup();
-    ops.startError = Object.assign(new Error('Operation ... run/action is not allowed in provisioning state: provisioned or run state: running.'), { statusCode: 400, code: 'OperationNotAllowed' });
+    ops.startError = Object.assign(
+      new Error('Operation ... run/action is not allowed in provisioning state: provisioned or run state: running.'),
+      { statusCode: 400, code: 'OperationNotAllowed' },
+    );
     ops.script = [running('Queued'), { runState: 'Succeeded', startTime: T0, endTime: T1 }];
     const result = await run(s, deps);
     expect(result.attached).toBe(true);
@@ -133,7 +154,7 @@ describe('run() and the real service', () => {
     expect(report.lines.some((l) => l.includes('Attaching to the run in progress'))).toBe(true);
   });
 
-  it('a throttled run request (429) is sent again and the run followed as this step\'s own', async () => {
+  it("a throttled run request (429) is sent again and the run followed as this step's own", async () => {
     const { ops, report, s, deps } = setup();
     let tries = 0;
     const start = ops.startRun.bind(ops);
@@ -144,7 +165,11 @@ describe('run() and the real service', () => {
       }
       return start();
     };
-    ops.script = [{ runState: 'Succeeded', startTime: OLD, endTime: OLD }, running('Building'), { runState: 'Succeeded', startTime: T0, endTime: T1 }];
+    ops.script = [
+      { runState: 'Succeeded', startTime: OLD, endTime: OLD },
+      running('Building'),
+      { runState: 'Succeeded', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('Succeeded');
     expect(result.attached).toBe(false);

@@ -25,11 +25,18 @@ const running = (sub: string, startTime = T0): RunStatus => ({ runState: 'Runnin
 const done = (runState: string, message?: string): RunStatus => ({ runState, startTime: T0, endTime: T1, ...(message ? { message } : {}) });
 
 const OUTPUTS = [
-  { name: 'managed', artifactId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img', provisioningState: 'Succeeded' },
+  {
+    name: 'managed',
+    artifactId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img',
+    provisioningState: 'Succeeded',
+  },
   { name: 'vhd', artifactUri: 'https://acct.blob.core.windows.net/vhds/x.vhd?sv=1&sig=SECRET', provisioningState: 'Succeeded' },
 ];
 
-function setup(extra: Record<string, string> = {}, initial: RunStatus | undefined = { runState: 'Succeeded', startTime: OLD, endTime: OLD }) {
+function setup(
+  extra: Record<string, string> = {},
+  initial: RunStatus | undefined = { runState: 'Succeeded', startTime: OLD, endTime: OLD },
+) {
   const ops = new FakeOps(initial ? { lastRunStatus: initial } : {});
   const report = new FakeReporter();
   const clock = new FakeClock();
@@ -77,7 +84,9 @@ describe('run()', () => {
     b.ops.outputs = OUTPUTS;
     await run(b.s, b.deps);
     expect(b.report.failed).toBe(true);
-    expect(b.report.errors[0]!.message).toContain("run-output-name 'gallery' is not among the run outputs of template 'tpl' (managed, vhd)");
+    expect(b.report.errors[0]!.message).toContain(
+      "run-output-name 'gallery' is not among the run outputs of template 'tpl' (managed, vhd)",
+    );
     expect(b.report.outputs['run-state']).toBe('Succeeded');
   });
 
@@ -106,7 +115,11 @@ describe('run()', () => {
   it('on timeout cancels, waits for Canceled and fails saying how long, the last sub-state and what next', async () => {
     const { ops, report, s, deps, clock } = setup({ timeout: '10s', 'cancel-timeout': '30s' });
     ops.script = [running('Customizing')];
-    ops.afterCancel = [{ runState: 'Canceling', startTime: T0 }, { runState: 'Canceling', startTime: T0 }, { runState: 'Canceled', startTime: T0, endTime: T1 }];
+    ops.afterCancel = [
+      { runState: 'Canceling', startTime: T0 },
+      { runState: 'Canceling', startTime: T0 },
+      { runState: 'Canceled', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('TimedOut');
     expect(result.cancel).toEqual({ requested: true, reachedCanceled: true });
@@ -174,7 +187,13 @@ describe('run()', () => {
 
   it('Failed fails the step with the service message and the diagnosis from the logs seam', async () => {
     const { ops, report, s, deps } = setup();
-    ops.script = [running('Customizing'), { ...done('Failed', 'Build failed. Image Build log location: https://a.blob.core.windows.net/packerlogs/g/customization.log?sig=abc'), runSubState: 'Customizing' }];
+    ops.script = [
+      running('Customizing'),
+      {
+        ...done('Failed', 'Build failed. Image Build log location: https://a.blob.core.windows.net/packerlogs/g/customization.log?sig=abc'),
+        runSubState: 'Customizing',
+      },
+    ];
     const finished: RunResult[] = [];
     const logs: BuildLogHooks = {
       onPoll: async () => {
@@ -182,7 +201,10 @@ describe('run()', () => {
       },
       finish: async (r) => {
         finished.push(r);
-        return { logUri: 'https://a.blob.core.windows.net/packerlogs/g/customization.log', diagnosis: 'Customizer "install" failed: exit 1' };
+        return {
+          logUri: 'https://a.blob.core.windows.net/packerlogs/g/customization.log',
+          diagnosis: 'Customizer "install" failed: exit 1',
+        };
       },
     };
     const summaries: string[] = [];
@@ -207,7 +229,11 @@ describe('run()', () => {
         throw new Error('should not be called');
       },
     };
-    await run(s, { ...deps, summary, logs: { onPoll: async () => {}, finish: async () => Promise.reject(new Error('no storage access')) } });
+    await run(s, {
+      ...deps,
+      summary,
+      logs: { onPoll: async () => {}, finish: async () => Promise.reject(new Error('no storage access')) },
+    });
     expect(report.outputs['run-state']).toBe('Canceled');
     expect(report.warnings).toEqual(["Build logs: no storage access (the build's result is not affected)"]);
     expect(report.errors[0]!.message).toContain('canceled');
@@ -215,10 +241,13 @@ describe('run()', () => {
 
   it('a refused run request fails with a useful message and no run-state', async () => {
     const { ops, report, s, deps } = setup();
-    ops.startError = Object.assign(new Error('does not have authorization to perform action \'Microsoft.VirtualMachineImages/imageTemplates/run/action\''), {
-      statusCode: 403,
-      code: 'AuthorizationFailed',
-    });
+    ops.startError = Object.assign(
+      new Error("does not have authorization to perform action 'Microsoft.VirtualMachineImages/imageTemplates/run/action'"),
+      {
+        statusCode: 403,
+        code: 'AuthorizationFailed',
+      },
+    );
     await expect(run(s, deps)).rejects.toThrow(/Could not start a run of template 'tpl': .*run\/action/);
     expect(report.outputs['run-state']).toBeUndefined();
     // Refused: there is no run of ours, so the post step must not cancel (another workflow's run, for a 409).
@@ -260,9 +289,14 @@ describe('run()', () => {
 
   it('losing track of the run (an error asking again cannot fix) leaves run-state unset, says where to look, and keeps the post step off', async () => {
     const { ops, report, s, deps } = setup();
-    const gone = Object.assign(new Error('does not have authorization to perform action read'), { statusCode: 403, code: 'AuthorizationFailed' });
+    const gone = Object.assign(new Error('does not have authorization to perform action read'), {
+      statusCode: 403,
+      code: 'AuthorizationFailed',
+    });
     ops.script = [running('Building'), gone];
-    await expect(run(s, deps)).rejects.toThrow(/Lost track of the run[\s\S]*state is unknown[\s\S]*left running[\s\S]*az image builder show -g rg -n tpl/);
+    await expect(run(s, deps)).rejects.toThrow(
+      /Lost track of the run[\s\S]*state is unknown[\s\S]*left running[\s\S]*az image builder show -g rg -n tpl/,
+    );
     expect(report.outputs['run-state']).toBeUndefined();
     expect(report.state[STATE_PHASE]).toBe('lost');
   });
@@ -348,7 +382,10 @@ describe('run()', () => {
     clock.sleep = async () => {
       controller.abort();
     };
-    ops.afterCancel = [{ runState: 'Canceling', runSubState: 'Building', startTime: T0 }, { runState: 'Canceled', startTime: T0, endTime: T1 }];
+    ops.afterCancel = [
+      { runState: 'Canceling', runSubState: 'Building', startTime: T0 },
+      { runState: 'Canceled', startTime: T0, endTime: T1 },
+    ];
     const result = await run(s, { ops, report, clock, signal: controller.signal });
     expect(report.outputs['run-state']).toBe('Canceled');
     expect(result.state).toBe('Canceled');

@@ -26,7 +26,14 @@ function harness(lifetimeS: number) {
     getIDToken: async (aud) => {
       minted++;
       const iat = Math.floor(now / 1000);
-      return jwt({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:octo/app:ref:refs/heads/main', aud, iat, exp: iat + lifetimeS, n: minted });
+      return jwt({
+        iss: 'https://token.actions.githubusercontent.com',
+        sub: 'repo:octo/app:ref:refs/heads/main',
+        aud,
+        iat,
+        exp: iat + lifetimeS,
+        n: minted,
+      });
     },
     now: () => now,
     info: (m) => lines.push(m),
@@ -76,7 +83,9 @@ describe('createAssertionProvider', () => {
     expect(h.minted()).toBe(1);
     h.advance(290_000);
     await h.provider();
-    expect(h.lines).toEqual(['GitHub OIDC token: iss=https://token.actions.githubusercontent.com sub=repo:octo/app:ref:refs/heads/main aud=api://AzureADTokenExchange']);
+    expect(h.lines).toEqual([
+      'GitHub OIDC token: iss=https://token.actions.githubusercontent.com sub=repo:octo/app:ref:refs/heads/main aud=api://AzureADTokenExchange',
+    ]);
     expect(h.secrets).toHaveLength(2);
     expect(h.lines.join('\n')).not.toContain(a);
     expect(h.subjects).toEqual(['repo:octo/app:ref:refs/heads/main']);
@@ -130,28 +139,53 @@ describe('createCredential', () => {
   });
 
   it('managed-identity needs no ID token: system-assigned without client-id, user-assigned with it', () => {
-    expect(createCredential({ ...auth, type: 'managed-identity', clientId: undefined }, { ...deps, env: {} }).constructor.name).toBe('ManagedIdentityCredential');
-    expect(createCredential({ ...auth, type: 'managed-identity' }, { ...deps, env: {} }).constructor.name).toBe('ManagedIdentityCredential');
+    expect(createCredential({ ...auth, type: 'managed-identity', clientId: undefined }, { ...deps, env: {} }).constructor.name).toBe(
+      'ManagedIdentityCredential',
+    );
+    expect(createCredential({ ...auth, type: 'managed-identity' }, { ...deps, env: {} }).constructor.name).toBe(
+      'ManagedIdentityCredential',
+    );
   });
 });
 
 describe('servicePrincipalOf (az account show)', () => {
   it('reads the client ID and tenant of a service principal session', () => {
-    const show = JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } });
-    expect(servicePrincipalOf(show)).toEqual({ clientId: '22222222-2222-2222-2222-222222222222', tenantId: '33333333-3333-3333-3333-333333333333' });
+    const show = JSON.stringify({
+      tenantId: '33333333-3333-3333-3333-333333333333',
+      user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' },
+    });
+    expect(servicePrincipalOf(show)).toEqual({
+      clientId: '22222222-2222-2222-2222-222222222222',
+      tenantId: '33333333-3333-3333-3333-333333333333',
+    });
   });
   it('a user session, a non-GUID name or bad JSON names none', () => {
-    expect(servicePrincipalOf(JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }))).toBeUndefined();
-    expect(servicePrincipalOf(JSON.stringify({ tenantId: 't', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } }))).toBeUndefined();
+    expect(
+      servicePrincipalOf(
+        JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }),
+      ),
+    ).toBeUndefined();
+    expect(
+      servicePrincipalOf(
+        JSON.stringify({ tenantId: 't', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } }),
+      ),
+    ).toBeUndefined();
     expect(servicePrincipalOf('not json')).toBeUndefined();
   });
 });
 
 describe('LastingCliCredential', () => {
-  const auth = { type: 'azure-cli' as const, audience: 'api://AzureADTokenExchangeUSGov', authorityHost: 'https://login.microsoftonline.us' };
+  const auth = {
+    type: 'azure-cli' as const,
+    audience: 'api://AzureADTokenExchangeUSGov',
+    authorityHost: 'https://login.microsoftonline.us',
+  };
   const token: AccessToken = { token: 'cli-token', expiresOnTimestamp: 1 };
   const expired = new Error('AADSTS700024: Client assertion is not within its valid time range. Current time: ...');
-  const sp = JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' } });
+  const sp = JSON.stringify({
+    tenantId: '33333333-3333-3333-3333-333333333333',
+    user: { name: '22222222-2222-2222-2222-222222222222', type: 'servicePrincipal' },
+  });
   const oidcEnv = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.example/?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' };
   function cli(failAfter: number): TokenCredential {
     let calls = 0;
@@ -174,7 +208,10 @@ describe('LastingCliCredential', () => {
         audiences.push(aud);
         throw new Error('no ID token in this test');
       },
-      now: () => 0, info: (m) => lines.push(m), setSecret: () => {}, env: oidcEnv,
+      now: () => 0,
+      info: (m) => lines.push(m),
+      setSecret: () => {},
+      env: oidcEnv,
       runAz: async (args) => {
         azCalls.push(args);
         return sp;
@@ -191,7 +228,14 @@ describe('LastingCliCredential', () => {
   });
 
   it('without ID tokens, a session that worked and then failed is a final error naming the fix', async () => {
-    const c = new LastingCliCredential(cli(1), auth, { getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: {}, runAz: async () => sp });
+    const c = new LastingCliCredential(cli(1), auth, {
+      getIDToken: async () => '',
+      now: () => 0,
+      info: () => {},
+      setSecret: () => {},
+      env: {},
+      runAz: async () => sp,
+    });
     await c.getToken('s');
     const err = await c.getToken('s').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliSessionLostError);
@@ -202,17 +246,34 @@ describe('LastingCliCredential', () => {
 
   it('a user session (not a service principal) cannot be taken over', async () => {
     const c = new LastingCliCredential(cli(0), auth, {
-      getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: oidcEnv,
-      runAz: async () => JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }),
+      getIDToken: async () => '',
+      now: () => 0,
+      info: () => {},
+      setSecret: () => {},
+      env: oidcEnv,
+      runAz: async () =>
+        JSON.stringify({ tenantId: '33333333-3333-3333-3333-333333333333', user: { name: 'me@example.com', type: 'user' } }),
     });
     await expect(c.getToken('s')).rejects.toBeInstanceOf(CliSessionLostError);
   });
 
   it('no session at all keeps the CLI error (it says to run az login)', async () => {
     const none = new Error("Please run 'az login' from a command prompt to authenticate before using this credential.");
-    const c = new LastingCliCredential({ getToken: async () => { throw none; } }, auth, {
-      getIDToken: async () => '', now: () => 0, info: () => {}, setSecret: () => {}, env: {},
-    });
+    const c = new LastingCliCredential(
+      {
+        getToken: async () => {
+          throw none;
+        },
+      },
+      auth,
+      {
+        getIDToken: async () => '',
+        now: () => 0,
+        info: () => {},
+        setSecret: () => {},
+        env: {},
+      },
+    );
     await expect(c.getToken('s')).rejects.toBe(none);
   });
 });

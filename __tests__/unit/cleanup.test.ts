@@ -43,8 +43,14 @@ describe('cleanup (post step)', () => {
   });
 
   it('leaves alone a run main only attached to (cancel-attached: false), and one main lost sight of', async () => {
-    for (const [phase, said] of [['attached', /did not start/], ['lost', /lost sight of the build/]] as const) {
-      const h = harness({ [STATE_PHASE]: phase, [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START }, { runState: 'Running', startTime: new Date(START) });
+    for (const [phase, said] of [
+      ['attached', /did not start/],
+      ['lost', /lost sight of the build/],
+    ] as const) {
+      const h = harness(
+        { [STATE_PHASE]: phase, [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START },
+        { runState: 'Running', startTime: new Date(START) },
+      );
       expect(await cleanup(h.deps)).toBe('nothing-to-do');
       expect(h.ops.calls).toEqual([]);
       expect(h.lines.join('\n')).toMatch(said);
@@ -52,7 +58,10 @@ describe('cleanup (post step)', () => {
   });
 
   it('cancels our run when main was killed while it was running', async () => {
-    const h = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START }, { runState: 'Running', startTime: new Date(START) });
+    const h = harness(
+      { [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START },
+      { runState: 'Running', startTime: new Date(START) },
+    );
     expect(await cleanup(h.deps)).toBe('canceled');
     expect(h.ops.calls).toEqual(['get', 'cancel']);
     expect(h.made[0]).toEqual(ctx);
@@ -67,7 +76,10 @@ describe('cleanup (post step)', () => {
     const before = harness(base, { runState: 'Running', startTime: new Date('2026-01-01T09:50:00Z') });
     expect(await cleanup(before.deps)).toBe('other-run');
     expect(before.ops.calls).toEqual(['get']);
-    const previous = harness({ ...base, [STATE_PREVIOUS_START]: '2026-01-01T09:59:30.000Z' }, { runState: 'Running', startTime: new Date('2026-01-01T09:59:30Z') });
+    const previous = harness(
+      { ...base, [STATE_PREVIOUS_START]: '2026-01-01T09:59:30.000Z' },
+      { runState: 'Running', startTime: new Date('2026-01-01T09:59:30Z') },
+    );
     expect(await cleanup(previous.deps)).toBe('other-run');
     expect(previous.ops.calls).toEqual(['get']);
   });
@@ -77,13 +89,19 @@ describe('cleanup (post step)', () => {
     expect(await cleanup(h.deps)).toBe('unknown-run');
     expect(h.ops.calls).toEqual(['get']);
     expect(h.lines.join('\n')).toMatch(/saved neither its run's start nor the time it requested the run.*leaves it alone/);
-    const noStart = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_POSTED]: START }, { runState: 'Running' });
+    const noStart = harness(
+      { [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_POSTED]: START },
+      { runState: 'Running' },
+    );
     expect(await cleanup(noStart.deps)).toBe('unknown-run');
     expect(noStart.ops.calls).toEqual(['get']);
   });
 
   it('leaves another run alone, and does not cancel twice', async () => {
-    const other = harness({ [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START }, { runState: 'Running', startTime: new Date('2026-01-01T11:00:00Z') });
+    const other = harness(
+      { [STATE_PHASE]: 'started', [STATE_KEY]: JSON.stringify(ctx), [STATE_RUN_START]: START },
+      { runState: 'Running', startTime: new Date('2026-01-01T11:00:00Z') },
+    );
     expect(await cleanup(other.deps)).toBe('other-run');
     expect(other.ops.calls).toEqual(['get']);
     const canceling = harness({ [STATE_PHASE]: 'cancel-sent', [STATE_KEY]: JSON.stringify(ctx) }, { runState: 'Canceling' });

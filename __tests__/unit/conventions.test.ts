@@ -32,7 +32,9 @@ describe('OIDC issuer in the federated-credential hint', () => {
 
   it("names github.com's issuer on github.com", () => {
     process.env.GITHUB_SERVER_URL = 'https://github.com';
-    expect(entraHint('AADSTS70021: No matching federated identity record found')).toContain('issuer (https://token.actions.githubusercontent.com)');
+    expect(entraHint('AADSTS70021: No matching federated identity record found')).toContain(
+      'issuer (https://token.actions.githubusercontent.com)',
+    );
   });
 });
 

@@ -11,7 +11,11 @@ function rest(statusCode: number, code: string, message: string): RestError {
 describe('describeAzureError', () => {
   it('404 ResourceNotFound names template, group and subscription', () => {
     const msg = describeAzureError(
-      rest(404, 'ResourceNotFound', "The Resource 'Microsoft.VirtualMachineImages/imageTemplates/ubuntu' under resource group 'rg-images' was not found."),
+      rest(
+        404,
+        'ResourceNotFound',
+        "The Resource 'Microsoft.VirtualMachineImages/imageTemplates/ubuntu' under resource group 'rg-images' was not found.",
+      ),
       ctx,
     );
     expect(msg).toContain("image template 'ubuntu'");
@@ -44,7 +48,14 @@ describe('describeAzureError', () => {
   });
 
   it('401 says the token was refused and what to check', () => {
-    const msg = describeAzureError(rest(401, 'InvalidAuthenticationTokenAudience', "The access token has been obtained for wrong audience or resource 'https://management.core.windows.net/'."), ctx);
+    const msg = describeAzureError(
+      rest(
+        401,
+        'InvalidAuthenticationTokenAudience',
+        "The access token has been obtained for wrong audience or resource 'https://management.core.windows.net/'.",
+      ),
+      ctx,
+    );
     expect(msg).toContain('refused the access token (InvalidAuthenticationTokenAudience)');
     expect(msg).toContain('environment');
   });
@@ -71,7 +82,10 @@ describe('entraHint', () => {
     ['AADSTS70021: No matching federated identity record found', 'federated credential'],
     ["AADSTS700016: Application with identifier 'x' was not found in the directory", 'client-id'],
     ["AADSTS90002: Tenant 'x' not found.", 'tenant-id'],
-    ["AADSTS700212: No matching federated identity record found for presented assertion audience 'api://AzureADTokenExchange'.", 'api://AzureADTokenExchangeUSGov'],
+    [
+      "AADSTS700212: No matching federated identity record found for presented assertion audience 'api://AzureADTokenExchange'.",
+      'api://AzureADTokenExchangeUSGov',
+    ],
   ])('%s', (message, expected) => {
     expect(entraHint(message)).toContain(expected);
   });
@@ -89,9 +103,12 @@ describe('parseAuthorizationFailed', () => {
 
 describe('no Azure CLI session', () => {
   const cliCtx = { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg', templateName: 't' };
-  const unavailable = Object.assign(new Error("Please run 'az login' from a command prompt to authenticate before using this credential."), {
-    name: 'CredentialUnavailableError',
-  });
+  const unavailable = Object.assign(
+    new Error("Please run 'az login' from a command prompt to authenticate before using this credential."),
+    {
+      name: 'CredentialUnavailableError',
+    },
+  );
 
   it('is a sign-in error, not a failed template read', () => {
     expect(isSignInError(unavailable)).toBe(true);
@@ -109,12 +126,18 @@ describe('no Azure CLI session', () => {
 describe('sign-in errors of the other ways in', () => {
   const ctx = { subscriptionId: 's', resourceGroup: 'rg', templateName: 't' };
   it('a lost CLI session is a sign-in error whose message is kept as it is (it names the fix)', () => {
-    const err = Object.assign(new Error('The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ... Fix: ...'), { name: 'CliSessionLostError', statusCode: 401 });
+    const err = Object.assign(new Error('The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ... Fix: ...'), {
+      name: 'CliSessionLostError',
+      statusCode: 401,
+    });
     expect(isSignInError(err)).toBe(true);
     expect(describeAzureError(err, ctx)).toBe(err.message);
   });
   it('a managed identity failure names the runner requirement and client-id', () => {
-    const err = Object.assign(new Error('ManagedIdentityCredential: Authentication failed. Message invalid_request: ... Description: Identity not found'), { name: 'CredentialUnavailableError' });
+    const err = Object.assign(
+      new Error('ManagedIdentityCredential: Authentication failed. Message invalid_request: ... Description: Identity not found'),
+      { name: 'CredentialUnavailableError' },
+    );
     const m = describeAzureError(err, ctx);
     expect(m).toMatch(/^Managed identity sign-in failed/);
     expect(m).toContain('Identity not found');

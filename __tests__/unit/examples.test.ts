@@ -29,7 +29,9 @@ describe('docs/examples', () => {
     for (const step of ours) {
       const given = Object.keys(step.with ?? {});
       expect(given.filter((k) => !(k in action.inputs))).toEqual([]);
-      const required = Object.entries(action.inputs).filter(([, v]) => v.required === true || v.required === 'true').map(([k]) => k);
+      const required = Object.entries(action.inputs)
+        .filter(([, v]) => v.required === true || v.required === 'true')
+        .map(([k]) => k);
       expect(required.filter((k) => !given.includes(k))).toEqual([]);
       expect(given.includes('template-name') || given.includes('template-file')).toBe(true);
     }

@@ -1,4 +1,11 @@
-import { artifactUnavailableReason, artifactUrl, defaultArtifactName, sanitizeArtifactName, shouldUpload, uploadLogsArtifact } from '../../src/logs/artifact.js';
+import {
+  artifactUnavailableReason,
+  artifactUrl,
+  defaultArtifactName,
+  sanitizeArtifactName,
+  shouldUpload,
+  uploadLogsArtifact,
+} from '../../src/logs/artifact.js';
 import { recordingSink } from './logs-fakes.js';
 
 const ghEnv = {
@@ -52,14 +59,24 @@ test('uploadLogsArtifact: one artifact, its URL; a refusal is a warning', async 
       return { id: 9, size: 10 };
     },
   };
-  const r = await uploadLogsArtifact({ name: 'n', files: ['/d/customization.log'], rootDir: '/d', retentionDays: 5, sink, env: ghEnv, client });
+  const r = await uploadLogsArtifact({
+    name: 'n',
+    files: ['/d/customization.log'],
+    rootDir: '/d',
+    retentionDays: 5,
+    sink,
+    env: ghEnv,
+    client,
+  });
   expect(r).toEqual({ id: 9, url: 'https://github.com/o/r/actions/runs/42/artifacts/9' });
   expect(calls).toEqual([['n', ['/d/customization.log'], '/d', { retentionDays: 5 }]]);
   const bad = { uploadArtifact: async () => Promise.reject(new Error('nope')) };
   expect(await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink, env: ghEnv, client: bad })).toBeUndefined();
   expect(sink.warnings).toHaveLength(1);
   const sink2 = recordingSink();
-  expect(await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink: sink2, env: { GITHUB_SERVER_URL: 'https://ghes.local' } })).toBeUndefined();
+  expect(
+    await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink: sink2, env: { GITHUB_SERVER_URL: 'https://ghes.local' } }),
+  ).toBeUndefined();
   expect(sink2.warnings[0]).toMatch(/not uploaded.*Enterprise Server/);
 });
 

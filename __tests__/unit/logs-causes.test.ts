@@ -58,19 +58,27 @@ describe('rateLine', () => {
     expect(r.family).toBe('private-address');
     expect(hintFor(r.family, line, {})).toMatch(/vmProfile\.vnetConfig/);
     expect(hintFor(r.family, line, { hasVnetConfig: true })).not.toMatch(/set vmProfile\.vnetConfig/);
-    expect(rateLine('Invoke-WebRequest : Unable to connect to the remote server repo.contoso.internal', true)!.family).toBe('private-address');
+    expect(rateLine('Invoke-WebRequest : Unable to connect to the remote server repo.contoso.internal', true)!.family).toBe(
+      'private-address',
+    );
     // A public address, or the builder's own SSH connection, is not that family.
     expect(rateLine('curl: (28) Failed to connect to 52.1.2.3 port 443: Connection timed out', true)?.family).not.toBe('private-address');
-    expect(rateLine('[DEBUG] TCP connection to SSH ip/port failed: dial tcp 10.1.0.5:22: i/o timeout')!.family).toBe('communicator-timeout');
+    expect(rateLine('[DEBUG] TCP connection to SSH ip/port failed: dial tcp 10.1.0.5:22: i/o timeout')!.family).toBe(
+      'communicator-timeout',
+    );
   });
 
   test('hints carry the specifics of the line: the VM family, the action, the provider, the exit code', () => {
     expect(hintFor('vcpu-quota', 'exceeding quota limit of standardDv2Family Cores. Maximum allowed: 10')).toMatch(/standardDv2 family/);
-    expect(hintFor('authorization', "does not have authorization to perform action 'Microsoft.Compute/images/write' over scope")).toMatch(/'Microsoft\.Compute\/images\/write'/);
-    expect(hintFor('provider', "The subscription is not registered to use namespace 'Microsoft.Network'.")).toMatch(/az provider register -n Microsoft\.Network/);
+    expect(hintFor('authorization', "does not have authorization to perform action 'Microsoft.Compute/images/write' over scope")).toMatch(
+      /'Microsoft\.Compute\/images\/write'/,
+    );
+    expect(hintFor('provider', "The subscription is not registered to use namespace 'Microsoft.Network'.")).toMatch(
+      /az provider register -n Microsoft\.Network/,
+    );
     expect(hintFor('exit-code', "command 'x' exited with code: 3010")).toMatch(/WindowsRestart/);
     expect(hintFor('communicator-timeout', 'Timeout waiting for SSH.', { hasVnetConfig: true })).toMatch(/60000-60001/);
-    expect(hintFor('build-timeout', "context deadline exceeded")).toMatch(/buildTimeoutInMinutes/);
+    expect(hintFor('build-timeout', 'context deadline exceeded')).toMatch(/buildTimeoutInMinutes/);
     expect(hintFor(undefined, 'x')).toBeUndefined();
   });
 });
@@ -78,9 +86,11 @@ describe('rateLine', () => {
 describe('the service message', () => {
   test('wrappers and boilerplate are removed, the rest kept', () => {
     expect(messageCore(PACKER_FAILED)).toBe('Packer build command has failed: exit status 1.');
-    expect(messageCore("Deployment failed. Correlation ID: abc. Failed in building/customizing image: Failed while waiting for packerizer: Timeout waiting for microservice to complete: 'context deadline exceeded'")).toBe(
-      "Timeout waiting for microservice to complete: 'context deadline exceeded'",
-    );
+    expect(
+      messageCore(
+        "Deployment failed. Correlation ID: abc. Failed in building/customizing image: Failed while waiting for packerizer: Timeout waiting for microservice to complete: 'context deadline exceeded'",
+      ),
+    ).toBe("Timeout waiting for microservice to complete: 'context deadline exceeded'");
     expect(shortMessage('x'.repeat(1000)).length).toBeLessThanOrEqual(300);
   });
 
@@ -111,17 +121,27 @@ describe('diagnose', () => {
         "[1] PACKER OUT Build 'azure-arm' errored after 1 minute: Script exited with non-zero exit status: 127. Allowed exit codes are: [0]",
         '[1] PACKER OUT --> azure-arm: Script exited with non-zero exit status: 127. Allowed exit codes are: [0]',
       ]),
-      customizers: [{ type: 'Shell', name: 'mirror' }, { type: 'Shell', name: 'install-cli' }],
+      customizers: [
+        { type: 'Shell', name: 'mirror' },
+        { type: 'Shell', name: 'install-cli' },
+      ],
     });
     expect(d.causeLines[0]).toBe('install.sh: line 3: contoso-cli: command not found');
     expect(d.causeLines.join('\n')).not.toMatch(/optional mirror/);
-    expect(d.title).toBe("Customizer 'install-cli' (Shell, #2 of 2, packer: '/tmp/b.sh') failed: install.sh: line 3: contoso-cli: command not found");
+    expect(d.title).toBe(
+      "Customizer 'install-cli' (Shell, #2 of 2, packer: '/tmp/b.sh') failed: install.sh: line 3: contoso-cli: command not found",
+    );
     // packer's verdict, said three ways in the log, is listed once.
     expect(d.errorLines.filter((l) => /exit status: 127/.test(l))).toHaveLength(1);
   });
 
   test('the title names a recognised cause: the quota case reads as one', async () => {
-    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', message: PACKER_FAILED, customizationLog: join(corpusDir, '02-quota-dv2-family.log') });
+    const d = await diagnose({
+      runState: 'Failed',
+      runSubState: 'Customizing',
+      message: PACKER_FAILED,
+      customizationLog: join(corpusDir, '02-quota-dv2-family.log'),
+    });
     expect(d.title).toMatch(/^vCPU quota exceeded: .*exceeding quota limit of standardDv2Family Cores/);
     expect(d.family).toBe('vcpu-quota');
   });
@@ -136,7 +156,12 @@ describe('diagnose', () => {
     const without = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: logFile(lines) });
     expect(without.causeLines[0]).toMatch(/Failed to connect to 10\.20\.1\.4/);
     expect(without.hint).toMatch(/set vmProfile\.vnetConfig/);
-    const within = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: logFile(lines), hasVnetConfig: true });
+    const within = await diagnose({
+      runState: 'Failed',
+      runSubState: 'Customizing',
+      customizationLog: logFile(lines),
+      hasVnetConfig: true,
+    });
     expect(within.hint).not.toMatch(/set vmProfile\.vnetConfig/);
   });
 
@@ -170,8 +195,12 @@ describe('failureAnnotation', () => {
     expect(lines[0]).toBe(`Failed step: ${detail.customizer}`);
     expect(lines).toContain('E: Unable to locate package x');
     expect(lines).toContain('Fix: apt could not find the package.');
-    expect(lines).toContain('Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1. OperationId: 1.');
-    expect(a.message).toContain("artifact 'image-builder-logs-t' (https://github.com/o/r/actions/runs/1/artifacts/2), log-uri https://x.blob.core.windows.net/packerlogs/g/customization.log");
+    expect(lines).toContain(
+      'Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1. OperationId: 1.',
+    );
+    expect(a.message).toContain(
+      "artifact 'image-builder-logs-t' (https://github.com/o/r/actions/runs/1/artifacts/2), log-uri https://x.blob.core.windows.net/packerlogs/g/customization.log",
+    );
     const nonEmpty = lines.map((l) => l.trim()).filter(Boolean);
     expect(new Set(nonEmpty).size).toBe(nonEmpty.length);
     expect(a.message).not.toMatch(/During the image build|Image Build log location/);
@@ -188,10 +217,16 @@ describe('failureAnnotation', () => {
 
   test("the action's own note after the service message stays (partial-success), the message once", () => {
     const msg = "Distribution failed for run output(s) 'broken-gallery': one or more distribution targets did not complete.";
-    const a = failureAnnotation('Image build partially succeeded', `The build partially succeeded: ${msg} Image Build log location: https://x/y. OperationId: 9. (partial-success: fail; set partial-success: warn to accept it).`, {
-      diagnosisDetail: { title: `Distribution failed: ${msg}`, causeLines: [msg], errorLines: [msg], context: [] },
-    });
-    expect(a.message).toContain('Service: The build partially succeeded. (partial-success: fail; set partial-success: warn to accept it). OperationId: 9.');
+    const a = failureAnnotation(
+      'Image build partially succeeded',
+      `The build partially succeeded: ${msg} Image Build log location: https://x/y. OperationId: 9. (partial-success: fail; set partial-success: warn to accept it).`,
+      {
+        diagnosisDetail: { title: `Distribution failed: ${msg}`, causeLines: [msg], errorLines: [msg], context: [] },
+      },
+    );
+    expect(a.message).toContain(
+      'Service: The build partially succeeded. (partial-success: fail; set partial-success: warn to accept it). OperationId: 9.',
+    );
     expect(a.message.split('broken-gallery')).toHaveLength(2);
   });
 
@@ -222,22 +257,36 @@ const corpus = (JSON.parse(readFileSync(join(corpusDir, 'index.json'), 'utf8')) 
 
 test('the corpus has at least 30 real cases, each with a source and a cause', () => {
   expect(corpus.length).toBeGreaterThanOrEqual(30);
-  for (const c of corpus) expect(c).toMatchObject({ source: expect.stringMatching(/^https:\/\//), cause: expect.any(String), expect: expect.any(String) });
+  for (const c of corpus)
+    expect(c).toMatchObject({ source: expect.stringMatching(/^https:\/\//), cause: expect.any(String), expect: expect.any(String) });
 });
 
-test.each(corpus.map((c) => [c.id, c] as const))('corpus %s: the cause line is among the cause lines and in the annotation', async (_id, c) => {
-  const d = await diagnose({
-    runState: 'Failed',
-    runSubState: c.subState ?? 'Customizing',
-    message: c.message ?? PACKER_FAILED,
-    ...(c.log ? { customizationLog: join(corpusDir, c.log) } : {}),
-    ...(c.customize ? { customizers: c.customize } : {}),
-    ...(c.vnetConfig ? { hasVnetConfig: true } : {}),
-  });
-  expect(d.causeLines.join('\n')).toContain(c.expect);
-  expect(d.title).not.toMatch(/Packer build command has failed/);
-  const a = failureAnnotation('Image build failed', `The image build failed (Failed, sub-state ${c.subState ?? 'Customizing'}): ${c.message ?? PACKER_FAILED}`, {
-    diagnosisDetail: { title: d.title, errorLines: d.errorLines, context: d.context, causeLines: d.causeLines, ...(d.hint ? { hint: d.hint } : {}) },
-  });
-  expect(a.message).toContain(c.expect);
-});
+test.each(corpus.map((c) => [c.id, c] as const))(
+  'corpus %s: the cause line is among the cause lines and in the annotation',
+  async (_id, c) => {
+    const d = await diagnose({
+      runState: 'Failed',
+      runSubState: c.subState ?? 'Customizing',
+      message: c.message ?? PACKER_FAILED,
+      ...(c.log ? { customizationLog: join(corpusDir, c.log) } : {}),
+      ...(c.customize ? { customizers: c.customize } : {}),
+      ...(c.vnetConfig ? { hasVnetConfig: true } : {}),
+    });
+    expect(d.causeLines.join('\n')).toContain(c.expect);
+    expect(d.title).not.toMatch(/Packer build command has failed/);
+    const a = failureAnnotation(
+      'Image build failed',
+      `The image build failed (Failed, sub-state ${c.subState ?? 'Customizing'}): ${c.message ?? PACKER_FAILED}`,
+      {
+        diagnosisDetail: {
+          title: d.title,
+          errorLines: d.errorLines,
+          context: d.context,
+          causeLines: d.causeLines,
+          ...(d.hint ? { hint: d.hint } : {}),
+        },
+      },
+    );
+    expect(a.message).toContain(c.expect);
+  },
+);

@@ -32,7 +32,11 @@ describe('diagnose', () => {
   });
 
   test('PowerShell failure', async () => {
-    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('windows-powershell-failure.customization.log') });
+    const d = await diagnose({
+      runState: 'Failed',
+      runSubState: 'Customizing',
+      customizationLog: fx('windows-powershell-failure.customization.log'),
+    });
     expect(d.customizer).toEqual({ name: 'C:\\Windows\\Temp\\script-install-tools.ps1', type: 'PowerShell' });
     expect(d.title).toMatch(/The installer exited with code 1603/);
     expect(d.errorLines.some((l) => /non-zero exit status: 1\b/.test(l))).toBe(true);
@@ -40,7 +44,11 @@ describe('diagnose', () => {
   });
 
   test('Windows restart failure', async () => {
-    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('windows-restart-failure.customization.log') });
+    const d = await diagnose({
+      runState: 'Failed',
+      runSubState: 'Customizing',
+      customizationLog: fx('windows-restart-failure.customization.log'),
+    });
     expect(d.customizer?.type).toBe('WindowsRestart');
     expect(d.title).toMatch(/WindowsRestart.*Timeout waiting for machine to restart/);
     expect(d.errorLines.some((l) => /timed out waiting for WinRM/.test(l))).toBe(true);
@@ -62,7 +70,9 @@ describe('diagnose', () => {
     });
     expect(d.phase).toBe('Validating');
     expect(d.customizer).toEqual({ name: '/tmp/validate_0.sh', type: 'Shell' });
-    expect(d.title).toMatch(/^Validation failed in validator '\/tmp\/validate_0.sh' \(Shell\): curl: \(7\) Failed to connect to localhost port 443/);
+    expect(d.title).toMatch(
+      /^Validation failed in validator '\/tmp\/validate_0.sh' \(Shell\): curl: \(7\) Failed to connect to localhost port 443/,
+    );
     expect(d.errorLines.some((l) => /Failed to connect to localhost port 443/.test(l))).toBe(true);
   });
 
@@ -86,7 +96,9 @@ describe('diagnose', () => {
 
   test('timeouts and cancels are one-liners with the phase', async () => {
     expect((await diagnose({ runState: 'TimedOut', runSubState: 'Customizing' })).title).toBe('The build timed out during Customizing.');
-    expect((await diagnose({ runState: 'Canceled', runSubState: 'Distributing' })).title).toBe('The build was canceled during Distributing.');
+    expect((await diagnose({ runState: 'Canceled', runSubState: 'Distributing' })).title).toBe(
+      'The build was canceled during Distributing.',
+    );
   });
 
   test('a missing log file is not an error', async () => {
@@ -95,13 +107,22 @@ describe('diagnose', () => {
   });
 
   test('excerpt is bounded', () => {
-    const d = { errorLines: ['x'.repeat(300)], causeLines: ['x'.repeat(300)], context: Array.from({ length: 50 }, () => 'y'.repeat(300)), title: 't' };
+    const d = {
+      errorLines: ['x'.repeat(300)],
+      causeLines: ['x'.repeat(300)],
+      context: Array.from({ length: 50 }, () => 'y'.repeat(300)),
+      title: 't',
+    };
     expect(excerpt(d, 1000).length).toBeLessThanOrEqual(1000);
   });
 });
 
 test('annotationOf: one-line title, bounded message with the error line', async () => {
-  const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('linux-shell-failure.customization.log') });
+  const d = await diagnose({
+    runState: 'Failed',
+    runSubState: 'Customizing',
+    customizationLog: fx('linux-shell-failure.customization.log'),
+  });
   const a = annotationOf(d, 1500);
   expect(a.title).not.toMatch(/\n/);
   expect(a.title.length).toBeLessThanOrEqual(200);
@@ -114,8 +135,13 @@ describe('the failing provisioner named as the template names its customizer', (
   const shell = (name: string): { type: string; name: string } => ({ type: 'Shell', name });
   const linux = [shell('apt-update'), shell('install-web'), { type: 'File', name: 'agent-config' }, shell('cleanup')];
 
-  test('Linux shell: provisioner #2 is the template\'s second customizer', async () => {
-    const d = await diagnose({ runState: 'Failed', runSubState: 'Customizing', customizationLog: fx('linux-shell-failure.customization.log'), customizers: linux });
+  test("Linux shell: provisioner #2 is the template's second customizer", async () => {
+    const d = await diagnose({
+      runState: 'Failed',
+      runSubState: 'Customizing',
+      customizationLog: fx('linux-shell-failure.customization.log'),
+      customizers: linux,
+    });
     expect(d.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell', template: { name: 'install-web', index: 2, count: 4 } });
     expect(d.title).toBe(
       "Customizer 'install-web' (Shell, #2 of 4, packer: '/tmp/script_1.sh') failed: E: Unable to locate package contoso-agent",
@@ -123,11 +149,27 @@ describe('the failing provisioner named as the template names its customizer', (
   });
 
   test('PowerShell, WindowsRestart and File samples; template types in any case; an unnamed customizer gets its position', async () => {
-    const ps = await diagnose({ runState: 'Failed', customizationLog: fx('windows-powershell-failure.customization.log'), customizers: [{ type: 'PowerShell', name: 'install-tools' }, { type: 'WindowsUpdate' }] });
-    expect(ps.title).toMatch(/^Customizer 'install-tools' \(PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools\.ps1'\) failed: /);
-    const rs = await diagnose({ runState: 'Failed', customizationLog: fx('windows-restart-failure.customization.log'), customizers: [{ type: 'powershell', name: 'hyperv' }, { type: 'WindowsRestart' }] });
-    expect(rs.title).toMatch(/^Customizer #2 of 2 \(WindowsRestart, packer: 'windows-restart'\) failed: Timeout waiting for machine to restart/);
-    const f = await diagnose({ runState: 'Failed', customizationLog: fx('file-failure.customization.log'), customizers: [shell('prep'), { type: 'File', name: 'agent-config' }] });
+    const ps = await diagnose({
+      runState: 'Failed',
+      customizationLog: fx('windows-powershell-failure.customization.log'),
+      customizers: [{ type: 'PowerShell', name: 'install-tools' }, { type: 'WindowsUpdate' }],
+    });
+    expect(ps.title).toMatch(
+      /^Customizer 'install-tools' \(PowerShell, #1 of 2, packer: 'C:\\Windows\\Temp\\script-install-tools\.ps1'\) failed: /,
+    );
+    const rs = await diagnose({
+      runState: 'Failed',
+      customizationLog: fx('windows-restart-failure.customization.log'),
+      customizers: [{ type: 'powershell', name: 'hyperv' }, { type: 'WindowsRestart' }],
+    });
+    expect(rs.title).toMatch(
+      /^Customizer #2 of 2 \(WindowsRestart, packer: 'windows-restart'\) failed: Timeout waiting for machine to restart/,
+    );
+    const f = await diagnose({
+      runState: 'Failed',
+      customizationLog: fx('file-failure.customization.log'),
+      customizers: [shell('prep'), { type: 'File', name: 'agent-config' }],
+    });
     expect(f.customizer?.template).toEqual({ name: 'agent-config', index: 2, count: 2 });
   });
 
@@ -139,7 +181,10 @@ describe('the failing provisioner named as the template names its customizer', (
     expect(fewer.title.startsWith(plain)).toBe(true);
     expect(fewer.customizer).toEqual({ name: '/tmp/script_1.sh', type: 'Shell' });
     // A type that differs before or at the failing one.
-    for (const customizers of [[{ type: 'PowerShell', name: 'a' }, shell('b')], [shell('a'), { type: 'File', name: 'b' }]]) {
+    for (const customizers of [
+      [{ type: 'PowerShell', name: 'a' }, shell('b')],
+      [shell('a'), { type: 'File', name: 'b' }],
+    ]) {
       const d = await diagnose({ runState: 'Failed', customizationLog: log, customizers });
       expect(d.title.startsWith(plain)).toBe(true);
     }
@@ -182,9 +227,14 @@ test('no SAS of a log line or of the message reaches the diagnosis or its annota
     message: `Upload failed for https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&sig=${sig}`,
     customizationLog: fx('file-failure.customization.log'),
   });
-  expect(d.context.join('\n')).toContain('Downloaded https://contosofiles.blob.core.windows.net/config/agent-config.json to /tmp/packer-files/agent-config.json');
+  expect(d.context.join('\n')).toContain(
+    'Downloaded https://contosofiles.blob.core.windows.net/config/agent-config.json to /tmp/packer-files/agent-config.json',
+  );
   const a = annotationOf(d);
   expect(`${a.title}\n${a.message}\n${JSON.stringify(d)}`).not.toContain(sig);
-  const m = await diagnose({ runState: 'Failed', message: `Build failed: https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&sig=${sig}` });
+  const m = await diagnose({
+    runState: 'Failed',
+    message: `Build failed: https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&sig=${sig}`,
+  });
   expect(JSON.stringify(m) + annotationOf(m).message).not.toContain(sig);
 });

@@ -50,7 +50,11 @@ describe('completeDownload', () => {
     expect(readFileSync(f, 'utf8')).toBe('brand new log, longer than before\n');
     // The GET from the old offset said "created again": its body was dropped and the blob read from 0.
     // A 12-byte read of its head said "other content".
-    expect(blob.reads.slice(1)).toEqual([[12, 22], [0, 12], [0, 34]]);
+    expect(blob.reads.slice(1)).toEqual([
+      [12, 22],
+      [0, 12],
+      [0, 34],
+    ]);
   });
 
   test('a blob now shorter than the offset (the 416 says its length) is fetched whole', async () => {
@@ -94,7 +98,14 @@ describe('completeDownload', () => {
     blob.append('abcdef\n');
     const f = file();
     writeFileSync(f, 'abc');
-    const state = { offset: 7, fileBytes: 7, pending: new Uint8Array(0), head: Buffer.from('abcdef\n'), window: Buffer.from('abcdef\n'), createdOn: blob.created };
+    const state = {
+      offset: 7,
+      fileBytes: 7,
+      pending: new Uint8Array(0),
+      head: Buffer.from('abcdef\n'),
+      window: Buffer.from('abcdef\n'),
+      createdOn: blob.created,
+    };
     const r = await completeDownload(blob, f, state);
     expect(r.fetched).toBe(7);
     expect(readFileSync(f, 'utf8')).toBe('abcdef\n');

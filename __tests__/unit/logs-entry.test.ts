@@ -7,7 +7,13 @@ import type { FoundLogs, LogSource } from '../../src/logs/source.js';
 import { FakeBlob, recordingSink } from './logs-fakes.js';
 
 const fixture = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'logs', 'linux-shell-failure.customization.log'), 'utf8');
-const env = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '5', GITHUB_JOB: 'img', GITHUB_RUN_ATTEMPT: '1' };
+const env = {
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: 'o/r',
+  GITHUB_RUN_ID: '5',
+  GITHUB_JOB: 'img',
+  GITHUB_RUN_ATTEMPT: '1',
+};
 
 function setup(over: Partial<BuildLogsDeps> = {}, findImpl?: () => Promise<FoundLogs | undefined>) {
   const blob = new FakeBlob();
@@ -15,10 +21,12 @@ function setup(over: Partial<BuildLogsDeps> = {}, findImpl?: () => Promise<Found
   let finds = 0;
   const source: LogSource = {
     refused: false,
-    find: findImpl ?? (async () => {
-      finds++;
-      return blob.data ? { customization: blob, validation } : undefined;
-    }),
+    find:
+      findImpl ??
+      (async () => {
+        finds++;
+        return blob.data ? { customization: blob, validation } : undefined;
+      }),
   };
   const uploads: unknown[][] = [];
   const sink = recordingSink();

@@ -74,15 +74,28 @@ test('listStagingAccounts reads primaryEndpoints.blob and follows nextLink', asy
       calls.push(path);
       if (calls.length === 1) {
         return {
-          value: [{ name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } } }],
-          nextLink: 'https://management.azure.com/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01&$skiptoken=x',
+          value: [
+            {
+              name: 'acct1',
+              id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1',
+              properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } },
+            },
+          ],
+          nextLink:
+            'https://management.azure.com/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01&$skiptoken=x',
         };
       }
       return { value: [] };
     },
   } as unknown as ArmJson;
   const accts = await listStagingAccounts(arm, { subscriptionId: 's', name: 'IT_g' });
-  expect(accts).toEqual([{ name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', blobEndpoint: 'https://acct1.blob.core.windows.net/' }]);
+  expect(accts).toEqual([
+    {
+      name: 'acct1',
+      id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1',
+      blobEndpoint: 'https://acct1.blob.core.windows.net/',
+    },
+  ]);
   expect(calls[0]).toBe('/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01');
   expect(calls[1]).toContain('$skiptoken=x');
 });
@@ -103,7 +116,11 @@ test('the access warning names both ways and the staging-group trap', () => {
 });
 
 describe('openLogContainer', () => {
-  const acct = { name: 'acct1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1', properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } } };
+  const acct = {
+    name: 'acct1',
+    id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1',
+    properties: { primaryEndpoints: { blob: 'https://acct1.blob.core.windows.net/' } },
+  };
   function fakeArm(keys: 'ok' | 'refused') {
     const calls: string[] = [];
     const arm = {
@@ -132,7 +149,15 @@ describe('openLogContainer', () => {
   test('Entra ID first: no listKeys when it works', async () => {
     const { arm, calls } = fakeArm('ok');
     const sink = recordingSink();
-    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container() });
+    const r = await openLogContainer({
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
+      arm,
+      containerFactory: async () => container(),
+    });
     expect(r).toMatchObject({ auth: 'entra', account: { name: 'acct1' } });
     expect(calls).toHaveLength(1);
   });
@@ -140,7 +165,15 @@ describe('openLogContainer', () => {
   test('a container that does not exist (yet) is not a refusal, and the account is not taken: ask again later', async () => {
     const { arm } = fakeArm('ok');
     const sink = recordingSink();
-    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container({ statusCode: 404, code: 'ContainerNotFound' }) });
+    const r = await openLogContainer({
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
+      arm,
+      containerFactory: async () => container({ statusCode: 404, code: 'ContainerNotFound' }),
+    });
     expect(r).toBe('no-account');
     expect(sink.warnings).toEqual([]);
   });
@@ -152,14 +185,21 @@ describe('openLogContainer', () => {
     sink.mask = (s) => masked.push(s);
     const auths: ContainerAuth[] = [];
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: '/subscriptions/s/resourceGroups/IT_g', sink, arm,
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: '/subscriptions/s/resourceGroups/IT_g',
+      sink,
+      arm,
       containerFactory: async (_e, a) => {
         auths.push(a);
         return a.kind === 'entra' ? container(refused) : container();
       },
     });
     expect(r).toMatchObject({ auth: 'key' });
-    expect(calls[1]).toBe('POST /subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1/listKeys?api-version=2023-05-01');
+    expect(calls[1]).toBe(
+      'POST /subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct1/listKeys?api-version=2023-05-01',
+    );
     expect(auths[1]).toEqual({ kind: 'key', account: 'acct1', key: 'SECRETKEY==' });
     expect(masked).toEqual(['SECRETKEY==']);
     expect(sink.warnings).toEqual([]);
@@ -168,10 +208,20 @@ describe('openLogContainer', () => {
   test('both refused → one warning naming both ways', async () => {
     const { arm } = fakeArm('refused');
     const sink = recordingSink();
-    const r = await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm, containerFactory: async () => container(refused) });
+    const r = await openLogContainer({
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
+      arm,
+      containerFactory: async () => container(refused),
+    });
     expect(r).toBe('refused');
     expect(sink.warnings).toHaveLength(1);
-    expect(sink.warnings[0]).toMatch(/Entra ID was refused \(403 AuthorizationPermissionMismatch\) and so was the account key \(403 AuthorizationFailed\)/);
+    expect(sink.warnings[0]).toMatch(
+      /Entra ID was refused \(403 AuthorizationPermissionMismatch\) and so was the account key \(403 AuthorizationFailed\)/,
+    );
     expect(sink.warnings[0]).toMatch(/Storage Blob Data Reader/);
   });
 
@@ -179,8 +229,14 @@ describe('openLogContainer', () => {
     const { arm } = fakeArm('ok');
     const sink = recordingSink();
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm,
-      containerFactory: async (_e, a) => container(a.kind === 'entra' ? refused : { statusCode: 403, code: 'KeyBasedAuthenticationNotPermitted' }),
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
+      arm,
+      containerFactory: async (_e, a) =>
+        container(a.kind === 'entra' ? refused : { statusCode: 403, code: 'KeyBasedAuthenticationNotPermitted' }),
     });
     expect(r).toBe('refused');
     expect(sink.warnings).toHaveLength(1);
@@ -189,7 +245,16 @@ describe('openLogContainer', () => {
   test('no storage account yet', async () => {
     const arm = { request: async () => ({ value: [] }) } as unknown as ArmJson;
     const sink = recordingSink();
-    expect(await openLogContainer({ credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm })).toBe('no-account');
+    expect(
+      await openLogContainer({
+        credential: {} as TokenCredential,
+        armEndpoint: 'x',
+        subscriptionId: 's',
+        stagingResourceGroup: 'IT_g',
+        sink,
+        arm,
+      }),
+    ).toBe('no-account');
     expect(sink.warnings).toEqual([]);
   });
 });
@@ -223,7 +288,10 @@ test('listing refused: one warning naming Reader, or the account from the messag
       return ok;
     },
   });
-  expect(r).toMatchObject({ auth: 'entra', account: { name: 'acct9', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct9' } });
+  expect(r).toMatchObject({
+    auth: 'entra',
+    account: { name: 'acct9', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/acct9' },
+  });
   expect(endpoints).toEqual(['https://acct9.blob.core.windows.net/']);
   expect(sink2.warnings).toEqual([]);
 });
@@ -251,14 +319,29 @@ describe('the three ways a failure message names the log', () => {
   }
 
   test('the account comes from the ARM listing: a path-style segment that is not an ARM name still opens the listed account', async () => {
-    const listed = { name: 'stagingacct', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/stagingacct', properties: { primaryEndpoints: { blob: 'https://127.0.0.1:41234/devstoreaccount1' } } };
-    const other = { ...listed, name: 'otheracct', id: listed.id.replace('stagingacct', 'otheracct'), properties: { primaryEndpoints: { blob: 'https://otheracct.blob.core.windows.net/' } } };
+    const listed = {
+      name: 'stagingacct',
+      id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/stagingacct',
+      properties: { primaryEndpoints: { blob: 'https://127.0.0.1:41234/devstoreaccount1' } },
+    };
+    const other = {
+      ...listed,
+      name: 'otheracct',
+      id: listed.id.replace('stagingacct', 'otheracct'),
+      properties: { primaryEndpoints: { blob: 'https://otheracct.blob.core.windows.net/' } },
+    };
     const arm = { request: async () => ({ value: [other, listed] }) } as unknown as ArmJson;
     const hint = parseLogPath(say(`https://127.0.0.1:41234/devstoreaccount1/packerlogs/${guid}/customization.log`))!;
     const endpoints: string[] = [];
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm,
-      preferAccount: hint.account, preferEndpoint: hint.blobEndpoint,
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink: recordingSink(),
+      arm,
+      preferAccount: hint.account,
+      preferEndpoint: hint.blobEndpoint,
       containerFactory: async (e) => {
         endpoints.push(e);
         return { listBlobsFlat: () => ({ byPage: () => ({ next: async () => ({ done: true }) }) }) } as unknown as ContainerClient;
@@ -297,7 +380,11 @@ describe('several accounts in the staging group', () => {
   test('the one holding packerlogs is used, whatever the listing order', async () => {
     const tried: string[] = [];
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(),
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink: recordingSink(),
       arm: armListing([account('usersown'), account('aibstaging')]),
       containerFactory: (e) => {
         tried.push(e);
@@ -311,7 +398,11 @@ describe('several accounts in the staging group', () => {
   test("Image Builder's tagged account is tried first", async () => {
     const tried: string[] = [];
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(),
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink: recordingSink(),
       arm: armListing([account('usersown'), account('aibstaging', { createdBy: 'AzureVMImageBuilder' })]),
       containerFactory: (e) => {
         tried.push(e);
@@ -325,7 +416,11 @@ describe('several accounts in the staging group', () => {
   test('none holds packerlogs yet: no-account, no warning', async () => {
     const sink = recordingSink();
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink,
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
       arm: armListing([account('a1'), account('a2')]),
       containerFactory: containerFor(() => false),
     });
@@ -340,17 +435,43 @@ describe('a storage firewall refusal', () => {
     async request(method: string, path: string) {
       this.calls.push(`${method} ${path}`);
       if (method === 'GET') {
-        return { value: [{ name: 'fw1', id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/fw1', properties: { primaryEndpoints: { blob: 'https://fw1.blob.core.windows.net/' } } }] };
+        return {
+          value: [
+            {
+              name: 'fw1',
+              id: '/subscriptions/s/resourceGroups/IT_g/providers/Microsoft.Storage/storageAccounts/fw1',
+              properties: { primaryEndpoints: { blob: 'https://fw1.blob.core.windows.net/' } },
+            },
+          ],
+        };
       }
       return { keys: [{ value: 'K==' }] };
     },
   };
   test('gets its own warning (network rules, not roles), and no account key is asked for', async () => {
     const sink = recordingSink();
-    const firewall = { statusCode: 403, code: 'AuthorizationFailure', message: 'This request is not authorized to perform this operation.' };
+    const firewall = {
+      statusCode: 403,
+      code: 'AuthorizationFailure',
+      message: 'This request is not authorized to perform this operation.',
+    };
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink, arm: arm as unknown as ArmJson,
-      containerFactory: async () => ({ listBlobsFlat: () => ({ byPage: () => ({ next: async () => { throw firewall; } }) }) }) as unknown as ContainerClient,
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink,
+      arm: arm as unknown as ArmJson,
+      containerFactory: async () =>
+        ({
+          listBlobsFlat: () => ({
+            byPage: () => ({
+              next: async () => {
+                throw firewall;
+              },
+            }),
+          }),
+        }) as unknown as ContainerClient,
     });
     expect(r).toBe('refused');
     expect(sink.warnings).toHaveLength(1);
@@ -379,8 +500,14 @@ describe('listing refused, the account named by the message: its endpoint comes 
     )!;
     const endpoints: string[] = [];
     const r = await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm: refusedListing,
-      preferAccount: hint.account, storageSuffix: CLOUDS[cloud].storageSuffix,
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink: recordingSink(),
+      arm: refusedListing,
+      preferAccount: hint.account,
+      storageSuffix: CLOUDS[cloud].storageSuffix,
       containerFactory: async (e) => {
         endpoints.push(e);
         return ok;
@@ -394,8 +521,15 @@ describe('listing refused, the account named by the message: its endpoint comes 
     const hint = parseLogPath('Image Build log location: https://127.0.0.1:4443/acct8/packerlogs/0a1b/customization.log. OperationId: x')!;
     const endpoints: string[] = [];
     await openLogContainer({
-      credential: {} as TokenCredential, armEndpoint: 'x', subscriptionId: 's', stagingResourceGroup: 'IT_g', sink: recordingSink(), arm: refusedListing,
-      preferAccount: hint.account, preferEndpoint: hint.blobEndpoint, storageSuffix: 'core.usgovcloudapi.net',
+      credential: {} as TokenCredential,
+      armEndpoint: 'x',
+      subscriptionId: 's',
+      stagingResourceGroup: 'IT_g',
+      sink: recordingSink(),
+      arm: refusedListing,
+      preferAccount: hint.account,
+      preferEndpoint: hint.blobEndpoint,
+      storageSuffix: 'core.usgovcloudapi.net',
       containerFactory: async (e) => {
         endpoints.push(e);
         return ok;
@@ -420,9 +554,18 @@ test('a storage token goes only to a listed endpoint or a host under the cloud s
 test("an earlier run's log written to after this run started is not taken for this run's (creation time decides)", async () => {
   const start = new Date('2026-01-01T10:00:00Z');
   const blobs = [
-    { name: 'old/customization.log', properties: { createdOn: new Date('2026-01-01T09:00:00Z'), lastModified: new Date('2026-01-01T10:05:00Z') } },
-    { name: 'new/customization.log', properties: { createdOn: new Date('2026-01-01T10:00:30Z'), lastModified: new Date('2026-01-01T10:04:00Z') } },
-    { name: 'new/validation.log', properties: { createdOn: new Date('2026-01-01T10:06:00Z'), lastModified: new Date('2026-01-01T10:06:00Z') } },
+    {
+      name: 'old/customization.log',
+      properties: { createdOn: new Date('2026-01-01T09:00:00Z'), lastModified: new Date('2026-01-01T10:05:00Z') },
+    },
+    {
+      name: 'new/customization.log',
+      properties: { createdOn: new Date('2026-01-01T10:00:30Z'), lastModified: new Date('2026-01-01T10:04:00Z') },
+    },
+    {
+      name: 'new/validation.log',
+      properties: { createdOn: new Date('2026-01-01T10:06:00Z'), lastModified: new Date('2026-01-01T10:06:00Z') },
+    },
   ];
   const c = {
     listBlobsFlat: () => ({

@@ -31,7 +31,8 @@ describe('LineRedactor', () => {
   test('an endless line is cut (bounded memory), never inside a labelled secret', () => {
     const r = new LineRedactor(undefined, 1000);
     let out = '';
-    for (let i = 0; i < 50; i++) out += r.push(Buffer.from(`word${i} `.repeat(20) + `Authorization: Bearer tok${'x'.repeat(30)}${i} `)).toString();
+    for (let i = 0; i < 50; i++)
+      out += r.push(Buffer.from(`word${i} `.repeat(20) + `Authorization: Bearer tok${'x'.repeat(30)}${i} `)).toString();
     out += r.end().toString();
     expect(r.pendingBytes.length).toBe(0);
     expect(out).not.toMatch(/tokx/);
@@ -44,7 +45,10 @@ describe('LineRedactor', () => {
     const chunks: Buffer[] = [];
     t.on('data', (c: Buffer) => chunks.push(c));
     await new Promise<void>((resolve, reject) => {
-      Readable.from([Buffer.from('a sig='), Buffer.from(`${sig}\nb`)]).pipe(t).on('finish', resolve).on('error', reject);
+      Readable.from([Buffer.from('a sig='), Buffer.from(`${sig}\nb`)])
+        .pipe(t)
+        .on('finish', resolve)
+        .on('error', reject);
     });
     expect(Buffer.concat(chunks).toString()).toBe('a sig=***\nb');
     expect(t.bytesIn()).toBe(Buffer.byteLength(`a sig=${sig}\nb`));

@@ -3,7 +3,8 @@ import { renderGantt, renderSummary } from '../../src/summary.js';
 const t = (s: string): Date => new Date(`2026-11-25T${s}Z`);
 
 test('the duration is written as src/duration.ts formats it (seconds in, its form out)', () => {
-  const row = (durationSeconds: number): string | undefined => /\| Duration \| (.*) \|/.exec(renderSummary({ template: 't', runState: 'Succeeded', durationSeconds }))?.[1];
+  const row = (durationSeconds: number): string | undefined =>
+    /\| Duration \| (.*) \|/.exec(renderSummary({ template: 't', runState: 'Succeeded', durationSeconds }))?.[1];
   expect(row(45)).toBe('45s');
   expect(row(125)).toBe('2m05s');
   expect(row(3723)).toBe('1h02m03s');
@@ -16,7 +17,10 @@ test('no SAS, key or auth header of the diagnosis reaches the summary', () => {
     runState: 'Failed',
     diagnosis: {
       title: `Customizer 'https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&se=2026-11-26T00%3A00%3A00Z&sig=${sig}' (File) failed`,
-      context: [`Downloading https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&se=2026-11-26T00%3A00%3A00Z&sig=${sig} => /tmp/f.sh`, 'AccountKey=S3cr3tK3y==;'],
+      context: [
+        `Downloading https://x.blob.core.windows.net/c/f.sh?sv=2022-11-02&se=2026-11-26T00%3A00%3A00Z&sig=${sig} => /tmp/f.sh`,
+        'AccountKey=S3cr3tK3y==;',
+      ],
       errorLines: ['Authorization: Bearer eyJhbGciOi.secret.token'],
     },
   });
@@ -45,7 +49,9 @@ test('success summary: table, image ID, artifact link, gantt with seconds', () =
   });
   expect(md).toContain('## ✅ Image Builder: ubuntu-web — Succeeded');
   expect(md).toContain('| Duration | 30m15s |');
-  expect(md).toContain('<code>/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/web/versions/1.0.0</code>');
+  expect(md).toContain(
+    '<code>/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/web/versions/1.0.0</code>',
+  );
   expect(md).toContain('[image-builder-logs-ubuntu-web-build-1](https://github.com/o/r/actions/runs/1/artifacts/2)');
   expect(md).toContain('```mermaid\ngantt\n');
   expect(md).toContain('dateFormat YYYY-MM-DD HH:mm:ss');

@@ -172,7 +172,12 @@ describe('LogTail', () => {
     blob.replace('xxxxxxxx\nyy\n');
     await tail.poll();
     // The GET from 5 says "created again"; a 5-byte read of its head says "other content": read from 0.
-    expect(blob.reads).toEqual([[0, 4 * 1024 * 1024], [5, 4 * 1024 * 1024], [0, 5], [0, 4 * 1024 * 1024]]);
+    expect(blob.reads).toEqual([
+      [0, 4 * 1024 * 1024],
+      [5, 4 * 1024 * 1024],
+      [0, 5],
+      [0, 4 * 1024 * 1024],
+    ]);
     expect(readFileSync(f, 'utf8')).toBe('xxxxxxxx\nyy\n');
     expect(sink.infos).toEqual(['aaaa', expect.stringMatching(/replaced or truncated/), 'xxxxxxxx', 'yy']);
     expect(tail.state).toMatchObject({ offset: 12, fileBytes: 12, createdOn: blob.created });
@@ -215,10 +220,12 @@ describe('LogTail', () => {
     await tail.poll('Customizing');
     tail.finish();
     const printed = sink.lines.join('\n');
-    for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln']) expect(printed).not.toContain(secret);
+    for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln'])
+      expect(printed).not.toContain(secret);
     expect(sink.infos[0]).toBe('Downloaded https://x.blob.core.windows.net/c/f.sh to /tmp/f.sh');
     const written = readFileSync(f, 'utf8');
-    for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln']) expect(written).not.toContain(secret);
+    for (const secret of [sig.slice(0, 6), 'QWNjb3VudEtleVNlY3JldA', 'eyJhbGciOiJSUzI1NiJ9', 'U2hhcmVkS2V5U2ln'])
+      expect(written).not.toContain(secret);
     expect(written.split('\n')).toHaveLength(lines.length + 1);
     expect(written.split('\n')[0]).toBe(sink.infos[0]);
   });
@@ -238,7 +245,11 @@ describe('LogTail', () => {
     expect(sink.infos).toEqual([head.trimEnd(), 'one', 'two', 'three', 'four']);
     expect(readFileSync(f, 'utf8')).toBe(blob.data!.toString());
     // Per re-upload: the GET from the offset, a probe of the head and one of the bytes before the offset.
-    expect(blob.reads.slice(1, 4)).toEqual([[607, 4 * 1024 * 1024], [0, 512], [95, 512]]);
+    expect(blob.reads.slice(1, 4)).toEqual([
+      [607, 4 * 1024 * 1024],
+      [0, 512],
+      [95, 512],
+    ]);
     expect(sink.infos.join('\n')).not.toMatch(/replaced/);
   });
 

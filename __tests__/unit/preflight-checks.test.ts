@@ -24,7 +24,11 @@ function fakeArm(map: Record<string, Answer>): { get(path: string): Promise<unkn
       paths.push(path);
       const key = Object.keys(map).find((k) => path.split('?')[0]!.toLowerCase() === k.toLowerCase());
       const a = key === undefined ? { status: 404 } : map[key];
-      if (a && typeof a === 'object' && 'status' in a) throw Object.assign(new Error(`HTTP ${(a as { status: number }).status}`), { statusCode: (a as { status: number }).status, code: (a as { code?: string }).code });
+      if (a && typeof a === 'object' && 'status' in a)
+        throw Object.assign(new Error(`HTTP ${(a as { status: number }).status}`), {
+          statusCode: (a as { status: number }).status,
+          code: (a as { code?: string }).code,
+        });
       return a;
     },
   };
@@ -32,19 +36,51 @@ function fakeArm(map: Record<string, Answer>): { get(path: string): Promise<unkn
 
 function recorder(): PreflightReporter & { lines: Array<[string, string]> } {
   const lines: Array<[string, string]> = [];
-  return { lines, error: (m) => lines.push(['error', m]), warning: (m) => lines.push(['warning', m]), notice: (m) => lines.push(['notice', m]), info: (m) => lines.push(['info', m]) };
+  return {
+    lines,
+    error: (m) => lines.push(['error', m]),
+    warning: (m) => lines.push(['warning', m]),
+    notice: (m) => lines.push(['notice', m]),
+    info: (m) => lines.push(['info', m]),
+  };
 }
 
 const settings = { preflight: 'true' as const, subscriptionId: 's', resourceGroup: 'rg', templateName: 'tpl' };
 const rule = (name: string, priority: number, direction: string, access: string, extra: Record<string, unknown> = {}) => ({
-  name, properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '*', sourceAddressPrefix: '*', destinationAddressPrefix: '*', priority, direction, access, ...extra },
+  name,
+  properties: {
+    protocol: '*',
+    sourcePortRange: '*',
+    destinationPortRange: '*',
+    sourceAddressPrefix: '*',
+    destinationAddressPrefix: '*',
+    priority,
+    direction,
+    access,
+    ...extra,
+  },
 });
-const subnet = (name: string, prefix: string, extra: Record<string, unknown> = {}) => ({ id: `${VNET}/subnets/${name}`, properties: { addressPrefix: prefix, networkSecurityGroup: { id: NSG }, ...extra } });
-const assignments = (...list: Array<[string, string]>) => ({ value: list.map(([scope, def]) => ({ properties: { scope, roleDefinitionId: def, principalId: 'p1' } })) });
-const roleDef = (roleName: string, actions: string[], notActions: string[] = []) => ({ properties: { roleName, permissions: [{ actions, notActions }] } });
+const subnet = (name: string, prefix: string, extra: Record<string, unknown> = {}) => ({
+  id: `${VNET}/subnets/${name}`,
+  properties: { addressPrefix: prefix, networkSecurityGroup: { id: NSG }, ...extra },
+});
+const assignments = (...list: Array<[string, string]>) => ({
+  value: list.map(([scope, def]) => ({ properties: { scope, roleDefinitionId: def, principalId: 'p1' } })),
+});
+const roleDef = (roleName: string, actions: string[], notActions: string[] = []) => ({
+  properties: { roleName, permissions: [{ actions, notActions }] },
+});
 
 function template(over: Partial<NonNullable<TemplateInfo['setup']>>, customizers: TemplateInfo['customizers'] = []): TemplateInfo {
-  return { id: `${S}/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl`, name: 'tpl', location: 'eastus', runOutputNames: [], distributeTypes: [], customizers, setup: { identities: [{ id: ID, principalId: 'p1' }], ...over } };
+  return {
+    id: `${S}/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl`,
+    name: 'tpl',
+    location: 'eastus',
+    runOutputNames: [],
+    distributeTypes: [],
+    customizers,
+    setup: { identities: [{ id: ID, principalId: 'p1' }], ...over },
+  };
 }
 
 const base = {
@@ -60,10 +96,20 @@ describe('runPreflight', () => {
     const arm = fakeArm({
       ...base,
       [`${VNET}/subnets/b`]: subnet('b', '10.0.1.0/24', { privateLinkServiceNetworkPolicies: 'Disabled' }),
-      [NSG]: { properties: { securityRules: [rule('NoWinRm', 300, 'Inbound', 'Deny', { destinationPortRange: '5986' }), rule('NoLb', 310, 'Inbound', 'Deny', { sourceAddressPrefix: 'AzureLoadBalancer', destinationPortRange: '60000' })] } },
+      [NSG]: {
+        properties: {
+          securityRules: [
+            rule('NoWinRm', 300, 'Inbound', 'Deny', { destinationPortRange: '5986' }),
+            rule('NoLb', 310, 'Inbound', 'Deny', { sourceAddressPrefix: 'AzureLoadBalancer', destinationPortRange: '60000' }),
+          ],
+        },
+      },
     });
     const r = recorder();
-    const t = template({ subnetId: `${VNET}/subnets/b`, source: { type: 'PlatformImage', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer' } });
+    const t = template({
+      subnetId: `${VNET}/subnets/b`,
+      source: { type: 'PlatformImage', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer' },
+    });
     expect(await runPreflight(t, settings, { arm, report: r })).toEqual({ ok: false });
     const errors = r.lines.filter(([l]) => l === 'error').map(([, m]) => m);
     expect(errors).toHaveLength(2);
@@ -78,11 +124,21 @@ describe('runPreflight', () => {
     const arm = fakeArm({
       ...base,
       [`${VNET}/subnets/b`]: subnet('b', '10.0.1.0/24'),
-      [`${VNET}/subnets/a`]: subnet('a', '10.0.2.0/24', { delegations: [{ properties: { serviceName: 'Microsoft.ContainerInstance/containerGroups' } }] }),
-      [NSG]: { properties: { securityRules: [rule('NoOut445', 200, 'Outbound', 'Deny', { destinationPortRange: '445', destinationAddressPrefix: 'Internet' })] } },
+      [`${VNET}/subnets/a`]: subnet('a', '10.0.2.0/24', {
+        delegations: [{ properties: { serviceName: 'Microsoft.ContainerInstance/containerGroups' } }],
+      }),
+      [NSG]: {
+        properties: {
+          securityRules: [rule('NoOut445', 200, 'Outbound', 'Deny', { destinationPortRange: '445', destinationAddressPrefix: 'Internet' })],
+        },
+      },
     });
     const r = recorder();
-    const ok = await runPreflight(template({ subnetId: `${VNET}/subnets/b`, containerInstanceSubnetId: `${VNET}/subnets/a` }, [{ type: 'Shell' }]), settings, { arm, report: r });
+    const ok = await runPreflight(
+      template({ subnetId: `${VNET}/subnets/b`, containerInstanceSubnetId: `${VNET}/subnets/a` }, [{ type: 'Shell' }]),
+      settings,
+      { arm, report: r },
+    );
     expect(ok).toEqual({ ok: false });
     expect(r.lines).toHaveLength(1);
     expect(r.lines[0]![1]).toContain('the container instance reaching the Internet on 445');
@@ -94,7 +150,9 @@ describe('runPreflight', () => {
     const arm = fakeArm({
       [ID]: { properties: { principalId: 'p2' } },
       [stage]: { location: 'eastus', tags: { imageTemplateName: 'other', imageTemplateResourceGroupName: 'rg' } },
-      [`${stage}/providers/Microsoft.Authorization/roleAssignments`]: { value: [{ properties: { scope: stage, roleDefinitionId: CONTRIB, principalId: 'p1' } }] },
+      [`${stage}/providers/Microsoft.Authorization/roleAssignments`]: {
+        value: [{ properties: { scope: stage, roleDefinitionId: CONTRIB, principalId: 'p1' } }],
+      },
       [CONTRIB]: roleDef('Contributor', ['*'], ['Microsoft.Authorization/*/Write']),
     });
     const r = recorder();
@@ -126,13 +184,26 @@ describe('runPreflight', () => {
     expect(await runPreflight(template({}), settings, { arm, report: recorder() })).toEqual({ ok: true });
     expect(arm.paths.map((p) => p.split('?')[0])).toEqual([ID]);
     const none = fakeArm(base);
-    expect(await runPreflight(template({ subnetId: `${VNET}/subnets/b` }), { ...settings, preflight: 'false' }, { arm: none, report: recorder() })).toEqual({ ok: true });
+    expect(
+      await runPreflight(
+        template({ subnetId: `${VNET}/subnets/b` }),
+        { ...settings, preflight: 'false' },
+        { arm: none, report: recorder() },
+      ),
+    ).toEqual({ ok: true });
     expect(none.paths).toEqual([]);
   });
 });
 
 describe('createPreflightHook', () => {
-  const s = { preflight: 'true', subscriptionId: 's', resourceGroup: 'rg', templateName: 'tpl', resourceManagerEndpoint: 'https://arm', armScope: 'x' } as Settings;
+  const s = {
+    preflight: 'true',
+    subscriptionId: 's',
+    resourceGroup: 'rg',
+    templateName: 'tpl',
+    resourceManagerEndpoint: 'https://arm',
+    armScope: 'x',
+  } as Settings;
   test('preflight false: no hook, the module is never loaded', () => {
     let loaded = 0;
     const hook = createPreflightHook({ ...s, preflight: 'false' }, {} as TokenCredential, recorder(), async () => {

@@ -6,9 +6,18 @@ import { FakeClock } from './fakes.js';
 
 describe('normalizeRunStatus', () => {
   it('reads the Go zero end time and an end before the start as no end, and states in any case', () => {
-    const s = normalizeRunStatus({ runState: 'running', runSubState: 'customizing', startTime: new Date('2026-01-01T10:00:00Z'), endTime: new Date('0001-01-01T00:00:00Z') });
+    const s = normalizeRunStatus({
+      runState: 'running',
+      runSubState: 'customizing',
+      startTime: new Date('2026-01-01T10:00:00Z'),
+      endTime: new Date('0001-01-01T00:00:00Z'),
+    });
     expect(s).toEqual({ runState: 'Running', runSubState: 'Customizing', startTime: new Date('2026-01-01T10:00:00Z') });
-    const before = normalizeRunStatus({ runState: 'Failed', startTime: new Date('2026-01-01T10:00:00Z'), endTime: new Date('2026-01-01T09:00:00Z') });
+    const before = normalizeRunStatus({
+      runState: 'Failed',
+      startTime: new Date('2026-01-01T10:00:00Z'),
+      endTime: new Date('2026-01-01T09:00:00Z'),
+    });
     expect(before.endTime).toBeUndefined();
     expect(normalizeRunStatus({ runState: 'Whatever', startTime: 'not a date' })).toEqual({ runState: 'Whatever' });
   });
@@ -76,8 +85,19 @@ describe('api-version fallback', () => {
     expect(v).toEqual(['2020-02-14', '2022-07-01', '2024-02-01', '2024-10-01-preview']);
     expect(newestVersion(v!)).toBe('2024-02-01');
     expect(newestVersion(['2024-10-01-preview', '2023-01-01-preview'])).toBe('2024-10-01-preview');
-    expect(supportedVersions(JSON.stringify({ error: { code: 'InvalidApiVersionParameter', message: "The api-version '2099-01-01' is invalid. The supported versions are '2024-02-01,2025-10-01'." } }))).toEqual(['2024-02-01', '2025-10-01']);
-    expect(supportedVersions(JSON.stringify({ error: { code: 'ResourceNotFound', message: "The supported api-versions are '2020-01-01'" } }))).toBeUndefined();
+    expect(
+      supportedVersions(
+        JSON.stringify({
+          error: {
+            code: 'InvalidApiVersionParameter',
+            message: "The api-version '2099-01-01' is invalid. The supported versions are '2024-02-01,2025-10-01'.",
+          },
+        }),
+      ),
+    ).toEqual(['2024-02-01', '2025-10-01']);
+    expect(
+      supportedVersions(JSON.stringify({ error: { code: 'ResourceNotFound', message: "The supported api-versions are '2020-01-01'" } })),
+    ).toBeUndefined();
     expect(supportedVersions('not json')).toBeUndefined();
   });
 
@@ -90,7 +110,8 @@ describe('api-version fallback', () => {
       const ok = new URL(req.url).searchParams.get('api-version') === '2024-02-01';
       return { status: ok ? 200 : 400, bodyAsText: ok ? '{}' : refusal('2025-10-01'), headers: {} as never, request: req as never };
     };
-    const base = 'https://management.usgovcloudapi.net/subscriptions/s/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/t';
+    const base =
+      'https://management.usgovcloudapi.net/subscriptions/s/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/t';
     const r1 = await policy.sendRequest({ url: `${base}?api-version=2025-10-01` } as never, next as never);
     const r2 = await policy.sendRequest({ url: `${base}/run?api-version=2025-10-01` } as never, next as never);
     expect([r1.status, r2.status]).toEqual([200, 200]);
@@ -103,9 +124,17 @@ describe('api-version fallback', () => {
     let calls = 0;
     const next = async (req: { url: string }) => {
       calls++;
-      return { status: 400, bodyAsText: refusal(new URL(req.url).searchParams.get('api-version')!), headers: {} as never, request: req as never };
+      return {
+        status: 400,
+        bodyAsText: refusal(new URL(req.url).searchParams.get('api-version')!),
+        headers: {} as never,
+        request: req as never,
+      };
     };
-    const r = await policy.sendRequest({ url: 'https://x/subscriptions/s/providers/Microsoft.VirtualMachineImages/imageTemplates?api-version=2025-10-01' } as never, next as never);
+    const r = await policy.sendRequest(
+      { url: 'https://x/subscriptions/s/providers/Microsoft.VirtualMachineImages/imageTemplates?api-version=2025-10-01' } as never,
+      next as never,
+    );
     expect(r.status).toBe(400);
     expect(calls).toBe(2);
   });

@@ -5,7 +5,10 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError, parseSettings } from '../../src/settings.js';
 
 const base = { 'subscription-id': '11111111-1111-1111-1111-111111111111', 'resource-group': 'rg', 'template-name': 't' };
-const inputs = (v: Record<string, string>) => (name: string): string => v[name] ?? '';
+const inputs =
+  (v: Record<string, string>) =>
+  (name: string): string =>
+    v[name] ?? '';
 
 describe('boolean inputs', () => {
   it.each([

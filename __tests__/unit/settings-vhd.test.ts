@@ -4,7 +4,10 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError, parseSettings } from '../../src/settings.js';
 
 const base = { 'subscription-id': '11111111-1111-1111-1111-111111111111', 'resource-group': 'rg', 'template-name': 'ubuntu-2404' };
-const inputs = (values: Record<string, string>) => (name: string): string => values[name] ?? '';
+const inputs =
+  (values: Record<string, string>) =>
+  (name: string): string =>
+    values[name] ?? '';
 const parse = (v: string, more: Record<string, string> = {}) => parseSettings(inputs({ ...base, ...more, 'vhd-destination': v }), {});
 
 function refusal(v: string, more: Record<string, string> = {}): InputError {
@@ -24,7 +27,9 @@ describe('vhd-destination', () => {
 
   it('takes a container URL, trailing slash dropped; path-style for an address (an emulator)', () => {
     expect(parse('https://myacct.blob.core.windows.net/vhds/').vhdDestination).toBe('https://myacct.blob.core.windows.net/vhds');
-    expect(parse('https://myacct.blob.core.usgovcloudapi.net/kept-images').vhdDestination).toBe('https://myacct.blob.core.usgovcloudapi.net/kept-images');
+    expect(parse('https://myacct.blob.core.usgovcloudapi.net/kept-images').vhdDestination).toBe(
+      'https://myacct.blob.core.usgovcloudapi.net/kept-images',
+    );
     expect(parse('https://127.0.0.1:10000/devstoreaccount1/vhds').vhdDestination).toBe('https://127.0.0.1:10000/devstoreaccount1/vhds');
   });
 
@@ -43,7 +48,10 @@ describe('vhd-destination', () => {
   });
 
   it('refuses a SAS or user-info without echoing it', () => {
-    for (const v of ['https://myacct.blob.core.windows.net/vhds?sv=2022-11-02&sig=s3cretSig', 'https://user:s3cretPw@myacct.blob.core.windows.net/vhds']) {
+    for (const v of [
+      'https://myacct.blob.core.windows.net/vhds?sv=2022-11-02&sig=s3cretSig',
+      'https://user:s3cretPw@myacct.blob.core.windows.net/vhds',
+    ]) {
       const err = refusal(v);
       expect(err.input).toBe('vhd-destination');
       expect(err.message).not.toMatch(/s3cret/);
@@ -52,6 +60,8 @@ describe('vhd-destination', () => {
   });
 
   it('is refused with wait: false (no VHD exists before the step ends)', () => {
-    expect(refusal('https://myacct.blob.core.windows.net/vhds', { wait: 'false' }).message).toMatch(/Input 'vhd-destination' .*expected no value when wait is false/);
+    expect(refusal('https://myacct.blob.core.windows.net/vhds', { wait: 'false' }).message).toMatch(
+      /Input 'vhd-destination' .*expected no value when wait is false/,
+    );
   });
 });

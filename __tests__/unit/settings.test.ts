@@ -70,12 +70,24 @@ describe('parseSettings', () => {
 
   it('auto without a client or tenant is azure-cli; explicit azure-cli keeps ids', () => {
     expect(parseSettings(inputs({ ...base, 'client-id': CLIENT }), {}).auth.type).toBe('azure-cli');
-    expect(parseSettings(inputs({ ...base, 'client-id': CLIENT, 'tenant-id': TENANT, 'auth-type': 'azure-cli' }), {}).auth.type).toBe('azure-cli');
+    expect(parseSettings(inputs({ ...base, 'client-id': CLIENT, 'tenant-id': TENANT, 'auth-type': 'azure-cli' }), {}).auth.type).toBe(
+      'azure-cli',
+    );
   });
 
   it.each([
-    ['AzureUSGovernment', 'https://management.usgovcloudapi.net', 'https://login.microsoftonline.us', 'https://management.usgovcloudapi.net/.default'],
-    ['AzureChinaCloud', 'https://management.chinacloudapi.cn', 'https://login.chinacloudapi.cn', 'https://management.chinacloudapi.cn/.default'],
+    [
+      'AzureUSGovernment',
+      'https://management.usgovcloudapi.net',
+      'https://login.microsoftonline.us',
+      'https://management.usgovcloudapi.net/.default',
+    ],
+    [
+      'AzureChinaCloud',
+      'https://management.chinacloudapi.cn',
+      'https://login.chinacloudapi.cn',
+      'https://management.chinacloudapi.cn/.default',
+    ],
     ['azurecloud', 'https://management.azure.com', 'https://login.microsoftonline.com', 'https://management.azure.com/.default'],
   ])('environment %s picks its endpoints', (env, arm, authority, scope) => {
     const s = parseSettings(inputs({ ...base, environment: env }), {});
@@ -100,14 +112,22 @@ describe('parseSettings', () => {
   it('managed-identity: client-id (optional) picks a user-assigned identity; no tenant needed', () => {
     expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity' }), {}).auth).toMatchObject({ type: 'managed-identity' });
     expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity' }), {}).auth.clientId).toBeUndefined();
-    expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity', 'client-id': CLIENT }), {}).auth).toMatchObject({ type: 'managed-identity', clientId: CLIENT });
+    expect(parseSettings(inputs({ ...base, 'auth-type': 'managed-identity', 'client-id': CLIENT }), {}).auth).toMatchObject({
+      type: 'managed-identity',
+      clientId: CLIENT,
+    });
     expect(() => parseSettings(inputs({ ...base, 'auth-type': 'managed-identity', 'client-id': 'x' }), {})).toThrow(/client-id/);
     expect(() => parseSettings(inputs({ ...base, 'auth-type': 'msi' }), {})).toThrow(/auth-type.*managed-identity/);
   });
 
   it('endpoint overrides keep the cloud scope', () => {
     const s = parseSettings(
-      inputs({ ...base, environment: 'AzureUSGovernment', 'resource-manager-endpoint': 'https://127.0.0.1:8443/', 'authority-host': 'https://127.0.0.1:9443' }),
+      inputs({
+        ...base,
+        environment: 'AzureUSGovernment',
+        'resource-manager-endpoint': 'https://127.0.0.1:8443/',
+        'authority-host': 'https://127.0.0.1:9443',
+      }),
       { AZURE_AUTHORITY_HOST: 'https://ignored.example' },
     );
     expect(s.resourceManagerEndpoint).toBe('https://127.0.0.1:8443');
@@ -161,20 +181,49 @@ describe('parseSettings', () => {
 
   it('template-parameters: a JSON object (values wrapped as ARM parameters) or a parameters file', () => {
     const withFile = { 'subscription-id': SUB, 'resource-group': 'rg', 'template-file': 'image.json' };
-    const s = parseSettings(inputs({ ...withFile, 'template-parameters': '{"name": "img", "tags": {"a": "b"}, "loc": {"value": "eastus"}}' }), {});
+    const s = parseSettings(
+      inputs({ ...withFile, 'template-parameters': '{"name": "img", "tags": {"a": "b"}, "loc": {"value": "eastus"}}' }),
+      {},
+    );
     expect(s.templateParameters).toEqual({ name: { value: 'img' }, tags: { value: { a: 'b' } }, loc: { value: 'eastus' } });
     const dir = mkdtempSync(join(tmpdir(), 'ibr-params-'));
-    writeFileSync(join(dir, 'p.json'), JSON.stringify({ $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#', contentVersion: '1.0.0.0', parameters: { name: { value: 'x' } } }));
-    expect(parseSettings(inputs({ ...withFile, 'template-parameters': join(dir, 'p.json') }), {}).templateParameters).toEqual({ name: { value: 'x' } });
-    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': '{"a": ' }), {})).toThrow(/Input 'template-parameters' has the value '\{"a":': expected a JSON object.*not valid JSON/);
-    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': 'missing.json' }), {})).toThrow(/neither JSON .* nor an existing file/);
-    expect(() => parseSettings(inputs({ ...base, 'template-parameters': '{}' }), {})).toThrow(/Input 'template-parameters' has the value '\{\}': expected no value unless template-file is set/);
+    writeFileSync(
+      join(dir, 'p.json'),
+      JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#',
+        contentVersion: '1.0.0.0',
+        parameters: { name: { value: 'x' } },
+      }),
+    );
+    expect(parseSettings(inputs({ ...withFile, 'template-parameters': join(dir, 'p.json') }), {}).templateParameters).toEqual({
+      name: { value: 'x' },
+    });
+    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': '{"a": ' }), {})).toThrow(
+      /Input 'template-parameters' has the value '\{"a":': expected a JSON object.*not valid JSON/,
+    );
+    expect(() => parseSettings(inputs({ ...withFile, 'template-parameters': 'missing.json' }), {})).toThrow(
+      /neither JSON .* nor an existing file/,
+    );
+    expect(() => parseSettings(inputs({ ...base, 'template-parameters': '{}' }), {})).toThrow(
+      /Input 'template-parameters' has the value '\{\}': expected no value unless template-file is set/,
+    );
   });
 
   it('delete-template needs template-file, and is refused with wait: false', () => {
-    expect(() => parseSettings(inputs({ ...base, 'delete-template': 'always' }), {})).toThrow(/Input 'delete-template' has the value 'always': expected never unless template-file is set/);
+    expect(() => parseSettings(inputs({ ...base, 'delete-template': 'always' }), {})).toThrow(
+      /Input 'delete-template' has the value 'always': expected never unless template-file is set/,
+    );
     expect(() =>
-      parseSettings(inputs({ 'subscription-id': SUB, 'resource-group': 'rg', 'template-file': 't.json', 'delete-template': 'on-success', wait: 'false' }), {}),
+      parseSettings(
+        inputs({
+          'subscription-id': SUB,
+          'resource-group': 'rg',
+          'template-file': 't.json',
+          'delete-template': 'on-success',
+          wait: 'false',
+        }),
+        {},
+      ),
     ).toThrow(/Input 'delete-template' has the value 'on-success': expected never when wait is false/);
   });
 

@@ -13,7 +13,12 @@ const isVhd = (o: Output): boolean => !o.artifactId && !!o.artifactUri;
 describe('VHD copy planning', () => {
   it('splits written ranges into Put Page From URL chunks of at most 4 MiB, holes skipped', () => {
     expect(chunksOf([{ start: 0, end: 511 }])).toEqual([{ offset: 0, count: 512 }]);
-    expect(chunksOf([{ start: 0, end: PAGE_CHUNK * 2 + 511 }, { start: PAGE_CHUNK * 5, end: PAGE_CHUNK * 5 + 1023 }])).toEqual([
+    expect(
+      chunksOf([
+        { start: 0, end: PAGE_CHUNK * 2 + 511 },
+        { start: PAGE_CHUNK * 5, end: PAGE_CHUNK * 5 + 1023 },
+      ]),
+    ).toEqual([
       { offset: 0, count: PAGE_CHUNK },
       { offset: PAGE_CHUNK, count: PAGE_CHUNK },
       { offset: PAGE_CHUNK * 2, count: 512 },
@@ -46,7 +51,7 @@ describe('createVhdKeeper', () => {
     expect(keeper.state()).toBe('copied');
   });
 
-  it('sends no token to a source off the cloud\'s blob endpoints, and says the template is kept', async () => {
+  it("sends no token to a source off the cloud's blob endpoints, and says the template is kept", async () => {
     let copied = false;
     const keeper = createVhdKeeper(settings, credential, async () => {
       copied = true;
@@ -54,7 +59,9 @@ describe('createVhdKeeper', () => {
     });
     const kept = await keeper.keep([{ name: 'vhd', artifactUri: 'https://evil.example/vhds/a.vhd' }], isVhd, log);
     expect(copied).toBe(false);
-    expect('error' in kept && kept.error).toMatch(/Could not copy VHD https:\/\/evil\.example\/vhds\/a\.vhd of run output vhd to .*not on a blob endpoint of this cloud/);
+    expect('error' in kept && kept.error).toMatch(
+      /Could not copy VHD https:\/\/evil\.example\/vhds\/a\.vhd of run output vhd to .*not on a blob endpoint of this cloud/,
+    );
     expect(keeper.state()).toBe('failed');
   });
 

@@ -10,7 +10,13 @@ import { addProvenance, provenanceFromEnv } from '../../src/template/provenance.
 import { validateTemplateBody } from '../../src/template/validate.js';
 
 const ID = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1';
-const ENV = { GITHUB_REPOSITORY: 'o/r', GITHUB_SHA: 'abc', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '3', GITHUB_SERVER_URL: 'https://github.com' };
+const ENV = {
+  GITHUB_REPOSITORY: 'o/r',
+  GITHUB_SHA: 'abc',
+  GITHUB_RUN_ID: '42',
+  GITHUB_RUN_ATTEMPT: '3',
+  GITHUB_SERVER_URL: 'https://github.com',
+};
 
 function body(): JsonObject {
   return {
@@ -19,7 +25,14 @@ function body(): JsonObject {
     properties: {
       source: { type: 'PlatformImage', publisher: 'p', offer: 'o', sku: 's', version: 'latest' },
       customize: [{ type: 'Shell', name: 'x', inline: ['echo'] }],
-      distribute: [{ type: 'ManagedImage', runOutputName: 'out', imageId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i', location: 'eastus' }],
+      distribute: [
+        {
+          type: 'ManagedImage',
+          runOutputName: 'out',
+          imageId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i',
+          location: 'eastus',
+        },
+      ],
     },
   };
 }
@@ -39,7 +52,9 @@ describe('validateTemplateBody', () => {
     ((b.properties as JsonObject).source as JsonObject).type = 'Marketplace';
     (b.identity as JsonObject).userAssignedIdentities = { 'not-an-id': {} };
     const paths = validateTemplateBody(b, false).map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['properties.distrubute', 'properties.source.type', 'identity.userAssignedIdentities["not-an-id"]']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['properties.distrubute', 'properties.source.type', 'identity.userAssignedIdentities["not-an-id"]']),
+    );
   });
 
   it('leaves expressions to ARM in an ARM template', () => {
@@ -48,7 +63,9 @@ describe('validateTemplateBody', () => {
     b.name = "[parameters('n')]";
     ((b.properties as JsonObject).distribute as JsonObject[])[0]!.runOutputName = "[variables('o')]";
     expect(validateTemplateBody(b, true)).toEqual([]);
-    expect(validateTemplateBody(b, false).map((p) => p.path)).toEqual(expect.arrayContaining(['name', 'properties.distribute[0].runOutputName']));
+    expect(validateTemplateBody(b, false).map((p) => p.path)).toEqual(
+      expect.arrayContaining(['name', 'properties.distribute[0].runOutputName']),
+    );
   });
 });
 
@@ -56,8 +73,16 @@ describe('templateDifferences', () => {
   it('ignores what the service fills in and ID case; finds real changes', () => {
     const wanted = body();
     const existing = JSON.parse(JSON.stringify(wanted)) as JsonObject;
-    existing.identity = { type: 'UserAssigned', userAssignedIdentities: { [ID.replace('resourceGroups', 'resourcegroups')]: { principalId: 'p', clientId: 'c' } } };
-    Object.assign(existing.properties as JsonObject, { provisioningState: 'Succeeded', exactStagingResourceGroup: '/subscriptions/s/resourceGroups/IT_x', buildTimeoutInMinutes: 0, lastRunStatus: { runState: 'Succeeded' } });
+    existing.identity = {
+      type: 'UserAssigned',
+      userAssignedIdentities: { [ID.replace('resourceGroups', 'resourcegroups')]: { principalId: 'p', clientId: 'c' } },
+    };
+    Object.assign(existing.properties as JsonObject, {
+      provisioningState: 'Succeeded',
+      exactStagingResourceGroup: '/subscriptions/s/resourceGroups/IT_x',
+      buildTimeoutInMinutes: 0,
+      lastRunStatus: { runState: 'Succeeded' },
+    });
     ((existing.properties as JsonObject).customize as JsonObject[])[0]!.sha256Checksum = 'abc';
     expect(templateDifferences(wanted, existing)).toEqual([]);
     ((existing.properties as JsonObject).customize as JsonObject[])[0]!.inline = ['echo', 'more'];
@@ -84,11 +109,13 @@ describe('names and provenance', () => {
     b.tags = { 'source-commit': 'mine' };
     expect(addProvenance(b, p)).toEqual([]);
     expect(b.tags).toEqual({ ...p, 'source-commit': 'mine' });
-    expect((((b.properties as JsonObject).distribute as JsonObject[])[0]!).artifactTags).toEqual(p);
+    expect(((b.properties as JsonObject).distribute as JsonObject[])[0]!.artifactTags).toEqual(p);
     const e = body();
     e.tags = "[parameters('tags')]";
     addProvenance(e, p);
-    expect(e.tags).toBe("[union(createObject('source-repository', 'o/r', 'source-commit', 'abc', 'source-run', 'https://github.com/o/r/actions/runs/42'), parameters('tags'))]");
+    expect(e.tags).toBe(
+      "[union(createObject('source-repository', 'o/r', 'source-commit', 'abc', 'source-run', 'https://github.com/o/r/actions/runs/42'), parameters('tags'))]",
+    );
     expect(provenanceFromEnv({})).toBeUndefined();
   });
 });
@@ -96,7 +123,11 @@ describe('names and provenance', () => {
 describe('readTemplateFile and prepareTemplate', () => {
   it('tells a resource body from an ARM template, and refuses two image templates in one', async () => {
     expect((await readTemplateFile(file('t.json', body()))).form).toBe('resource');
-    const arm = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.VirtualMachineImages/imageTemplates', name: 'n', ...body() }] };
+    const arm = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      resources: [{ type: 'Microsoft.VirtualMachineImages/imageTemplates', name: 'n', ...body() }],
+    };
     expect((await readTemplateFile(file('a.json', arm))).form).toBe('arm');
     const two = { ...arm, resources: [...arm.resources, ...arm.resources] };
     await expect(readTemplateFile(file('b.json', two))).rejects.toThrow(/with 2 Microsoft.VirtualMachineImages\/imageTemplates resources/);
@@ -105,7 +136,11 @@ describe('readTemplateFile and prepareTemplate', () => {
 
   it('Bicep: runs az bicep build; a missing az is a clear error', async () => {
     const p = file('main.bicep', 'param x string');
-    const arm = { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', contentVersion: '1.0.0.0', resources: [{ type: 'Microsoft.VirtualMachineImages/imageTemplates', name: 'n', ...body() }] };
+    const arm = {
+      $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      resources: [{ type: 'Microsoft.VirtualMachineImages/imageTemplates', name: 'n', ...body() }],
+    };
     const calls: string[][] = [];
     const got = await readTemplateFile(p, async (cmd, args) => {
       calls.push([cmd, ...args]);
@@ -131,7 +166,9 @@ describe('readTemplateFile and prepareTemplate', () => {
     expect(gen.deployment?.parameters).toEqual({ imageTemplateName: { value: gen.name } });
     const given = await prepareTemplate({ ...base, templateName: 'mine' }, ENV);
     expect(given.deployment?.parameters).toEqual({ imageTemplateName: { value: 'mine' } });
-    await expect(prepareTemplate({ ...base, templateParameters: { nope: { value: 1 } } }, ENV)).rejects.toThrow(/sets 'nope', which .* does not declare/);
+    await expect(prepareTemplate({ ...base, templateParameters: { nope: { value: 1 } } }, ENV)).rejects.toThrow(
+      /sets 'nope', which .* does not declare/,
+    );
     const literal = file('lit.json', { ...arm, resources: [{ ...arm.resources[0], name: 'fixed' }] });
     await expect(prepareTemplate({ ...base, templateFile: literal, templateName: 'other' }, ENV)).rejects.toThrow(TemplateFileError);
   });

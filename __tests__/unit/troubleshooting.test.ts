@@ -68,7 +68,8 @@ describe('error title extraction', () => {
   it('asks the page for the fixed words of each title, not the parts known only at run time', () => {
     expect(fragments('Thing \u0000 refused')).toEqual(['Thing', 'refused']);
     const all = extractErrorTitles([source]);
-    const page = 'Thing default title. Thing refused. Alpha failed, Beta failed, Gamma annotation, Delta\nwarning, Epsilon one, Epsilon two.';
+    const page =
+      'Thing default title. Thing refused. Alpha failed, Beta failed, Gamma annotation, Delta\nwarning, Epsilon one, Epsilon two.';
     expect(undocumented(all, page).map((t) => show(t.pattern))).toEqual(['Passed along']);
   });
 });

@@ -26,7 +26,14 @@ describe('waitForRun', () => {
     const r = recorder();
     const polled: string[] = [];
     const result = await waitForRun({
-      getStatus: script([running('Queued'), running('Queued'), running('Building'), running('Building'), running('Customizing'), { runState: 'Succeeded' }]),
+      getStatus: script([
+        running('Queued'),
+        running('Queued'),
+        running('Building'),
+        running('Building'),
+        running('Customizing'),
+        { runState: 'Succeeded' },
+      ]),
       clock,
       log: r.log,
       pollIntervalMs: 15_000,
@@ -50,7 +57,13 @@ describe('waitForRun', () => {
   it('times out at the deadline, sleeping only the remaining time', async () => {
     const clock = new FakeClock();
     const r = recorder();
-    const result = await waitForRun({ getStatus: script([running('Customizing')]), clock, log: r.log, pollIntervalMs: 2000, timeoutMs: 5000 });
+    const result = await waitForRun({
+      getStatus: script([running('Customizing')]),
+      clock,
+      log: r.log,
+      pollIntervalMs: 2000,
+      timeoutMs: 5000,
+    });
     expect(result.outcome).toBe('timeout');
     expect(result.waitedMs).toBe(5000);
     expect(result.status?.runSubState).toBe('Customizing');
@@ -80,7 +93,14 @@ describe('waitForRun', () => {
     const clock = new FakeClock();
     const boom = Object.assign(new Error('Bad Gateway'), { statusCode: 502 });
     const r = recorder();
-    const result = await waitForRun({ getStatus: script([boom]), clock, log: r.log, pollIntervalMs: 1000, timeoutMs: 10 * 60_000, random: () => 0.5 });
+    const result = await waitForRun({
+      getStatus: script([boom]),
+      clock,
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 10 * 60_000,
+      random: () => 0.5,
+    });
     expect(result.outcome).toBe('timeout');
     expect(result.readError).toBe('Bad Gateway');
     expect(r.warning).toHaveLength(1);
@@ -90,7 +110,9 @@ describe('waitForRun', () => {
     expect(clock.sleeps.length).toBeLessThan(20);
     const denied = Object.assign(new Error('AuthorizationFailed'), { statusCode: 403 });
     const clock2 = new FakeClock();
-    await expect(waitForRun({ getStatus: script([denied]), clock: clock2, log: recorder().log, pollIntervalMs: 1000, timeoutMs: 60_000 })).rejects.toBe(denied);
+    await expect(
+      waitForRun({ getStatus: script([denied]), clock: clock2, log: recorder().log, pollIntervalMs: 1000, timeoutMs: 60_000 }),
+    ).rejects.toBe(denied);
     expect(clock2.sleeps).toHaveLength(0);
   });
 
@@ -127,7 +149,12 @@ describe('waitForRun', () => {
     const r = recorder();
     const old: RunStatus = { runState: 'Succeeded', startTime: new Date('2025-12-31T00:00:00Z') };
     const result = await waitForRun({
-      getStatus: script([old, old, { runState: 'Running', runSubState: 'Queued', startTime: new Date() }, { runState: 'Failed', startTime: new Date() }]),
+      getStatus: script([
+        old,
+        old,
+        { runState: 'Running', runSubState: 'Queued', startTime: new Date() },
+        { runState: 'Failed', startTime: new Date() },
+      ]),
       clock: new FakeClock(),
       log: r.log,
       pollIntervalMs: 1000,
@@ -168,7 +195,14 @@ describe('waitForRun', () => {
   it("does not read the run's operation while the template shows the run", async () => {
     let checks = 0;
     const result = await waitForRun({
-      getStatus: script([running('Queued'), running('Building'), running('Building'), running('Building'), running('Building'), { runState: 'Succeeded' }]),
+      getStatus: script([
+        running('Queued'),
+        running('Building'),
+        running('Building'),
+        running('Building'),
+        running('Building'),
+        { runState: 'Succeeded' },
+      ]),
       clock: new FakeClock(),
       log: recorder().log,
       pollIntervalMs: 1000,
@@ -224,7 +258,9 @@ describe('waitForRun', () => {
     const r = recorder();
     const result = await waitForRun({
       getStatus: (signal) =>
-        new Promise<RunStatus | undefined>((_, reject) => signal!.addEventListener('abort', () => reject(new Error('The operation was aborted.')))),
+        new Promise<RunStatus | undefined>((_, reject) =>
+          signal!.addEventListener('abort', () => reject(new Error('The operation was aborted.'))),
+        ),
       clock: new FakeClock(),
       log: r.log,
       pollIntervalMs: 1000,
@@ -237,7 +273,13 @@ describe('waitForRun', () => {
   it('continues the progress of an earlier loop: no reprint of its last state, elapsed from its start', async () => {
     const clock = new FakeClock();
     const r = recorder();
-    const first = await waitForRun({ getStatus: script([running('Customizing')]), clock, log: r.log, pollIntervalMs: 1000, timeoutMs: 2000 });
+    const first = await waitForRun({
+      getStatus: script([running('Customizing')]),
+      clock,
+      log: r.log,
+      pollIntervalMs: 1000,
+      timeoutMs: 2000,
+    });
     expect(first.lastKey).toBe('Running/Customizing');
     const progressStart = clock.t - 2000;
     await waitForRun({

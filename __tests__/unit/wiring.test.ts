@@ -19,7 +19,8 @@ const fixture = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'logs',
 const T0 = new Date('2026-01-01T09:59:00Z');
 const T1 = new Date('2026-01-01T10:12:30Z');
 const OLD = new Date('2025-12-01T00:00:00Z');
-const SERVICE_MESSAGE = 'Packer build command has failed: exit status 1. Image Build log location: https://acct.blob.core.windows.net/packerlogs/g/customization.log.';
+const SERVICE_MESSAGE =
+  'Packer build command has failed: exit status 1. Image Build log location: https://acct.blob.core.windows.net/packerlogs/g/customization.log.';
 
 function settings(extra: Record<string, string> = {}): Settings {
   const values: Record<string, string> = {
@@ -48,11 +49,21 @@ function setup(extra: Record<string, string> = {}, opts: { load?: () => Promise<
   const ops = new FakeOps({ lastRunStatus: { runState: 'Succeeded', startTime: OLD, endTime: OLD } });
   const report = new GroupReporter();
   const blob = new FakeBlob();
-  const source: LogSource = { refused: false, find: async () => (blob.data ? { customization: blob, validation: new FakeBlob() } : undefined) };
+  const source: LogSource = {
+    refused: false,
+    find: async () => (blob.data ? { customization: blob, validation: new FakeBlob() } : undefined),
+  };
   const uploads: string[] = [];
   const sink = recordingSink();
   let loads = 0;
-  const env = { RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'wiring-')), GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '5', GITHUB_JOB: 'img', GITHUB_RUN_ATTEMPT: '2' };
+  const env = {
+    RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'wiring-')),
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'o/r',
+    GITHUB_RUN_ID: '5',
+    GITHUB_JOB: 'img',
+    GITHUB_RUN_ATTEMPT: '2',
+  };
   const logs = createLogHooks({
     settings: s,
     credential: {} as TokenCredential,
@@ -89,7 +100,10 @@ describe('wiring of the build logs and the summary', () => {
   it('a failed build: log outputs set, the diagnosis on the annotation beside the service message, the summary written', async () => {
     const { s, ops, report, blob, uploads, summaries, deps, sink } = setup();
     blob.append(fixture);
-    ops.script = [running('Customizing'), { runState: 'Failed', runSubState: 'Customizing', startTime: T0, endTime: T1, message: SERVICE_MESSAGE }];
+    ops.script = [
+      running('Customizing'),
+      { runState: 'Failed', runSubState: 'Customizing', startTime: T0, endTime: T1, message: SERVICE_MESSAGE },
+    ];
     const result = await run(s, deps);
     expect(result.state).toBe('Failed');
     expect(report.outputs['log-uri']).toBe('https://acct.blob.core.windows.net/packerlogs/g/customization.log');
@@ -99,15 +113,25 @@ describe('wiring of the build logs and the summary', () => {
     expect(report.errors).toHaveLength(1);
     const err = report.errors[0]!;
     // The service's message once, without its boilerplate; the failing step, its error line and where the log is.
-    expect(err.message).toContain('Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1.');
+    expect(err.message).toContain(
+      'Service: The image build failed (Failed, sub-state Customizing): Packer build command has failed: exit status 1.',
+    );
     expect(err.message).not.toContain('Image Build log location');
     expect(err.message).toMatch(/Failed step: Customizer '\/tmp\/script_1\.sh' \(Shell\)/);
     expect(err.message).toContain('E: Unable to locate package contoso-agent');
-    expect(err.message).toContain("Full build log: artifact 'image-builder-logs-rg-tpl-img-2' (https://github.com/o/r/actions/runs/5/artifacts/77), log-uri https://acct.blob.core.windows.net/packerlogs/g/customization.log");
+    expect(err.message).toContain(
+      "Full build log: artifact 'image-builder-logs-rg-tpl-img-2' (https://github.com/o/r/actions/runs/5/artifacts/77), log-uri https://acct.blob.core.windows.net/packerlogs/g/customization.log",
+    );
     expect(err.title).toMatch(/^Image build failed: .*script_1\.sh/);
     expect(report.failed).toBe(true);
     expect(summaries).toHaveLength(1);
-    expect(summaries[0]).toMatchObject({ template: 'tpl', resourceGroup: 'rg', runState: 'Failed', logsArtifactUrl: 'https://github.com/o/r/actions/runs/5/artifacts/77', logsArtifactName: 'image-builder-logs-rg-tpl-img-2' });
+    expect(summaries[0]).toMatchObject({
+      template: 'tpl',
+      resourceGroup: 'rg',
+      runState: 'Failed',
+      logsArtifactUrl: 'https://github.com/o/r/actions/runs/5/artifacts/77',
+      logsArtifactName: 'image-builder-logs-rg-tpl-img-2',
+    });
     expect(summaries[0]!.diagnosis?.title).toMatch(/script_1\.sh/);
     expect(summaries[0]!.timeline?.map((t) => t.name)).toEqual(['Customizing', 'Failed']);
     // The log was streamed in its group, and the group was closed before the action's own lines.
@@ -116,7 +140,11 @@ describe('wiring of the build logs and the summary', () => {
   });
 
   it('job-summary false: no summary; a successful build with stream-logs false and upload-logs on-failure never loads src/logs', async () => {
-    const { s, ops, report, summaries, deps, loads } = setup({ 'job-summary': 'false', 'stream-logs': 'false', 'upload-logs': 'on-failure' });
+    const { s, ops, report, summaries, deps, loads } = setup({
+      'job-summary': 'false',
+      'stream-logs': 'false',
+      'upload-logs': 'on-failure',
+    });
     ops.script = [running('Building'), { runState: 'Succeeded', startTime: T0, endTime: T1 }];
     ops.outputs = [{ name: 'managed', artifactId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img' }];
     const result = await run(s, deps);
@@ -159,11 +187,16 @@ describe('wiring of the build logs and the summary', () => {
   for (const [what, load] of broken) {
     it(`a logs module that ${what} leaves the build's result and its error intact`, async () => {
       const { s, ops, report, summaries, deps } = setup({}, { load });
-      ops.script = [running('Customizing'), { runState: 'Failed', runSubState: 'Customizing', startTime: T0, endTime: T1, message: SERVICE_MESSAGE }];
+      ops.script = [
+        running('Customizing'),
+        { runState: 'Failed', runSubState: 'Customizing', startTime: T0, endTime: T1, message: SERVICE_MESSAGE },
+      ];
       const result = await run(s, deps);
       expect(result.state).toBe('Failed');
       expect(report.outputs['run-state']).toBe('Failed');
-      expect(report.errors).toEqual([{ message: `The image build failed (Failed, sub-state Customizing): ${SERVICE_MESSAGE}`, title: 'Image build failed' }]);
+      expect(report.errors).toEqual([
+        { message: `The image build failed (Failed, sub-state Customizing): ${SERVICE_MESSAGE}`, title: 'Image build failed' },
+      ]);
       expect(report.failed).toBe(true);
       expect(report.warnings.join('\n')).toMatch(/chunk missing|finish broke|tail broke/);
       expect(summaries).toHaveLength(1);
@@ -183,7 +216,13 @@ describe('wiring of the build logs and the summary', () => {
       order.push('cancel');
       return origCancel();
     };
-    const logs = { ...deps.logs, finish: async () => { order.push('logs'); return new Promise<never>(() => {}); } };
+    const logs = {
+      ...deps.logs,
+      finish: async () => {
+        order.push('logs');
+        return new Promise<never>(() => {});
+      },
+    };
     const t = Date.now();
     const result = await run(s, { ...deps, logs, signal: controller.signal, signalLogsDeadlineMs: 700 });
     expect(Date.now() - t).toBeLessThan(3000);
@@ -259,7 +298,15 @@ describe('the tail beside the polling', () => {
       }),
     } as unknown as typeof logsModule;
     const controller = new AbortController();
-    const hooks = createLogHooks({ settings: s, credential: {} as TokenCredential, env: {}, report: new FakeReporter(), load: async () => fake, pollWaitMs: 3000, signal: controller.signal });
+    const hooks = createLogHooks({
+      settings: s,
+      credential: {} as TokenCredential,
+      env: {},
+      report: new FakeReporter(),
+      load: async () => fake,
+      pollWaitMs: 3000,
+      signal: controller.signal,
+    });
     let t = Date.now();
     await hooks.onPoll(running('Building'));
     // The read hangs: the poll gives up on it after pollWaitMs.
@@ -275,10 +322,12 @@ describe('the tail beside the polling', () => {
       settled = true;
     });
     let finished = false;
-    const f = hooks.finish({ state: 'Failed', status: running('Customizing'), template: new FakeOps().template, attached: false, runOutputs: [] }).then((x) => {
-      finished = true;
-      return x;
-    });
+    const f = hooks
+      .finish({ state: 'Failed', status: running('Customizing'), template: new FakeOps().template, attached: false, runOutputs: [] })
+      .then((x) => {
+        finished = true;
+        return x;
+      });
     await new Promise((r) => setTimeout(r, 10));
     expect(finished).toBe(false);
     expect(settled).toBe(false);
@@ -292,7 +341,9 @@ describe('helpers', () => {
     const a = logsWorkDir({ subscriptionId: 's', resourceGroup: 'rg', templateName: 'ubuntu 24' }, { RUNNER_TEMP: '/rt' }, 7);
     expect(a).toMatch(/^\/rt\/image-builder-logs\/ubuntu-24-[0-9a-f]{8}-7$/);
     expect(logsWorkDir({ subscriptionId: 's', resourceGroup: 'rg2', templateName: 'ubuntu 24' }, { RUNNER_TEMP: '/rt' }, 7)).not.toBe(a);
-    expect(logsWorkDir({ subscriptionId: 's', resourceGroup: 'rg', templateName: 'x' }, {}, 7).startsWith(join(tmpdir(), 'image-builder-logs'))).toBe(true);
+    expect(
+      logsWorkDir({ subscriptionId: 's', resourceGroup: 'rg', templateName: 'x' }, {}, 7).startsWith(join(tmpdir(), 'image-builder-logs')),
+    ).toBe(true);
   });
 
   it('summaryInput: VHD URI without SAS; a timed-out run ends now', () => {
@@ -301,7 +352,14 @@ describe('helpers', () => {
     const vhd = { name: 'vhd', artifactUri: 'https://a.blob.core.windows.net/vhds/x.vhd?sv=1&sig=S' };
     const input = summaryInput(
       { templateName: 'tpl', resourceGroup: 'rg' },
-      { state: 'TimedOut', status: running('Customizing'), template: ops.template, attached: false, runOutputs: [vhd], selectedOutput: vhd },
+      {
+        state: 'TimedOut',
+        status: running('Customizing'),
+        template: ops.template,
+        attached: false,
+        runOutputs: [vhd],
+        selectedOutput: vhd,
+      },
       { timeline: [{ name: 'Customizing', start: T0 }] },
       now,
     );

@@ -10,7 +10,9 @@ type Map = Record<string, unknown>;
 const isMap = (v: unknown): v is Map => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const DIR = '.github/workflows';
-const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const action = parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { required?: boolean; default?: unknown }> };
 
 /** Every string value in a parsed YAML node. */
@@ -41,7 +43,8 @@ export function workflowProblems(text: string, actionInputs: typeof action.input
       if (ref.startsWith('./')) {
         const called = ref.slice(2);
         if (!exists(called)) problems.push(`job ${jobId}: calls missing workflow ${ref}`);
-        else if (!/^\s*workflow_call\s*:/m.test(readFileSync(called, 'utf8'))) problems.push(`job ${jobId}: ${ref} has no workflow_call trigger`);
+        else if (!/^\s*workflow_call\s*:/m.test(readFileSync(called, 'utf8')))
+          problems.push(`job ${jobId}: ${ref} has no workflow_call trigger`);
       }
       continue;
     }
@@ -50,23 +53,31 @@ export function workflowProblems(text: string, actionInputs: typeof action.input
       problems.push(`job ${jobId}: no steps`);
       continue;
     }
-    const ids = new Set(job['steps'].filter(isMap).map((s) => s['id']).filter((x): x is string => typeof x === 'string'));
+    const ids = new Set(
+      job['steps']
+        .filter(isMap)
+        .map((s) => s['id'])
+        .filter((x): x is string => typeof x === 'string'),
+    );
     job['steps'].forEach((step: unknown, i: number) => {
       const where = `job ${jobId} step ${i + 1}`;
       if (!isMap(step)) {
         problems.push(`${where}: not a mapping`);
         return;
       }
-      if (('uses' in step) === ('run' in step)) problems.push(`${where}: needs exactly one of uses / run`);
+      if ('uses' in step === 'run' in step) problems.push(`${where}: needs exactly one of uses / run`);
       for (const text of strings(step)) {
-        for (const m of text.matchAll(/steps\.([A-Za-z_][\w-]*)\./g)) if (!ids.has(m[1] ?? '')) problems.push(`${where}: refers to unknown step id '${m[1]}'`);
-        if ((text.match(/\$\{\{/g) ?? []).length !== (text.match(/\}\}/g) ?? []).length) problems.push(`${where}: unbalanced \${{ }} in '${text}'`);
+        for (const m of text.matchAll(/steps\.([A-Za-z_][\w-]*)\./g))
+          if (!ids.has(m[1] ?? '')) problems.push(`${where}: refers to unknown step id '${m[1]}'`);
+        if ((text.match(/\$\{\{/g) ?? []).length !== (text.match(/\}\}/g) ?? []).length)
+          problems.push(`${where}: unbalanced \${{ }} in '${text}'`);
       }
       if (step['uses'] === './') {
         const given = isMap(step['with']) ? Object.keys(step['with']) : [];
         for (const k of given) if (!(k in actionInputs)) problems.push(`${where}: input '${k}' is not declared in action.yml`);
         for (const [k, spec] of Object.entries(actionInputs)) {
-          if (spec.required && (spec.default === undefined || spec.default === '') && !given.includes(k)) problems.push(`${where}: required input '${k}' missing`);
+          if (spec.required && (spec.default === undefined || spec.default === '') && !given.includes(k))
+            problems.push(`${where}: required input '${k}' missing`);
         }
       }
     });
@@ -93,7 +104,7 @@ describe('the workflow check', () => {
   const inputs = { 'resource-group': { required: true }, 'template-name': { default: '' } };
 
   it('refuses an undeclared input of `uses: ./`, and a missing required one', () => {
-    expect(workflowProblems(wf("      - uses: ./\n        with:\n          resource-grup: rg\n"), inputs, () => true)).toEqual([
+    expect(workflowProblems(wf('      - uses: ./\n        with:\n          resource-grup: rg\n'), inputs, () => true)).toEqual([
       "job a step 1: input 'resource-grup' is not declared in action.yml",
       "job a step 1: required input 'resource-group' missing",
     ]);
@@ -109,6 +120,12 @@ describe('the workflow check', () => {
   });
 
   it('accepts a sound workflow', () => {
-    expect(workflowProblems(wf("      - id: s\n        run: echo\n      - uses: ./\n        with:\n          resource-group: ${{ steps.s.outputs.rg }}\n"), inputs, () => true)).toEqual([]);
+    expect(
+      workflowProblems(
+        wf('      - id: s\n        run: echo\n      - uses: ./\n        with:\n          resource-group: ${{ steps.s.outputs.rg }}\n'),
+        inputs,
+        () => true,
+      ),
+    ).toEqual([]);
   });
 });

@@ -36956,7 +36956,12 @@ module.exports = {
 /* harmony export */ });
 /* unused harmony exports API_VERSION_POLICY, supportedVersions, newestVersion */
 const API_VERSION_POLICY = 'apiVersionFallback';
-const REFUSAL_CODES = ['NoRegisteredProviderFound', 'InvalidResourceType', 'InvalidApiVersionParameter', 'NoRegisteredProviderFoundForApiVersion'];
+const REFUSAL_CODES = [
+    'NoRegisteredProviderFound',
+    'InvalidResourceType',
+    'InvalidApiVersionParameter',
+    'NoRegisteredProviderFoundForApiVersion',
+];
 /** The versions an api-version refusal lists, or undefined when the body is not one. */
 function supportedVersions(body) {
     if (!body)
@@ -36974,7 +36979,10 @@ function supportedVersions(body) {
     const m = /supported (?:api-)?versions are '([^']*)'/i.exec(error.message);
     if (!m?.[1])
         return undefined;
-    const versions = m[1].split(',').map((v) => v.trim()).filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
+    const versions = m[1]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
     return versions.length > 0 ? versions : undefined;
 }
 /** The newest version listed: a stable one if there is any, else the newest preview. */
@@ -37024,9 +37032,9 @@ function apiVersionFallbackPolicy(o = {}) {
 /* harmony export */   JJ: () => (/* binding */ CLOUDS),
 /* harmony export */   ZT: () => (/* binding */ isUnderStorageSuffix),
 /* harmony export */   e3: () => (/* binding */ blobEndpointFor),
+/* harmony export */   pg: () => (/* binding */ STORAGE_SCOPE),
 /* harmony export */   vD: () => (/* binding */ CLOUD_NAMES)
 /* harmony export */ });
-/* unused harmony export STORAGE_SCOPE */
 /** Endpoints of the Azure clouds that `environment` can name. */
 /**
  * Token scope for Azure Storage data access. The same resource ID in every cloud (Microsoft's answer in
@@ -37089,6 +37097,10 @@ function isUnderStorageSuffix(url, storageSuffix) {
 /* unused harmony export MAX_DURATION_MS */
 /** Durations as users write them: `45s`, `90m`, `2h30m`, `1h`, `500ms`, `1.5h`, or a bare number of minutes. */
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_RANK = { h: 3, m: 2, s: 1, ms: 0 };
+function isUnit(u) {
+    return u === 'ms' || u === 's' || u === 'm' || u === 'h';
+}
 /** setTimeout cannot wait longer than this (about 24.8 days). */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const DURATION_FORM = 'a positive duration such as 45s, 90m, 2h30m, 1h or 500ms, or a plain number of minutes';
@@ -37106,16 +37118,15 @@ function parseDuration(text) {
         ms = 0;
         let seen = 0;
         let lastRank = Infinity;
-        const rank = { h: 3, m: 2, s: 1, ms: 0 };
         while (part.lastIndex < s.length) {
             const match = part.exec(s);
-            if (!match)
+            const unit = match?.[2];
+            if (!match || !isUnit(unit))
                 return undefined;
-            const unit = match[2];
             // units must go from larger to smaller, each at most once: 2h30m, not 30m2h or 1m1m
-            if (rank[unit] >= lastRank)
+            if (UNIT_RANK[unit] >= lastRank)
                 return undefined;
-            lastRank = rank[unit];
+            lastRank = UNIT_RANK[unit];
             ms += Number(match[1]) * UNIT_MS[unit];
             seen++;
         }
@@ -37235,7 +37246,7 @@ function entraHint(message, oidcSubject) {
                 'AzureUSGovernment, api://AzureADTokenExchangeChina in AzureChinaCloud).');
         case '50034':
         case '700027':
-            return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
+            return "The assertion was rejected: check the audience input matches the federated credential (by default the cloud's: api://AzureADTokenExchange in AzureCloud).";
         default:
             return undefined;
     }
@@ -37801,7 +37812,10 @@ async function waitForRun(opts) {
                 // Printed as it came; returned with the last sub-state seen when it has none (a failure names its phase).
                 if (status.runSubState)
                     lastSubState = status.runSubState;
-                last = status.runSubState || lastSubState === undefined || status.runState === 'Running' ? status : { ...status, runSubState: lastSubState };
+                last =
+                    status.runSubState || lastSubState === undefined || status.runState === 'Running'
+                        ? status
+                        : { ...status, runSubState: lastSubState };
                 if (status.runState !== undefined && !(0,_runstatus_js__WEBPACK_IMPORTED_MODULE_4__/* .isKnownRunState */ .g0)(status.runState) && !unknownStates.has(status.runState)) {
                     unknownStates.add(status.runState);
                     log.warning(`The service reports a run state this action does not know: '${status.runState}'. Waiting for a known one (until the timeout).`);
@@ -37833,7 +37847,6 @@ async function waitForRun(opts) {
                 if (opts.endedUnseen && stalePolls % STALE_POLLS_BEFORE_CHECK === 0) {
                     const ended = await opts.endedUnseen(readSignal).catch(() => undefined);
                     if (ended) {
-                        last = ended;
                         log.info(`The run ended before the template showed it: ${describe(ended)}`);
                         return end('done', ended);
                     }
@@ -50351,7 +50364,11 @@ var message = __nccwpck_require__(66776);
 
 const MAX_TITLE = 200;
 const MAX_MESSAGE = 4000;
-const norm = (s) => s.replace(/\s*…\s*/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+const norm = (s) => s
+    .replace(/\s*…\s*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 function oneLine(s, max) {
     const t = s.replace(/\s+/g, ' ').trim();
     return t.length > max ? `${t.slice(0, max - 1)}…` : t;
@@ -50419,7 +50436,9 @@ function failureAnnotation(actionTitle, failureMessage, outcome) {
         head.push(`Service: ${service}`);
     const tail = where ? [where] : [];
     const shown = new Set(head.map(norm));
-    const context = d.context.slice(-10).filter((l) => !shown.has(norm(l)) && !causeLines.some((c) => norm(c).includes(norm(l)) && l.trim().length > 20));
+    const context = d.context
+        .slice(-10)
+        .filter((l) => !shown.has(norm(l)) && !causeLines.some((c) => norm(c).includes(norm(l)) && l.trim().length > 20));
     let body = '';
     // Context lines go first when the annotation is too long; the cause, the fix and the log's place stay.
     for (let n = context.length; n >= 0; n--) {
@@ -50648,7 +50667,6 @@ async function handleSignal(c, waited) {
     const logsDeadline = abortedAt + (deps.signalLogsDeadlineMs ?? SIGNAL_LOGS_DEADLINE_MS);
     const result = newResult(c, waited.status);
     result.interrupted = true;
-    let sent = false;
     if (!mayCancel(c)) {
         report.warning(`The workflow was canceled or the step timed out. The run this step followed was left running: ${whoseRun(c)}, and cancel-attached is false.`);
         result.cancel = { requested: false, reachedCanceled: false };
@@ -50659,7 +50677,7 @@ async function handleSignal(c, waited) {
     else {
         report.warning('The workflow was canceled or the step timed out: canceling the build.');
         const cancel = await sendCancel(c, AbortSignal.timeout(deps.signalCancelBudgetMs ?? 4000));
-        sent = cancel.sent;
+        const sent = cancel.sent;
         if (sent) {
             setPhase(c, 'cancel-sent');
             report.info('Cancel sent.');
@@ -50701,7 +50719,10 @@ async function watchForCanceled(c, last, until) {
             const now = (await c.ops.getTemplate(AbortSignal.timeout(Math.max(500, Math.min(1500, until - Date.now()))))).lastRunStatus;
             if (now && isFollowed(c, now)) {
                 status = { ...now, ...(now.runSubState ? {} : status?.runSubState ? { runSubState: status.runSubState } : {}) };
-                if (status.runState === 'Canceled' || status.runState === 'Failed' || status.runState === 'Succeeded' || status.runState === 'PartiallySucceeded')
+                if (status.runState === 'Canceled' ||
+                    status.runState === 'Failed' ||
+                    status.runState === 'Succeeded' ||
+                    status.runState === 'PartiallySucceeded')
                     break;
             }
         }
@@ -50794,6 +50815,8 @@ async function reportOutcome(c, waited) {
         // finish() reports log problems.
     }
     const status = waited.status;
+    if (!status)
+        throw new Error('reportOutcome: the run ended but no status was read');
     const state = status.runState;
     const result = newResult(c, status);
     result.state = state;
@@ -50859,6 +50882,15 @@ async function setRunOutputs(c, result) {
             artifactUri: (0,src_report/* redactSas */.nL)(o.artifactUri ?? ''),
             provisioningState: o.provisioningState ?? '',
         }))));
+        if (result.failureMessage === undefined && c.deps.vhds) {
+            const kept = await c.deps.vhds.keep(result.runOutputs, (o) => isVhd(o, template), report, c.deps.signal);
+            if ('error' in kept) {
+                result.failureMessage = kept.error;
+                title = 'VHD not copied';
+            }
+            else
+                result.runOutputs = kept.outputs;
+        }
         if (result.failureMessage === undefined) {
             const pick = selectRunOutput(result.runOutputs, template, settings.runOutputName);
             if (pick.selected) {
@@ -51083,12 +51115,13 @@ async function startOrAttach(c) {
     const told = new Set();
     for (;;) {
         const current = c.template.lastRunStatus;
-        if (current?.runState === 'Canceling' && !(uncertainPost && (0,runstatus/* isOwnRun */.qK)(current, c.postedAt, c.previousStart))) {
+        const mayBeOurs = (s) => uncertainPost && c.postedAt !== undefined && (0,runstatus/* isOwnRun */.qK)(s, c.postedAt, c.previousStart);
+        if (current?.runState === 'Canceling' && !mayBeOurs(current)) {
             await waitForPreviousCancel(c, current);
             continue;
         }
         if (current?.runState === 'Running') {
-            if (uncertainPost && (0,runstatus/* isOwnRun */.qK)(current, c.postedAt, c.previousStart)) {
+            if (mayBeOurs(current)) {
                 report.info(`The run request got no answer, but the template shows a run started after it (${startText(current.startTime)}): following it as this step's run.`);
                 return;
             }
@@ -51125,7 +51158,8 @@ async function startOrAttach(c) {
             }
             if (transient) {
                 // The request may have reached the service: the next read tells whether a run of ours started.
-                uncertainPost ||= (0,errors/* errorInfo */.fH)(err).status === undefined || (0,errors/* errorInfo */.fH)(err).status >= 500;
+                const status = (0,errors/* errorInfo */.fH)(err).status;
+                uncertainPost ||= status === undefined || status >= 500;
                 const msg = (0,errors/* errorInfo */.fH)(err).message;
                 if (!told.has(msg)) {
                     told.add(msg);
@@ -51232,6 +51266,7 @@ async function waitForEnd(c) {
     // A status is ours once the template shows a run started after our POST that is not the one it showed before.
     c.isCurrent = c.attached ? () => true : (s) => (0,runstatus/* isOwnRun */.qK)(s, c.postedAt ?? c.startedAt, c.previousStart);
     let runStartSaved = c.runStart !== undefined;
+    const { runRequest } = c;
     const waitOpts = {
         clock,
         log: report,
@@ -51247,7 +51282,7 @@ async function waitForEnd(c) {
             }
             await c.logs.onPoll(s);
         },
-        ...(c.runRequest ? { endedUnseen: (signal) => c.runRequest.endedUnseen(signal) } : {}),
+        ...(runRequest ? { endedUnseen: (signal) => runRequest.endedUnseen(signal) } : {}),
         ...(c.deps.signal ? { signal: c.deps.signal } : {}),
         ...(c.deps.random ? { random: c.deps.random } : {}),
     };
@@ -72785,6 +72820,9 @@ function createCredential(auth, deps) {
     }
     if (!canMintIdTokens(deps.env))
         throw new AuthSetupError(NO_ID_TOKEN);
+    if (auth.clientId === undefined || auth.tenantId === undefined) {
+        throw new AuthSetupError('OIDC sign-in needs both client-id and tenant-id (inputs or env AZURE_CLIENT_ID and AZURE_TENANT_ID).');
+    }
     return oidcCredential(auth, auth.clientId, auth.tenantId, deps);
 }
 /** An Azure CLI session that can no longer give tokens, with what to do about it. Final: retrying cannot help. */
@@ -72880,7 +72918,10 @@ class LastingCliCredential {
     }
 }
 function sessionLostMessage(cliError, canMint) {
-    const first = cliError.split('\n').find((l) => l.trim() !== '')?.trim() ?? cliError;
+    const first = cliError
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? cliError;
     return (`The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ${first} ` +
         'A session that azure/login made with OIDC cannot renew itself once the GitHub ID token it was given has expired ' +
         '(AADSTS700024, about an hour after the login), so long builds outlive it. ' +
@@ -76524,7 +76565,7 @@ function toTemplateInfo(t, target) {
 }
 function toTemplateSetup(t) {
     const setup = {
-        identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => (v?.principalId ? { id, principalId: v.principalId } : { id })),
+        identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => v?.principalId ? { id, principalId: v.principalId } : { id }),
     };
     const vnet = t.vmProfile?.vnetConfig;
     if (vnet?.subnetId)
@@ -76535,7 +76576,11 @@ function toTemplateSetup(t) {
         setup.stagingResourceGroup = t.stagingResourceGroup;
     const src = t.source;
     if (src)
-        setup.source = { ...(src.type ? { type: src.type } : {}), ...(src.publisher ? { publisher: src.publisher } : {}), ...(src.offer ? { offer: src.offer } : {}) };
+        setup.source = {
+            ...(src.type ? { type: src.type } : {}),
+            ...(src.publisher ? { publisher: src.publisher } : {}),
+            ...(src.offer ? { offer: src.offer } : {}),
+        };
     return setup;
 }
 function toRunOutputInfo(o) {
@@ -76702,12 +76747,12 @@ function fromArm(path, template, compiledFrom) {
     const label = compiledFrom ? `template-file '${path}' (compiled from Bicep)` : `template-file '${path}'`;
     const all = armResources(template);
     const found = all.filter((x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase());
-    if (found.length !== 1) {
+    const [one, ...others] = found;
+    if (one === undefined || others.length > 0) {
         const types = all.map((x) => String(x.resource.type)).join(', ') || 'none';
         throw new TemplateFileError(`${label} is an ARM template with ${found.length === 0 ? 'no' : found.length} ${IMAGE_TEMPLATE_TYPE} resources (resources: ${types}): ` +
             'the action runs exactly one; put each image template in a file of its own (a matrix over files runs several).');
     }
-    const one = found[0];
     if (one.resource.copy !== undefined) {
         throw new TemplateFileError(`${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`);
     }
@@ -76776,7 +76821,11 @@ function parseTemplateParameters(raw) {
         }
         catch (err) {
             const code = err.code;
-            return { error: code === 'ENOENT' ? 'neither JSON (it does not start with {) nor an existing file' : `the file could not be read (${String(code ?? err)})` };
+            return {
+                error: code === 'ENOENT'
+                    ? 'neither JSON (it does not start with {) nor an existing file'
+                    : `the file could not be read (${String(code ?? err)})`,
+            };
         }
     }
     let v;
@@ -76794,7 +76843,9 @@ function parseTemplateParameters(raw) {
     for (const [k, x] of Object.entries(source)) {
         if (k.startsWith('$'))
             continue;
-        const wrapped = isObject(x) && Object.keys(x).length > 0 && Object.keys(x).every((key) => key === 'value' || key === 'reference' || key === 'metadata');
+        const wrapped = isObject(x) &&
+            Object.keys(x).length > 0 &&
+            Object.keys(x).every((key) => key === 'value' || key === 'reference' || key === 'metadata');
         out[k] = wrapped ? x : { value: x };
     }
     return { parameters: out };
@@ -76866,6 +76917,29 @@ function httpsUrl(name, value) {
         throw new InputError(name, shown, 'an https URL without credentials, query or fragment, such as https://management.azure.com');
     }
     return url.toString().replace(/\/+$/, '');
+}
+const CONTAINER = /^(?:\$root|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$/;
+const VHD_DESTINATION_FORM = 'an https blob container URL without a SAS, query or user-info, such as https://<account>.blob.core.windows.net/<container> (the identity signs in to it with Entra ID)';
+/** A blob container URL: https, no user-info, query (a SAS) or fragment; the container (last path segment) well formed. */
+function blobContainerUrl(name, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(name, value, VHD_DESTINATION_FORM);
+    }
+    if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+        const shown = url.username || url.password || url.search || url.hash ? (0,redact/* urlForDisplay */.Bo)(value) : value;
+        throw new InputError(name, shown, VHD_DESTINATION_FORM);
+    }
+    const segments = url.pathname.split('/').filter(Boolean);
+    // Path-style endpoints (an emulator, or an IP address) carry the account as the first segment.
+    const pathStyle = /^[\d.]+$|^\[|^localhost$/i.test(url.hostname);
+    if (segments.length !== (pathStyle ? 2 : 1) || !CONTAINER.test(segments.at(-1) ?? '')) {
+        throw new InputError(name, value, `${VHD_DESTINATION_FORM}; a container name is 3-63 lowercase letters, digits and single hyphens`);
+    }
+    return `${url.origin}/${segments.join('/')}`;
 }
 /** Parses and checks every input. Throws InputError on the first bad one. */
 function parseSettings(getInput, env) {
@@ -76959,6 +77033,11 @@ function parseSettings(getInput, env) {
     }
     const replaceTemplate = bool('replace-template', input('replace-template') || 'false');
     const wait = bool('wait', input('wait') || 'true');
+    const vhdRaw = input('vhd-destination');
+    const vhdDestination = vhdRaw === '' ? undefined : blobContainerUrl('vhd-destination', vhdRaw);
+    if (vhdDestination !== undefined && !wait) {
+        throw new InputError('vhd-destination', vhdDestination, 'no value when wait is false (the VHD exists only once the build has finished, and the step ends before that)');
+    }
     if (deleteTemplate !== 'never' && templateFile === undefined) {
         throw new InputError('delete-template', deleteTemplate, 'never unless template-file is set (the action deletes only templates it creates from template-file)');
     }
@@ -77003,6 +77082,8 @@ function parseSettings(getInput, env) {
         settings.templateFile = templateFile;
     if (templateParameters !== undefined)
         settings.templateParameters = templateParameters;
+    if (vhdDestination !== undefined)
+        settings.vhdDestination = vhdDestination;
     return settings;
 }
 
@@ -77061,7 +77142,12 @@ function createArmClient(credential, endpoint, scope) {
     let client;
     const make = async () => {
         const { ServiceClient } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 95738));
-        return new ServiceClient({ credential, credentialScopes: scope, endpoint: base, userAgentOptions: { userAgentPrefix: 'image-builder-run' } });
+        return new ServiceClient({
+            credential,
+            credentialScopes: scope,
+            endpoint: base,
+            userAgentOptions: { userAgentPrefix: 'image-builder-run' },
+        });
     };
     return {
         async send(method, pathOrUrl, body, signal) {
@@ -77170,12 +77256,38 @@ function allMessages(err) {
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAME_FORM = '1-64 letters, digits, hyphens, underscores or periods';
-const TOP_KEYS = ['name', 'type', 'id', 'apiVersion', 'location', 'identity', 'properties', 'tags', 'systemData', 'dependsOn', 'comments', 'condition'];
+const TOP_KEYS = [
+    'name',
+    'type',
+    'id',
+    'apiVersion',
+    'location',
+    'identity',
+    'properties',
+    'tags',
+    'systemData',
+    'dependsOn',
+    'comments',
+    'condition',
+];
 const PROPERTY_KEYS = [
-    'source', 'customize', 'optimize', 'validate', 'distribute', 'errorHandling', 'buildTimeoutInMinutes', 'vmProfile',
-    'additionalDataDisks', 'stagingResourceGroup', 'autoRun', 'managedResourceTags',
+    'source',
+    'customize',
+    'optimize',
+    'validate',
+    'distribute',
+    'errorHandling',
+    'buildTimeoutInMinutes',
+    'vmProfile',
+    'additionalDataDisks',
+    'stagingResourceGroup',
+    'autoRun',
+    'managedResourceTags',
     // Read-only: the service fills them; a body copied from a GET may carry them (they are not sent).
-    'provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup',
+    'provisioningState',
+    'provisioningError',
+    'lastRunStatus',
+    'exactStagingResourceGroup',
 ];
 const READ_ONLY_PROPERTIES = ['provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup'];
 const SOURCE_TYPES = { PlatformImage: [], ManagedImage: ['imageId'], SharedImageVersion: ['imageVersionId'] };
@@ -77272,7 +77384,8 @@ function validateTemplateBody(body, arm) {
             }
             else {
                 for (const k of Object.keys(ids)) {
-                    if (!skip(k) && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
+                    if (!skip(k) &&
+                        !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
                         add(`identity.userAssignedIdentities["${k}"]`, 'expected the resource ID of a user-assigned identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)');
                     }
                 }
@@ -77378,7 +77491,7 @@ function bodyDifferences(wanted, actual, path = '', key = '') {
         const actualKeys = new Map(Object.keys(actual).map((k) => [k.toLowerCase(), k]));
         const seen = new Set();
         for (const [k, v] of Object.entries(wanted)) {
-            const ak = actual[k] !== undefined ? k : actualKeys.get(k.toLowerCase()) ?? k;
+            const ak = actual[k] !== undefined ? k : (actualKeys.get(k.toLowerCase()) ?? k);
             seen.add(ak);
             out.push(...bodyDifferences(v, actual[ak], path ? `${path}.${k}` : k, k));
         }
@@ -77468,8 +77581,16 @@ async function putTemplate(d, name, body) {
     }
     return {};
 }
+/** The body to PUT of a template prepared in resource form. */
+function bodyOf(prepared) {
+    if (!prepared.body)
+        throw new Error(`internal error: template '${prepared.name}' was prepared as a resource but has no body`);
+    return prepared.body;
+}
 async function deploy(d, prepared) {
     const dep = prepared.deployment;
+    if (!dep)
+        throw new Error(`internal error: template '${prepared.name}' was prepared as an ARM template but has no deployment`);
     const depName = `image-builder-run-${prepared.name}`.slice(0, 64);
     const path = `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(depName)}?api-version=${DEPLOYMENTS_API_VERSION}`;
     const res = await d.arm.send('PUT', path, { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } }, d.signal);
@@ -77488,7 +77609,9 @@ async function deploy(d, prepared) {
         const c = conflictOf(err);
         if (c)
             return { conflict: c };
-        const detail = allMessages(err).filter((m) => !m.trim().startsWith('{')).slice(1, 4);
+        const detail = allMessages(err)
+            .filter((m) => !m.trim().startsWith('{'))
+            .slice(1, 4);
         throw new TemplateError(`Deployment '${depName}' of ${prepared.path} failed: ${d.describe(err)}${detail.length ? `\n${detail.map((m) => `  ${m}`).join('\n')}` : ''}`, 'Template not created');
     }
     return {};
@@ -77497,7 +77620,7 @@ async function deploy(d, prepared) {
 async function create(d, prepared, probe = false) {
     if (!probe)
         d.beforeChange?.();
-    return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body) : deploy(d, prepared);
+    return prepared.form === 'resource' ? putTemplate(d, prepared.name, bodyOf(prepared)) : deploy(d, prepared);
 }
 /** Waits until the template shows no run in progress (bounded); true when it did. */
 async function waitNotRunning(d, name, timeoutMs) {
@@ -77545,7 +77668,7 @@ async function ensureTemplate(d, prepared, replace) {
     if (stateOf(existing) === 'failed')
         diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
     else if (prepared.form === 'resource')
-        diffs = templateDifferences(prepared.body, existing);
+        diffs = templateDifferences(bodyOf(prepared), existing);
     if (diffs !== undefined && diffs.length === 0) {
         d.log.info(`Image template '${name}' already exists with the same body: reusing it.`);
         return 'reused';
@@ -77615,7 +77738,11 @@ async function lifecycle_deleteTemplate(d, name, o) {
         return true;
     }
     catch (err) {
-        return leftover(err instanceof ArmRequestError || err?.statusCode !== undefined ? d.describe(err) : err instanceof Error ? err.message : String(err));
+        return leftover(err instanceof ArmRequestError || err?.statusCode !== undefined
+            ? d.describe(err)
+            : err instanceof Error
+                ? err.message
+                : String(err));
     }
 }
 
@@ -77634,7 +77761,15 @@ function generateName(ctx) {
     const runId = (env.GITHUB_RUN_ID ?? '').replace(/[^0-9A-Za-z]/g, '') || 'local';
     const attempt = (env.GITHUB_RUN_ATTEMPT ?? '').replace(/[^0-9]/g, '') || '1';
     const hash = (0,external_node_crypto_.createHash)('sha256')
-        .update(JSON.stringify([env.GITHUB_REPOSITORY ?? '', runId, attempt, env.GITHUB_JOB ?? '', env.GITHUB_ACTION ?? '', ctx.file, ctx.distinguishing]))
+        .update(JSON.stringify([
+        env.GITHUB_REPOSITORY ?? '',
+        runId,
+        attempt,
+        env.GITHUB_JOB ?? '',
+        env.GITHUB_ACTION ?? '',
+        ctx.file,
+        ctx.distinguishing,
+    ]))
         .digest('hex')
         .slice(0, 6);
     const tail = `-${runId}-${attempt}-${hash}`;
@@ -77671,7 +77806,9 @@ function withProvenance(tags, p) {
 /** ARM expression: union(provenance, <expr>): the template's own keys win, as with a literal object. */
 function unionExpression(expr, p) {
     const lit = (s) => `'${s.replace(/'/g, "''")}'`;
-    const obj = `createObject(${Object.entries(p).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`;
+    const obj = `createObject(${Object.entries(p)
+        .map(([k, v]) => `${lit(k)}, ${lit(v)}`)
+        .join(', ')})`;
     return `[union(${obj}, ${expr.slice(1, -1)})]`;
 }
 function tagged(v, p) {
@@ -77783,7 +77920,9 @@ async function prepareTemplate(s, env, run = runCommand) {
     const generated = () => generateName({
         env,
         file: s.templateFile,
-        distinguishing: JSON.stringify(Object.entries(env).filter(([k]) => k.startsWith('INPUT_')).sort(([a], [b]) => a.localeCompare(b))),
+        distinguishing: JSON.stringify(Object.entries(env)
+            .filter(([k]) => k.startsWith('INPUT_'))
+            .sort(([a], [b]) => a.localeCompare(b))),
     });
     const warnings = [];
     const prepared = { form: file.form, path: file.path, name: '', nameFrom: 'generated', warnings };
@@ -77801,12 +77940,9 @@ async function prepareTemplate(s, env, run = runCommand) {
         }
         prepared.name = s.templateName || fileName || generated();
         prepared.nameFrom = s.templateName ? 'input' : fileName ? 'file' : 'generated';
-        const out = JSON.parse(JSON.stringify(body));
-        for (const k of ['name', 'id', 'type', 'systemData', 'apiVersion'])
-            delete out[k];
+        const out = without(JSON.parse(JSON.stringify(body)), ['name', 'id', 'type', 'systemData', 'apiVersion']);
         if (isObject(out.properties))
-            for (const k of READ_ONLY_PROPERTIES)
-                delete out.properties[k];
+            out.properties = without(out.properties, READ_ONLY_PROPERTIES);
         if (provenance)
             warnings.push(...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`));
         prepared.body = out;
@@ -77843,7 +77979,7 @@ async function prepareTemplate(s, env, run = runCommand) {
         const lost = (distribute ?? []).filter((d) => d.type.toUpperCase() === 'VHD' && !d.vhdUri);
         if (lost.length > 0) {
             throw new TemplateFileError(`delete-template is ${s.deleteTemplate}, and ${where} has a VHD distribute target (${lost.map((d) => d.runOutputName ?? '?').join(', ')}) that writes the VHD into the template's staging resource group, ` +
-                'which deleting the template deletes: the VHD would be lost. Give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never and copy the VHD before deleting the template.');
+                'which deleting the template deletes: the VHD would be lost. Set vhd-destination to a blob container of yours (the action copies the VHD there before the delete), give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never.');
         }
         if (distribute === undefined)
             warnings.push(`${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`);
@@ -77867,8 +78003,193 @@ function resourceInCopy(template, file) {
         throw new TemplateFileError(`template-file '${file.path}': no image template resource.`);
     return found;
 }
+/** A copy of `o` without the given keys (the others in their order). */
+function without(o, keys) {
+    return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
+
+;// CONCATENATED MODULE: ./src/template/vhd.ts
+
+/** Largest range one Put Page From URL may write. */
+const PAGE_CHUNK = 4 * 1024 * 1024;
+const PARALLEL = 8;
+/** Source tokens are fetched again after this long (a copy of a large VHD can outlast one token). */
+const TOKEN_REUSE_MS = 10 * 60_000;
+/** The URL without query (a SAS) or fragment. */
+function withoutQuery(url) {
+    const u = new URL(url);
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+}
+/** Where the copy of `sourceUri` goes: the destination container plus the source blob's name. */
+function copyUrlFor(sourceUri, destinationContainer) {
+    const name = new URL(sourceUri).pathname.split('/').filter(Boolean).pop() ?? 'image.vhd';
+    return `${destinationContainer.replace(/\/+$/, '')}/${name}`;
+}
+/** Splits page ranges ({start, end} inclusive) into chunks of at most PAGE_CHUNK bytes. */
+function chunksOf(ranges) {
+    const out = [];
+    for (const r of ranges) {
+        for (let o = r.start; o <= r.end; o += PAGE_CHUNK)
+            out.push({ offset: o, count: Math.min(PAGE_CHUNK, r.end + 1 - o) });
+    }
+    return out;
+}
+async function pageBlob(url, credential) {
+    const { PageBlobClient } = await __nccwpck_require__.e(/* import() */ 644).then(__nccwpck_require__.bind(__nccwpck_require__, 62644));
+    return new PageBlobClient(url, credential, { retryOptions: { maxTries: 4 } });
+}
+/**
+ * Copies the VHD at sourceUri to destinationContainer; resolves with the copy's URL. Throws an Error whose message
+ * names both URLs on any failure (the caller keeps the template then).
+ */
+async function copyVhd(sourceUri, destinationContainer, o) {
+    const now = o.now ?? Date.now;
+    const source = withoutQuery(sourceUri);
+    const target = copyUrlFor(source, destinationContainer);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`it did not finish within ${Math.round(o.timeoutMs / 1000)} s (timeout)`)), o.timeoutMs);
+    const onAbort = () => controller.abort(new Error('the step was stopped'));
+    if (o.signal?.aborted)
+        onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const abortSignal = controller.signal;
+    try {
+        const src = await pageBlob(source, o.credential);
+        const dst = await pageBlob(target, o.credential);
+        const props = await src.getProperties({ abortSignal });
+        const size = props.contentLength ?? 0;
+        if (props.blobType !== 'PageBlob')
+            throw new Error(`the source is a ${props.blobType ?? 'blob of unknown type'}, not the page blob a VHD run output is`);
+        const ranges = [];
+        for await (const r of src.listPageRanges(0, size, { abortSignal }))
+            ranges.push({ start: r.start, end: r.end });
+        const chunks = chunksOf(ranges);
+        const total = chunks.reduce((n, c) => n + c.count, 0);
+        o.log.info(`Copying VHD ${source} (${gib(size)}, ${gib(total)} written) to ${target}.`);
+        await dst.create(size, { abortSignal, ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}) });
+        let token;
+        const bearer = async () => {
+            if (!token || now() - token.at > TOKEN_REUSE_MS) {
+                const t = await o.credential.getToken(clouds/* STORAGE_SCOPE */.pg, { abortSignal });
+                if (!t)
+                    throw new Error('no storage token for the source');
+                token = { value: t.token, at: now() };
+            }
+            return token.value;
+        };
+        let next = 0;
+        let copied = 0;
+        let lastTenth = 0;
+        const worker = async () => {
+            while (next < chunks.length) {
+                if (abortSignal.aborted)
+                    throw abortSignal.reason;
+                const c = chunks[next++];
+                if (c === undefined)
+                    return;
+                await dst.uploadPagesFromURL(source, c.offset, c.offset, c.count, {
+                    abortSignal,
+                    sourceAuthorization: { scheme: 'Bearer', value: await bearer() },
+                });
+                copied += c.count;
+                const tenth = Math.floor((copied / Math.max(total, 1)) * 10);
+                if (tenth > lastTenth && tenth < 10) {
+                    lastTenth = tenth;
+                    o.log.info(`VHD copy: ${tenth * 10}% (${gib(copied)} of ${gib(total)}).`);
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(PARALLEL, chunks.length) }, worker));
+        const after = await dst.getProperties({ abortSignal });
+        if (after.contentLength !== size)
+            throw new Error(`the copy has ${after.contentLength ?? 0} bytes, the source ${size}`);
+        o.log.info(`VHD copied to ${target}.`);
+        return target;
+    }
+    catch (err) {
+        const why = abortSignal.aborted ? abortSignal.reason.message : describe(err);
+        throw new Error(`Could not copy VHD ${source} to ${target} (vhd-destination): ${why}.`, { cause: err });
+    }
+    finally {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+    }
+}
+function gib(bytes) {
+    return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+function describe(err) {
+    const e = err;
+    // The first line, without any query string (a SAS) and without its closing period (the caller adds one).
+    const first = (e.message ?? String(err))
+        .split('\n', 1)[0]
+        ?.replace(/\?[^\s]*/g, '')
+        .replace(/\.\s*$/, '') ?? '';
+    return e.statusCode ? `${e.statusCode}${e.code ? ` ${e.code}` : ''}: ${first}` : first;
+}
+/** A storage token goes only to the host the user named (vhd-destination) or to hosts under the cloud's storage suffix. */
+function mayReceiveToken(url, destination, storageSuffix) {
+    const u = new URL(url);
+    if (u.protocol !== 'https:')
+        return false;
+    if (u.host.toLowerCase() === new URL(destination).host.toLowerCase())
+        return true;
+    const host = u.hostname.toLowerCase();
+    return host.endsWith(`.blob.${storageSuffix.toLowerCase()}`);
+}
+function createVhdKeeper(settings, credential, copy = copyVhd) {
+    let state = 'not-run';
+    const keeper = {
+        destination: settings.vhdDestination,
+        state: () => state,
+        async keep(outputs, isVhd, log, signal) {
+            const result = [];
+            if (outputs.some((o) => isVhd(o) && o.artifactUri)) {
+                state = 'copying';
+                keeper.onChange?.();
+            }
+            for (const o of outputs) {
+                if (!isVhd(o) || !o.artifactUri) {
+                    result.push(o);
+                    continue;
+                }
+                const source = withoutQuery(o.artifactUri);
+                if (!mayReceiveToken(source, settings.vhdDestination, settings.storageSuffix)) {
+                    state = 'failed';
+                    keeper.onChange?.();
+                    return {
+                        error: `Could not copy VHD ${source} of run output ${o.name} to ${settings.vhdDestination} (vhd-destination): the VHD is not on a blob endpoint of this cloud (*.blob.${settings.storageSuffix}), so no storage token is sent there. The template is kept.`,
+                    };
+                }
+                try {
+                    const copied = await copy(source, settings.vhdDestination, {
+                        credential,
+                        log,
+                        timeoutMs: settings.timeoutMs,
+                        ...(signal ? { signal } : {}),
+                    });
+                    result.push({ ...o, artifactUri: copied });
+                }
+                catch (err) {
+                    state = 'failed';
+                    keeper.onChange?.();
+                    return {
+                        error: `${err instanceof Error ? err.message : String(err)} The template and its VHD are kept; copy the VHD yourself before deleting the template.`,
+                    };
+                }
+            }
+            state = 'copied';
+            keeper.onChange?.();
+            return { outputs: result };
+        },
+    };
+    return keeper;
+}
 
 ;// CONCATENATED MODULE: ./src/template/index.ts
+
 
 
 
@@ -77899,6 +78220,7 @@ async function prepareTemplateFile(settings, env) {
         ...(settings.templateParameters ? { templateParameters: settings.templateParameters } : {}),
         deleteTemplate: settings.deleteTemplate,
         logsWanted: settings.streamLogs || settings.uploadLogs !== 'never',
+        ...(settings.vhdDestination !== undefined ? { vhdDestination: settings.vhdDestination } : {}),
     }, env);
     settings.templateName = prepared.name;
     return prepared;
@@ -77916,13 +78238,30 @@ function lifecycleDeps(arm, ctx, pollIntervalMs, log, signal) {
         describe: (err) => (0,errors/* describeAzureError */.pv)(err, ctx),
     };
 }
-function createTemplateFromFile(prepared, settings, credential, saved) {
+/** `vhds` (vhd-destination): the template is deleted only once its VHD run outputs are copied. */
+function createTemplateFromFile(prepared, settings, credential, saved, vhds) {
     const arm = createArmClient(credential, settings.resourceManagerEndpoint, settings.armScope);
     let ensured = false;
+    let lastPending;
     const save = (report, pending) => {
-        const s = { ctx: saved, deleteTemplate: settings.deleteTemplate, cancelTimeoutMs: settings.cancelTimeoutMs, pollIntervalMs: settings.pollIntervalMs, pending };
+        lastPending = { report, pending };
+        const s = {
+            ctx: saved,
+            deleteTemplate: settings.deleteTemplate,
+            cancelTimeoutMs: settings.cancelTimeoutMs,
+            pollIntervalMs: settings.pollIntervalMs,
+            pending,
+        };
+        if (vhds && ['copying', 'failed'].includes(vhds.state()))
+            s.vhdAtRisk = true;
         report.saveState(STATE_TEMPLATE, JSON.stringify(s));
     };
+    if (vhds) {
+        vhds.onChange = () => {
+            if (lastPending)
+                save(lastPending.report, lastPending.pending);
+        };
+    }
     return {
         prepared,
         async ensure(report, signal) {
@@ -77930,7 +78269,10 @@ function createTemplateFromFile(prepared, settings, credential, saved) {
                 report.warning(w);
             const deletes = settings.deleteTemplate !== 'never';
             // For the post step: only a template this step created, changed or went on to run is its to delete.
-            const deps = { ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), ...(deletes ? { beforeChange: () => save(report, true) } : {}) };
+            const deps = {
+                ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal),
+                ...(deletes ? { beforeChange: () => save(report, true) } : {}),
+            };
             let outcome;
             try {
                 outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
@@ -77956,7 +78298,16 @@ function createTemplateFromFile(prepared, settings, credential, saved) {
                 save(report, false);
                 return;
             }
-            await lifecycle_deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, { cancelTimeoutMs: settings.cancelTimeoutMs });
+            const produced = state === 'Succeeded' || state === 'PartiallySucceeded';
+            if (vhds && (vhds.state() === 'failed' || vhds.state() === 'copying' || (produced && vhds.state() === 'not-run'))) {
+                report.warning(`Keeping image template '${settings.templateName}' (delete-template: ${settings.deleteTemplate}): its VHD run output was not copied to ${vhds.destination} (vhd-destination), ` +
+                    `and deleting the template would delete the VHD. Copy the VHD, then delete the template: az image builder delete -g ${settings.resourceGroup} -n ${settings.templateName}.`);
+                save(report, false);
+                return;
+            }
+            await lifecycle_deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, {
+                cancelTimeoutMs: settings.cancelTimeoutMs,
+            });
             save(report, false);
         },
     };
@@ -77975,12 +78326,18 @@ async function deleteLeftoverTemplate(deps) {
     }
     if (!s.pending || !s.ctx)
         return;
+    if (s.vhdAtRisk) {
+        deps.warning(`The main step ended before copying the VHD to vhd-destination: keeping image template '${s.ctx.templateName}', whose delete would delete the VHD.`);
+        return;
+    }
     if (s.deleteTemplate !== 'always') {
         deps.info(`delete-template is ${s.deleteTemplate} and the main step did not finish: keeping image template '${s.ctx.templateName}'.`);
         return;
     }
     deps.info(`The main step ended before deleting image template '${s.ctx.templateName}' (delete-template: always): deleting it now.`);
-    await deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, { cancelTimeoutMs: s.cancelTimeoutMs });
+    await deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, {
+        cancelTimeoutMs: s.cancelTimeoutMs,
+    });
 }
 
 
@@ -78003,7 +78360,10 @@ const STATE_ICON = {
 };
 /** Text safe inside a markdown table cell. */
 function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+    return text
+        .replace(/\|/g, '\\|')
+        .replace(/[\r\n]+/g, ' ')
+        .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 function code(text) {
     return `<code>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;')}</code>`;
@@ -78020,7 +78380,14 @@ function renderGantt(spans, runEnd, runState) {
     if (rows.length === 0)
         return '';
     const failed = runState !== 'Succeeded';
-    const lines = ['```mermaid', 'gantt', '  title Image build (UTC)', '  dateFormat YYYY-MM-DD HH:mm:ss', '  axisFormat %H:%M', '  section Run'];
+    const lines = [
+        '```mermaid',
+        'gantt',
+        '  title Image build (UTC)',
+        '  dateFormat YYYY-MM-DD HH:mm:ss',
+        '  axisFormat %H:%M',
+        '  section Run',
+    ];
     rows.forEach((r, i) => {
         const label = r.name.replace(/[:#;\n\r]/g, ' ').trim() || 'step';
         // A zero-length task is invisible: give it one second.
@@ -78039,8 +78406,7 @@ function renderSummary(input) {
     out.push('| | |', '|---|---|');
     out.push(`| Template | ${code(input.resourceGroup ? `${input.resourceGroup}/${input.template}` : input.template)} |`);
     out.push(`| Result | ${cell(input.runState)} |`);
-    const duration = input.durationSeconds ??
-        (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
+    const duration = input.durationSeconds ?? (input.startTime && input.endTime ? (input.endTime.getTime() - input.startTime.getTime()) / 1000 : undefined);
     if (duration !== undefined)
         out.push(`| Duration | ${(0,src_duration/* formatDuration */.a3)(duration * 1000)} |`);
     if (input.startTime)
@@ -78069,7 +78435,10 @@ function renderSummary(input) {
         const key = (l) => l.replace(/\s+/g, ' ').trim().toLowerCase();
         const shown = new Set(causes.map(key));
         // The same line once: the last lines before the error leave out the cause lines above them.
-        const context = d.context.slice(-10).map(src_report/* redactSas */.nL).filter((l) => !shown.has(key(l)));
+        const context = d.context
+            .slice(-10)
+            .map(src_report/* redactSas */.nL)
+            .filter((l) => !shown.has(key(l)));
         // Lines end where the runner (and CommonMark) end them: a lone \r too.
         const body = [...causes, ...(context.length ? ['---', ...context] : [])].flatMap((l) => l.split(redact/* RUNNER_LINE_BREAK */.QC));
         if (body.length > 0) {
@@ -78122,7 +78491,12 @@ function createPreflightHook(settings, credential, report, load = () => Promise.
     return async (template) => {
         try {
             const m = await load();
-            const arm = m.armReader({ credential, armEndpoint: settings.resourceManagerEndpoint, armScope: settings.armScope, subscriptionId: settings.subscriptionId });
+            const arm = m.armReader({
+                credential,
+                armEndpoint: settings.resourceManagerEndpoint,
+                armScope: settings.armScope,
+                subscriptionId: settings.subscriptionId,
+            });
             return await m.runPreflight(template, settings, { arm, report });
         }
         catch (err) {
@@ -78275,7 +78649,9 @@ function createLogHooks(o) {
                     ...(d.hint ? { hint: d.hint } : {}),
                     ...(d.verdict ? { verdict: d.verdict } : {}),
                     ...(d.customizer
-                        ? { customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer) }
+                        ? {
+                            customizer: d.phase === 'Validating' ? `Validator '${d.customizer.name}' (${d.customizer.type})` : l.m.customizerLabel(d.customizer),
+                        }
                         : {}),
                 };
             }
@@ -78433,7 +78809,8 @@ async function main() {
         notice: (m, title) => core/* notice */.lm((0,src_report/* safeText */.Hk)(m), title ? { title } : {}),
         info: (m) => core/* info */.pq((0,src_report/* safeText */.Hk)(m)),
     });
-    const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings)) : undefined;
+    const vhds = settings.vhdDestination ? createVhdKeeper({ ...settings, vhdDestination: settings.vhdDestination }, credential) : undefined;
+    const fromFile = prepared ? createTemplateFromFile(prepared, settings, credential, savedContext(settings), vhds) : undefined;
     let result;
     try {
         result = await run(settings, {
@@ -78446,6 +78823,7 @@ async function main() {
             oidcSubject: () => subject,
             ...(preflight ? { preflight } : {}),
             ...(fromFile ? { fromFile } : {}),
+            ...(vhds ? { vhds } : {}),
         });
         // Log work still going (a slow storage account) must not keep the process alive once the result is reported.
         if (result.interrupted || result.logsAbandoned)

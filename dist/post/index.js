@@ -37315,16 +37315,210 @@ class AbortError extends Error {
 
 /***/ }),
 
+/***/ 8365:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  NO: () => (/* reexport */ isKeyCredential),
+  Zp: () => (/* reexport */ isTokenCredential)
+});
+
+// UNUSED EXPORTS: AzureKeyCredential, AzureNamedKeyCredential, AzureSASCredential, isNamedKeyCredential, isSASCredential
+
+// EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
+var esm = __nccwpck_require__(9105);
+;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+
+/**
+ * Tests an object to determine whether it implements KeyCredential.
+ *
+ * @param credential - The assumed KeyCredential to be tested.
+ */
+function isKeyCredential(credential) {
+    return (0,esm/* isObjectWithProperties */.TA)(credential, ["key"]) && typeof credential.key === "string";
+}
+//# sourceMappingURL=keyCredential.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+
+/**
+ * A static name/key-based credential that supports updating
+ * the underlying name and key values.
+ */
+class AzureNamedKeyCredential {
+    _key;
+    _name;
+    /**
+     * The value of the key to be used in authentication.
+     */
+    get key() {
+        return this._key;
+    }
+    /**
+     * The value of the name to be used in authentication.
+     */
+    get name() {
+        return this._name;
+    }
+    /**
+     * Create an instance of an AzureNamedKeyCredential for use
+     * with a service client.
+     *
+     * @param name - The initial value of the name to use in authentication.
+     * @param key - The initial value of the key to use in authentication.
+     */
+    constructor(name, key) {
+        if (!name || !key) {
+            throw new TypeError("name and key must be non-empty strings");
+        }
+        this._name = name;
+        this._key = key;
+    }
+    /**
+     * Change the value of the key.
+     *
+     * Updates will take effect upon the next request after
+     * updating the key value.
+     *
+     * @param newName - The new name value to be used.
+     * @param newKey - The new key value to be used.
+     */
+    update(newName, newKey) {
+        if (!newName || !newKey) {
+            throw new TypeError("newName and newKey must be non-empty strings");
+        }
+        this._name = newName;
+        this._key = newKey;
+    }
+}
+/**
+ * Tests an object to determine whether it implements NamedKeyCredential.
+ *
+ * @param credential - The assumed NamedKeyCredential to be tested.
+ */
+function isNamedKeyCredential(credential) {
+    return (isObjectWithProperties(credential, ["name", "key"]) &&
+        typeof credential.key === "string" &&
+        typeof credential.name === "string");
+}
+//# sourceMappingURL=azureNamedKeyCredential.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+
+/**
+ * A static-signature-based credential that supports updating
+ * the underlying signature value.
+ */
+class AzureSASCredential {
+    _signature;
+    /**
+     * The value of the shared access signature to be used in authentication
+     */
+    get signature() {
+        return this._signature;
+    }
+    /**
+     * Create an instance of an AzureSASCredential for use
+     * with a service client.
+     *
+     * @param signature - The initial value of the shared access signature to use in authentication
+     */
+    constructor(signature) {
+        if (!signature) {
+            throw new Error("shared access signature must be a non-empty string");
+        }
+        this._signature = signature;
+    }
+    /**
+     * Change the value of the signature.
+     *
+     * Updates will take effect upon the next request after
+     * updating the signature value.
+     *
+     * @param newSignature - The new shared access signature value to be used
+     */
+    update(newSignature) {
+        if (!newSignature) {
+            throw new Error("shared access signature must be a non-empty string");
+        }
+        this._signature = newSignature;
+    }
+}
+/**
+ * Tests an object to determine whether it implements SASCredential.
+ *
+ * @param credential - The assumed SASCredential to be tested.
+ */
+function isSASCredential(credential) {
+    return (isObjectWithProperties(credential, ["signature"]) && typeof credential.signature === "string");
+}
+//# sourceMappingURL=azureSASCredential.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/tokenCredential.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+/**
+ * @internal
+ * @param accessToken - Access token
+ * @returns Whether a token is bearer type or not
+ */
+function isBearerToken(accessToken) {
+    return !accessToken.tokenType || accessToken.tokenType === "Bearer";
+}
+/**
+ * @internal
+ * @param accessToken - Access token
+ * @returns Whether a token is Pop token or not
+ */
+function isPopToken(accessToken) {
+    return accessToken.tokenType === "pop";
+}
+/**
+ * Tests an object to determine whether it implements TokenCredential.
+ *
+ * @param credential - The assumed TokenCredential to be tested.
+ */
+function isTokenCredential(credential) {
+    // Check for an object with a 'getToken' function and possibly with
+    // a 'signRequest' function.  We do this check to make sure that
+    // a ServiceClientCredentials implementor (like TokenClientCredentials
+    // in ms-rest-nodeauth) doesn't get mistaken for a TokenCredential if
+    // it doesn't actually implement TokenCredential also.
+    const castCredential = credential;
+    return (castCredential &&
+        typeof castCredential.getToken === "function" &&
+        (castCredential.signRequest === undefined || castCredential.getToken.length > 0));
+}
+//# sourceMappingURL=tokenCredential.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js
+
+
+
+
+
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
 /***/ 5738:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ServiceClient: () => (/* reexport */ ServiceClient)
+  ServiceClient: () => (/* reexport */ ServiceClient),
+  rH: () => (/* reexport */ authorizeRequestOnTenantChallenge),
+  uc: () => (/* reexport */ createClientPipeline),
+  rl: () => (/* reexport */ createSerializer),
+  h6: () => (/* reexport */ serializationPolicy)
 });
 
-// UNUSED EXPORTS: MapperTypeNames, XML_ATTRKEY, XML_CHARKEY, authorizeRequestOnClaimChallenge, authorizeRequestOnTenantChallenge, createClientPipeline, createSerializer, deserializationPolicy, deserializationPolicyName, serializationPolicy, serializationPolicyName
+// UNUSED EXPORTS: MapperTypeNames, XML_ATTRKEY, XML_CHARKEY, authorizeRequestOnClaimChallenge, deserializationPolicy, deserializationPolicyName, serializationPolicyName
 
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
 var esm = __nccwpck_require__(9105);
@@ -37346,7 +37540,7 @@ function encodeString(value) {
  * @internal
  */
 function encodeByteArray(value) {
-    return uint8ArrayToString(value, "base64");
+    return (0,esm/* uint8ArrayToString */.SW)(value, "base64");
 }
 /**
  * Decodes a base64 string into a byte array.
@@ -37354,7 +37548,7 @@ function encodeByteArray(value) {
  * @internal
  */
 function decodeString(value) {
-    return stringToUint8Array(value, "base64");
+    return (0,esm/* stringToUint8Array */.Al)(value, "base64");
 }
 /**
  * Decodes a base64 string into a string.
@@ -37365,6 +37559,147 @@ function base64_decodeStringToString(value) {
     return uint8ArrayToString(stringToUint8Array(value, "base64"), "utf-8");
 }
 //# sourceMappingURL=base64.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/interfaces.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+/**
+ * Default key used to access the XML attributes.
+ */
+const XML_ATTRKEY = "$";
+/**
+ * Default key used to access the XML value content.
+ */
+const XML_CHARKEY = "_";
+//# sourceMappingURL=interfaces.js.map
+;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/utils.js
+// Copyright (c) Microsoft Corporation.
+// Licensed under the MIT License.
+/**
+ * A type guard for a primitive response body.
+ * @param value - Value to test
+ *
+ * @internal
+ */
+function isPrimitiveBody(value, mapperTypeName) {
+    return (mapperTypeName !== "Composite" &&
+        mapperTypeName !== "Dictionary" &&
+        (typeof value === "string" ||
+            typeof value === "number" ||
+            typeof value === "boolean" ||
+            mapperTypeName?.match(/^(Date|DateTime|DateTimeRfc1123|UnixTime|ByteArray|Base64Url)$/i) !==
+                null ||
+            value === undefined ||
+            value === null));
+}
+const validateISODuration = /^(-|\+)?P(?:([-+]?[0-9,.]*)Y)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)W)?(?:([-+]?[0-9,.]*)D)?(?:T(?:([-+]?[0-9,.]*)H)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)S)?)?$/;
+/**
+ * Returns true if the given string is in ISO 8601 format.
+ * @param value - The value to be validated for ISO 8601 duration format.
+ * @internal
+ */
+function isDuration(value) {
+    return validateISODuration.test(value);
+}
+const validUuidRegex = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/i;
+/**
+ * Returns true if the provided uuid is valid.
+ *
+ * @param uuid - The uuid that needs to be validated.
+ *
+ * @internal
+ */
+function isValidUuid(uuid) {
+    return validUuidRegex.test(uuid);
+}
+/**
+ * Maps the response as follows:
+ * - wraps the response body if needed (typically if its type is primitive).
+ * - returns null if the combination of the headers and the body is empty.
+ * - otherwise, returns the combination of the headers and the body.
+ *
+ * @param responseObject - a representation of the parsed response
+ * @returns the response that will be returned to the user which can be null and/or wrapped
+ *
+ * @internal
+ */
+function handleNullableResponseAndWrappableBody(responseObject) {
+    const combinedHeadersAndBody = {
+        ...responseObject.headers,
+        ...responseObject.body,
+    };
+    if (responseObject.hasNullableType &&
+        Object.getOwnPropertyNames(combinedHeadersAndBody).length === 0) {
+        return responseObject.shouldWrapBody ? { body: null } : null;
+    }
+    else {
+        return responseObject.shouldWrapBody
+            ? {
+                ...responseObject.headers,
+                body: responseObject.body,
+            }
+            : combinedHeadersAndBody;
+    }
+}
+/**
+ * Take a `FullOperationResponse` and turn it into a flat
+ * response object to hand back to the consumer.
+ * @param fullResponse - The processed response from the operation request
+ * @param responseSpec - The response map from the OperationSpec
+ *
+ * @internal
+ */
+function flattenResponse(fullResponse, responseSpec) {
+    const parsedHeaders = fullResponse.parsedHeaders;
+    // head methods never have a body, but we return a boolean set to body property
+    // to indicate presence/absence of the resource
+    if (fullResponse.request.method === "HEAD") {
+        return {
+            ...parsedHeaders,
+            body: fullResponse.parsedBody,
+        };
+    }
+    const bodyMapper = responseSpec && responseSpec.bodyMapper;
+    const isNullable = Boolean(bodyMapper?.nullable);
+    const expectedBodyTypeName = bodyMapper?.type.name;
+    /** If the body is asked for, we look at the expected body type to handle it */
+    if (expectedBodyTypeName === "Stream") {
+        return {
+            ...parsedHeaders,
+            blobBody: fullResponse.blobBody,
+            readableStreamBody: fullResponse.readableStreamBody,
+        };
+    }
+    const modelProperties = (expectedBodyTypeName === "Composite" &&
+        bodyMapper.type.modelProperties) ||
+        {};
+    const isPageableResponse = Object.keys(modelProperties).some((k) => modelProperties[k].serializedName === "");
+    if (expectedBodyTypeName === "Sequence" || isPageableResponse) {
+        const arrayResponse = fullResponse.parsedBody ?? [];
+        for (const key of Object.keys(modelProperties)) {
+            if (modelProperties[key].serializedName) {
+                arrayResponse[key] = fullResponse.parsedBody?.[key];
+            }
+        }
+        if (parsedHeaders) {
+            for (const key of Object.keys(parsedHeaders)) {
+                arrayResponse[key] = parsedHeaders[key];
+            }
+        }
+        return isNullable &&
+            !fullResponse.parsedBody &&
+            !parsedHeaders &&
+            Object.getOwnPropertyNames(modelProperties).length === 0
+            ? null
+            : arrayResponse;
+    }
+    return handleNullableResponseAndWrappableBody({
+        body: fullResponse.parsedBody,
+        headers: parsedHeaders,
+        hasNullableType: isNullable,
+        shouldWrapBody: isPrimitiveBody(fullResponse.parsedBody, expectedBodyTypeName),
+    });
+}
+//# sourceMappingURL=utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/serializer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -37594,7 +37929,7 @@ class SerializerImpl {
                 payload = unixTimeToDate(responseBody);
             }
             else if (mapperType.match(/^ByteArray$/i) !== null) {
-                payload = base64.decodeString(responseBody);
+                payload = decodeString(responseBody);
             }
             else if (mapperType.match(/^Base64Url$/i) !== null) {
                 payload = base64UrlToByteArray(responseBody);
@@ -37635,7 +37970,7 @@ function bufferToBase64Url(buffer) {
         throw new Error(`Please provide an input of type Uint8Array for converting to Base64Url.`);
     }
     // Uint8Array to Base64.
-    const str = base64.encodeByteArray(buffer);
+    const str = encodeByteArray(buffer);
     // Base64 to Base64Url.
     return trimEnd(str, "=").replace(/\+/g, "-").replace(/\//g, "_");
 }
@@ -37649,7 +37984,7 @@ function base64UrlToByteArray(str) {
     // Base64Url to Base64.
     str = str.replace(/-/g, "+").replace(/_/g, "/");
     // Base64 to Uint8Array.
-    return base64.decodeString(str);
+    return decodeString(str);
 }
 function splitSerializeName(prop) {
     const classes = [];
@@ -37742,7 +38077,7 @@ function serializeByteArrayType(objectName, value) {
         if (!(value instanceof Uint8Array)) {
             throw new Error(`${objectName} must be of type Uint8Array.`);
         }
-        value = base64.encodeByteArray(value);
+        value = encodeByteArray(value);
     }
     return value;
 }
@@ -38310,18 +38645,6 @@ const MapperTypeNames = {
 //# sourceMappingURL=serializer.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 37 modules
 var dist_esm = __nccwpck_require__(1818);
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/interfaces.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-/**
- * Default key used to access the XML attributes.
- */
-const interfaces_XML_ATTRKEY = "$";
-/**
- * Default key used to access the XML value content.
- */
-const interfaces_XML_CHARKEY = "_";
-//# sourceMappingURL=interfaces.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-client/dist/commonjs/state-cjs.js
 var state_cjs = __nccwpck_require__(30);
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/state.js
@@ -38459,7 +38782,7 @@ function deserializationPolicy(options = {}) {
         xml: {
             rootName: serializerOptions?.xml.rootName ?? "",
             includeRoot: serializerOptions?.xml.includeRoot ?? false,
-            xmlCharKey: serializerOptions?.xml.xmlCharKey ?? interfaces_XML_CHARKEY,
+            xmlCharKey: serializerOptions?.xml.xmlCharKey ?? XML_CHARKEY,
         },
     };
     return {
@@ -38775,7 +39098,7 @@ function serializeRequestBody(request, operationArguments, operationSpec, string
         xml: {
             rootName: serializerOptions?.xml.rootName ?? "",
             includeRoot: serializerOptions?.xml.includeRoot ?? false,
-            xmlCharKey: serializerOptions?.xml.xmlCharKey ?? interfaces_XML_CHARKEY,
+            xmlCharKey: serializerOptions?.xml.xmlCharKey ?? XML_CHARKEY,
         },
     };
     const xmlCharKey = updatedOptions.xml.xmlCharKey;
@@ -38839,7 +39162,7 @@ function getXmlValueWithNamespace(xmlNamespace, xmlnsKey, typeName, serializedVa
     if (xmlNamespace && !["Composite", "Sequence", "Dictionary"].includes(typeName)) {
         const result = {};
         result[options.xml.xmlCharKey] = serializedValue;
-        result[interfaces_XML_ATTRKEY] = { [xmlnsKey]: xmlNamespace };
+        result[XML_ATTRKEY] = { [xmlnsKey]: xmlNamespace };
         return result;
     }
     return serializedValue;
@@ -38852,7 +39175,7 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
         return { [elementName]: obj };
     }
     const result = { [elementName]: obj };
-    result[interfaces_XML_ATTRKEY] = { [xmlNamespaceKey]: xmlNamespace };
+    result[XML_ATTRKEY] = { [xmlNamespaceKey]: xmlNamespace };
     return result;
 }
 //# sourceMappingURL=serializationPolicy.js.map
@@ -38883,135 +39206,6 @@ function createClientPipeline(options = {}) {
     return pipeline;
 }
 //# sourceMappingURL=pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/utils.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-/**
- * A type guard for a primitive response body.
- * @param value - Value to test
- *
- * @internal
- */
-function isPrimitiveBody(value, mapperTypeName) {
-    return (mapperTypeName !== "Composite" &&
-        mapperTypeName !== "Dictionary" &&
-        (typeof value === "string" ||
-            typeof value === "number" ||
-            typeof value === "boolean" ||
-            mapperTypeName?.match(/^(Date|DateTime|DateTimeRfc1123|UnixTime|ByteArray|Base64Url)$/i) !==
-                null ||
-            value === undefined ||
-            value === null));
-}
-const validateISODuration = /^(-|\+)?P(?:([-+]?[0-9,.]*)Y)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)W)?(?:([-+]?[0-9,.]*)D)?(?:T(?:([-+]?[0-9,.]*)H)?(?:([-+]?[0-9,.]*)M)?(?:([-+]?[0-9,.]*)S)?)?$/;
-/**
- * Returns true if the given string is in ISO 8601 format.
- * @param value - The value to be validated for ISO 8601 duration format.
- * @internal
- */
-function utils_isDuration(value) {
-    return validateISODuration.test(value);
-}
-const validUuidRegex = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/i;
-/**
- * Returns true if the provided uuid is valid.
- *
- * @param uuid - The uuid that needs to be validated.
- *
- * @internal
- */
-function utils_isValidUuid(uuid) {
-    return validUuidRegex.test(uuid);
-}
-/**
- * Maps the response as follows:
- * - wraps the response body if needed (typically if its type is primitive).
- * - returns null if the combination of the headers and the body is empty.
- * - otherwise, returns the combination of the headers and the body.
- *
- * @param responseObject - a representation of the parsed response
- * @returns the response that will be returned to the user which can be null and/or wrapped
- *
- * @internal
- */
-function handleNullableResponseAndWrappableBody(responseObject) {
-    const combinedHeadersAndBody = {
-        ...responseObject.headers,
-        ...responseObject.body,
-    };
-    if (responseObject.hasNullableType &&
-        Object.getOwnPropertyNames(combinedHeadersAndBody).length === 0) {
-        return responseObject.shouldWrapBody ? { body: null } : null;
-    }
-    else {
-        return responseObject.shouldWrapBody
-            ? {
-                ...responseObject.headers,
-                body: responseObject.body,
-            }
-            : combinedHeadersAndBody;
-    }
-}
-/**
- * Take a `FullOperationResponse` and turn it into a flat
- * response object to hand back to the consumer.
- * @param fullResponse - The processed response from the operation request
- * @param responseSpec - The response map from the OperationSpec
- *
- * @internal
- */
-function flattenResponse(fullResponse, responseSpec) {
-    const parsedHeaders = fullResponse.parsedHeaders;
-    // head methods never have a body, but we return a boolean set to body property
-    // to indicate presence/absence of the resource
-    if (fullResponse.request.method === "HEAD") {
-        return {
-            ...parsedHeaders,
-            body: fullResponse.parsedBody,
-        };
-    }
-    const bodyMapper = responseSpec && responseSpec.bodyMapper;
-    const isNullable = Boolean(bodyMapper?.nullable);
-    const expectedBodyTypeName = bodyMapper?.type.name;
-    /** If the body is asked for, we look at the expected body type to handle it */
-    if (expectedBodyTypeName === "Stream") {
-        return {
-            ...parsedHeaders,
-            blobBody: fullResponse.blobBody,
-            readableStreamBody: fullResponse.readableStreamBody,
-        };
-    }
-    const modelProperties = (expectedBodyTypeName === "Composite" &&
-        bodyMapper.type.modelProperties) ||
-        {};
-    const isPageableResponse = Object.keys(modelProperties).some((k) => modelProperties[k].serializedName === "");
-    if (expectedBodyTypeName === "Sequence" || isPageableResponse) {
-        const arrayResponse = fullResponse.parsedBody ?? [];
-        for (const key of Object.keys(modelProperties)) {
-            if (modelProperties[key].serializedName) {
-                arrayResponse[key] = fullResponse.parsedBody?.[key];
-            }
-        }
-        if (parsedHeaders) {
-            for (const key of Object.keys(parsedHeaders)) {
-                arrayResponse[key] = parsedHeaders[key];
-            }
-        }
-        return isNullable &&
-            !fullResponse.parsedBody &&
-            !parsedHeaders &&
-            Object.getOwnPropertyNames(modelProperties).length === 0
-            ? null
-            : arrayResponse;
-    }
-    return handleNullableResponseAndWrappableBody({
-        body: fullResponse.parsedBody,
-        headers: parsedHeaders,
-        hasNullableType: isNullable,
-        shouldWrapBody: isPrimitiveBody(fullResponse.parsedBody, expectedBodyTypeName),
-    });
-}
-//# sourceMappingURL=utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/httpClientCache.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -39653,13 +39847,18 @@ __nccwpck_require__.d(__webpack_exports__, {
   pj: () => (/* reexport */ RestError),
   N$: () => (/* reexport */ bearerTokenAuthenticationPolicy),
   fl: () => (/* reexport */ createDefaultHttpClient),
+  O8: () => (/* reexport */ createEmptyPipeline),
   Nc: () => (/* reexport */ createHttpHeaders),
   Fp: () => (/* reexport */ createPipelineFromOptions),
   createPipelineRequest: () => (/* reexport */ createPipelineRequest),
+  e4: () => (/* reexport */ decompressResponsePolicyName),
+  nV: () => (/* reexport */ getDefaultProxySettings),
+  T0: () => (/* reexport */ isRestError),
+  Ou: () => (/* reexport */ redirectPolicyName),
   Jb: () => (/* reexport */ retryPolicy_retryPolicy)
 });
 
-// UNUSED EXPORTS: agentPolicy, agentPolicyName, auxiliaryAuthenticationHeaderPolicy, auxiliaryAuthenticationHeaderPolicyName, bearerTokenAuthenticationPolicyName, createEmptyPipeline, createFile, createFileFromStream, decompressResponsePolicy, decompressResponsePolicyName, defaultRetryPolicy, exponentialRetryPolicy, exponentialRetryPolicyName, formDataPolicy, formDataPolicyName, getDefaultProxySettings, isRestError, logPolicy, logPolicyName, multipartPolicy, multipartPolicyName, ndJsonPolicy, ndJsonPolicyName, proxyPolicy, proxyPolicyName, redirectPolicy, redirectPolicyName, setClientRequestIdPolicy, setClientRequestIdPolicyName, systemErrorRetryPolicy, systemErrorRetryPolicyName, throttlingRetryPolicy, throttlingRetryPolicyName, tlsPolicy, tlsPolicyName, tracingPolicy, tracingPolicyName, userAgentPolicy, userAgentPolicyName
+// UNUSED EXPORTS: agentPolicy, agentPolicyName, auxiliaryAuthenticationHeaderPolicy, auxiliaryAuthenticationHeaderPolicyName, bearerTokenAuthenticationPolicyName, createFile, createFileFromStream, decompressResponsePolicy, defaultRetryPolicy, exponentialRetryPolicy, exponentialRetryPolicyName, formDataPolicy, formDataPolicyName, logPolicy, logPolicyName, multipartPolicy, multipartPolicyName, ndJsonPolicy, ndJsonPolicyName, proxyPolicy, proxyPolicyName, redirectPolicy, setClientRequestIdPolicy, setClientRequestIdPolicyName, systemErrorRetryPolicy, systemErrorRetryPolicyName, throttlingRetryPolicy, throttlingRetryPolicyName, tlsPolicy, tlsPolicyName, tracingPolicy, tracingPolicyName, userAgentPolicy, userAgentPolicyName
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/index.js + 21 modules
 var esm = __nccwpck_require__(8007);
@@ -39838,7 +40037,7 @@ function logPolicy_logPolicy(options = {}) {
 /**
  * The programmatic identifier of the redirectPolicy.
  */
-const redirectPolicyName = (/* unused pure expression or super */ null && (tspRedirectPolicyName));
+const redirectPolicyName = redirectPolicy/* redirectPolicyName */.O;
 /**
  * A policy to follow Location headers from the server in order
  * to support server-side redirection.
@@ -40128,7 +40327,7 @@ function multipartPolicy_multipartPolicy() {
 /**
  * The programmatic identifier of the decompressResponsePolicy.
  */
-const decompressResponsePolicyName = (/* unused pure expression or super */ null && (tspDecompressResponsePolicyName));
+const decompressResponsePolicyName = decompressResponsePolicy/* decompressResponsePolicyName */.e;
 /**
  * A policy to enable response decompression according to Accept-Encoding header
  * https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Accept-Encoding
@@ -40188,7 +40387,7 @@ const proxyPolicyName = (/* unused pure expression or super */ null && (tspProxy
  * @deprecated - Internally this method is no longer necessary when setting proxy information.
  */
 function getDefaultProxySettings(proxyUrl) {
-    return tspGetDefaultProxySettings(proxyUrl);
+    return (0,proxyPolicy/* getDefaultProxySettings */.nV)(proxyUrl);
 }
 /**
  * A policy that allows one to apply proxy settings to all requests.
@@ -41396,11 +41595,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   bJ: () => (/* binding */ isError),
   qx: () => (/* binding */ isNodeLike),
   TA: () => (/* reexport */ isObjectWithProperties),
+  N4: () => (/* binding */ randomUUID),
   Al: () => (/* binding */ stringToUint8Array),
   SW: () => (/* binding */ uint8ArrayToString)
 });
 
-// UNUSED EXPORTS: cancelablePromiseRace, computeSha256Hash, computeSha256Hmac, createAbortablePromise, getRandomIntegerInclusive, isBrowser, isBun, isDefined, isDeno, isNode, isNodeRuntime, isObject, isReactNative, isWebWorker, objectHasProperty, randomUUID
+// UNUSED EXPORTS: cancelablePromiseRace, computeSha256Hash, computeSha256Hmac, createAbortablePromise, getRandomIntegerInclusive, isBrowser, isBun, isDefined, isDeno, isNode, isNodeRuntime, isObject, isReactNative, isWebWorker, objectHasProperty
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/internal.js + 1 modules
 var internal = __nccwpck_require__(1834);
@@ -41630,7 +41830,7 @@ function isObject(input) {
  * @returns RFC4122 v4 UUID.
  */
 function randomUUID() {
-    return tspRuntime.randomUUID();
+    return internal/* randomUUID */.N4();
 }
 /**
  * A constant that indicates whether the environment the code is running is a Web Browser.
@@ -44189,9 +44389,9 @@ function agentPolicy(agent) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ decompressResponsePolicyName),
 /* harmony export */   r: () => (/* binding */ decompressResponsePolicy)
 /* harmony export */ });
-/* unused harmony export decompressResponsePolicyName */
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -44648,9 +44848,10 @@ function multipartPolicy() {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ll: () => (/* binding */ proxyPolicy)
+/* harmony export */   Ll: () => (/* binding */ proxyPolicy),
+/* harmony export */   nV: () => (/* binding */ getDefaultProxySettings)
 /* harmony export */ });
-/* unused harmony exports proxyPolicyName, globalNoProxyList, loadNoProxy, getDefaultProxySettings */
+/* unused harmony exports proxyPolicyName, globalNoProxyList, loadNoProxy */
 /* harmony import */ var https_proxy_agent__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3669);
 /* harmony import */ var http_proxy_agent__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1970);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7507);
@@ -44850,9 +45051,9 @@ function proxyPolicy(proxySettings, options) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ redirectPolicyName),
 /* harmony export */   x: () => (/* binding */ redirectPolicy)
 /* harmony export */ });
-/* unused harmony export redirectPolicyName */
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7507);
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -45649,11 +45850,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   tX: () => (/* reexport */ env/* isNodeRuntime */.tX),
   lV: () => (/* reexport */ env/* isReactNative */.lV),
   p7: () => (/* reexport */ env/* isWebWorker */.p7),
+  N4: () => (/* reexport */ uuidUtils/* randomUUID */.N),
   Al: () => (/* reexport */ bytesEncoding/* stringToUint8Array */.A),
   SW: () => (/* reexport */ bytesEncoding/* uint8ArrayToString */.S)
 });
 
-// UNUSED EXPORTS: computeSha256Hash, computeSha256Hmac, getRandomIntegerInclusive, isObject, randomUUID
+// UNUSED EXPORTS: computeSha256Hash, computeSha256Hmac, getRandomIntegerInclusive, isObject
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/delay.js + 1 modules
 var delay = __nccwpck_require__(297);
@@ -45684,6 +45886,8 @@ async function computeSha256Hash(content, encoding) {
     return createHash("sha256").update(content).digest(encoding);
 }
 //# sourceMappingURL=sha256.js.map
+// EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/uuidUtils.js
+var uuidUtils = __nccwpck_require__(5410);
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/env.js
 var env = __nccwpck_require__(7970);
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/bytesEncoding.js
@@ -70615,6 +70819,9 @@ function createCredential(auth, deps) {
     }
     if (!canMintIdTokens(deps.env))
         throw new AuthSetupError(NO_ID_TOKEN);
+    if (auth.clientId === undefined || auth.tenantId === undefined) {
+        throw new AuthSetupError('OIDC sign-in needs both client-id and tenant-id (inputs or env AZURE_CLIENT_ID and AZURE_TENANT_ID).');
+    }
     return oidcCredential(auth, auth.clientId, auth.tenantId, deps);
 }
 /** An Azure CLI session that can no longer give tokens, with what to do about it. Final: retrying cannot help. */
@@ -70710,7 +70917,10 @@ class LastingCliCredential {
     }
 }
 function sessionLostMessage(cliError, canMint) {
-    const first = cliError.split('\n').find((l) => l.trim() !== '')?.trim() ?? cliError;
+    const first = cliError
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? cliError;
     return (`The Azure CLI session (auth-type: azure-cli) can no longer get tokens: ${first} ` +
         'A session that azure/login made with OIDC cannot renew itself once the GitHub ID token it was given has expired ' +
         '(AADSTS700024, about an hour after the login), so long builds outlive it. ' +
@@ -70820,7 +71030,7 @@ const time = (iso) => {
 async function cleanup(deps) {
     const phase = deps.getState(STATE_PHASE);
     if (phase === 'attached') {
-        deps.info("The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.");
+        deps.info('The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.');
         return 'nothing-to-do';
     }
     if (phase === 'lost') {
@@ -70856,7 +71066,7 @@ async function cleanup(deps) {
                     `Check it with az image builder show -g ${ctx.resourceGroup} -n ${ctx.templateName}.`);
                 return 'unknown-run';
             }
-            deps.info(`The template shows another run (started ${s.startTime.toISOString()}), not the one this job followed: leaving it alone.`);
+            deps.info(`The template shows another run (started ${new Date(start).toISOString()}), not the one this job followed: leaving it alone.`);
             return 'other-run';
         }
         deps.info(`The build of '${ctx.templateName}' is still running after the main step ended (${phase}): canceling it.`);
@@ -70951,7 +71161,7 @@ function entraHint(message, oidcSubject) {
                 'AzureUSGovernment, api://AzureADTokenExchangeChina in AzureChinaCloud).');
         case '50034':
         case '700027':
-            return 'The assertion was rejected: check the audience input matches the federated credential (by default the cloud\'s: api://AzureADTokenExchange in AzureCloud).';
+            return "The assertion was rejected: check the audience input matches the federated credential (by default the cloud's: api://AzureADTokenExchange in AzureCloud).";
         default:
             return undefined;
     }
@@ -71088,179 +71298,8 @@ function createRestError(messageOrResponse, response) {
     }
 }
 //# sourceMappingURL=restError.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-
-/**
- * Tests an object to determine whether it implements KeyCredential.
- *
- * @param credential - The assumed KeyCredential to be tested.
- */
-function isKeyCredential(credential) {
-    return (0,core_util_dist_esm/* isObjectWithProperties */.TA)(credential, ["key"]) && typeof credential.key === "string";
-}
-//# sourceMappingURL=keyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-
-/**
- * A static name/key-based credential that supports updating
- * the underlying name and key values.
- */
-class AzureNamedKeyCredential {
-    _key;
-    _name;
-    /**
-     * The value of the key to be used in authentication.
-     */
-    get key() {
-        return this._key;
-    }
-    /**
-     * The value of the name to be used in authentication.
-     */
-    get name() {
-        return this._name;
-    }
-    /**
-     * Create an instance of an AzureNamedKeyCredential for use
-     * with a service client.
-     *
-     * @param name - The initial value of the name to use in authentication.
-     * @param key - The initial value of the key to use in authentication.
-     */
-    constructor(name, key) {
-        if (!name || !key) {
-            throw new TypeError("name and key must be non-empty strings");
-        }
-        this._name = name;
-        this._key = key;
-    }
-    /**
-     * Change the value of the key.
-     *
-     * Updates will take effect upon the next request after
-     * updating the key value.
-     *
-     * @param newName - The new name value to be used.
-     * @param newKey - The new key value to be used.
-     */
-    update(newName, newKey) {
-        if (!newName || !newKey) {
-            throw new TypeError("newName and newKey must be non-empty strings");
-        }
-        this._name = newName;
-        this._key = newKey;
-    }
-}
-/**
- * Tests an object to determine whether it implements NamedKeyCredential.
- *
- * @param credential - The assumed NamedKeyCredential to be tested.
- */
-function isNamedKeyCredential(credential) {
-    return (isObjectWithProperties(credential, ["name", "key"]) &&
-        typeof credential.key === "string" &&
-        typeof credential.name === "string");
-}
-//# sourceMappingURL=azureNamedKeyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-
-/**
- * A static-signature-based credential that supports updating
- * the underlying signature value.
- */
-class AzureSASCredential {
-    _signature;
-    /**
-     * The value of the shared access signature to be used in authentication
-     */
-    get signature() {
-        return this._signature;
-    }
-    /**
-     * Create an instance of an AzureSASCredential for use
-     * with a service client.
-     *
-     * @param signature - The initial value of the shared access signature to use in authentication
-     */
-    constructor(signature) {
-        if (!signature) {
-            throw new Error("shared access signature must be a non-empty string");
-        }
-        this._signature = signature;
-    }
-    /**
-     * Change the value of the signature.
-     *
-     * Updates will take effect upon the next request after
-     * updating the signature value.
-     *
-     * @param newSignature - The new shared access signature value to be used
-     */
-    update(newSignature) {
-        if (!newSignature) {
-            throw new Error("shared access signature must be a non-empty string");
-        }
-        this._signature = newSignature;
-    }
-}
-/**
- * Tests an object to determine whether it implements SASCredential.
- *
- * @param credential - The assumed SASCredential to be tested.
- */
-function isSASCredential(credential) {
-    return (isObjectWithProperties(credential, ["signature"]) && typeof credential.signature === "string");
-}
-//# sourceMappingURL=azureSASCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/tokenCredential.js
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-/**
- * @internal
- * @param accessToken - Access token
- * @returns Whether a token is bearer type or not
- */
-function isBearerToken(accessToken) {
-    return !accessToken.tokenType || accessToken.tokenType === "Bearer";
-}
-/**
- * @internal
- * @param accessToken - Access token
- * @returns Whether a token is Pop token or not
- */
-function isPopToken(accessToken) {
-    return accessToken.tokenType === "pop";
-}
-/**
- * Tests an object to determine whether it implements TokenCredential.
- *
- * @param credential - The assumed TokenCredential to be tested.
- */
-function isTokenCredential(credential) {
-    // Check for an object with a 'getToken' function and possibly with
-    // a 'signRequest' function.  We do this check to make sure that
-    // a ServiceClientCredentials implementor (like TokenClientCredentials
-    // in ms-rest-nodeauth) doesn't get mistaken for a TokenCredential if
-    // it doesn't actually implement TokenCredential also.
-    const castCredential = credential;
-    return (castCredential &&
-        typeof castCredential.getToken === "function" &&
-        (castCredential.signRequest === undefined || castCredential.getToken.length > 0));
-}
-//# sourceMappingURL=tokenCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js
-
-
-
-
-
-//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
+var core_auth_dist_esm = __nccwpck_require__(8365);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -71317,14 +71356,14 @@ function addCredentialPipelinePolicy(pipeline, endpoint, options = {}) {
     if (!credential) {
         return;
     }
-    if (isTokenCredential(credential)) {
+    if ((0,core_auth_dist_esm/* isTokenCredential */.Zp)(credential)) {
         const tokenPolicy = (0,core_rest_pipeline_dist_esm/* bearerTokenAuthenticationPolicy */.N$)({
             credential,
             scopes: clientOptions?.credentials?.scopes ?? `${endpoint}/.default`,
         });
         pipeline.addPolicy(tokenPolicy);
     }
-    else if (clientHelpers_isKeyCredential(credential)) {
+    else if (isKeyCredential(credential)) {
         if (!clientOptions?.credentials?.apiKeyHeaderName) {
             throw new Error(`Missing API Key Header Name`);
         }
@@ -71341,7 +71380,7 @@ function createDefaultPipeline(endpoint, credential, options = {}) {
     addCredentialPipelinePolicy(pipeline, endpoint, { credential, clientOptions: options });
     return pipeline;
 }
-function clientHelpers_isKeyCredential(credential) {
+function isKeyCredential(credential) {
     return (typeof credential === "object" &&
         credential !== null &&
         "key" in credential &&
@@ -71435,7 +71474,7 @@ function getClient(endpoint, credentialsOrPipelineOptions, clientOptions = {}) {
     };
 }
 function isCredential(param) {
-    return isKeyCredential(param) || isTokenCredential(param);
+    return (0,core_auth_dist_esm/* isKeyCredential */.NO)(param) || (0,core_auth_dist_esm/* isTokenCredential */.Zp)(param);
 }
 //# sourceMappingURL=getClient.js.map
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/index.js
@@ -74788,7 +74827,12 @@ function getApiVersionFromUrl(urlStr) {
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/apiVersion.ts
 const API_VERSION_POLICY = 'apiVersionFallback';
-const REFUSAL_CODES = ['NoRegisteredProviderFound', 'InvalidResourceType', 'InvalidApiVersionParameter', 'NoRegisteredProviderFoundForApiVersion'];
+const REFUSAL_CODES = [
+    'NoRegisteredProviderFound',
+    'InvalidResourceType',
+    'InvalidApiVersionParameter',
+    'NoRegisteredProviderFoundForApiVersion',
+];
 /** The versions an api-version refusal lists, or undefined when the body is not one. */
 function supportedVersions(body) {
     if (!body)
@@ -74806,7 +74850,10 @@ function supportedVersions(body) {
     const m = /supported (?:api-)?versions are '([^']*)'/i.exec(error.message);
     if (!m?.[1])
         return undefined;
-    const versions = m[1].split(',').map((v) => v.trim()).filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
+    const versions = m[1]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => /^\d{4}-\d{2}-\d{2}(-[a-z0-9]+)?$/i.test(v));
     return versions.length > 0 ? versions : undefined;
 }
 /** The newest version listed: a stable one if there is any, else the newest preview. */
@@ -74889,7 +74936,7 @@ function toTemplateInfo(t, target) {
 }
 function toTemplateSetup(t) {
     const setup = {
-        identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => (v?.principalId ? { id, principalId: v.principalId } : { id })),
+        identities: Object.entries(t.identity?.userAssignedIdentities ?? {}).map(([id, v]) => v?.principalId ? { id, principalId: v.principalId } : { id }),
     };
     const vnet = t.vmProfile?.vnetConfig;
     if (vnet?.subnetId)
@@ -74900,7 +74947,11 @@ function toTemplateSetup(t) {
         setup.stagingResourceGroup = t.stagingResourceGroup;
     const src = t.source;
     if (src)
-        setup.source = { ...(src.type ? { type: src.type } : {}), ...(src.publisher ? { publisher: src.publisher } : {}), ...(src.offer ? { offer: src.offer } : {}) };
+        setup.source = {
+            ...(src.type ? { type: src.type } : {}),
+            ...(src.publisher ? { publisher: src.publisher } : {}),
+            ...(src.offer ? { offer: src.offer } : {}),
+        };
     return setup;
 }
 function toRunOutputInfo(o) {
@@ -75147,7 +75198,12 @@ function arm_createArmClient(credential, endpoint, scope) {
     let client;
     const make = async () => {
         const { ServiceClient } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 5738));
-        return new ServiceClient({ credential, credentialScopes: scope, endpoint: base, userAgentOptions: { userAgentPrefix: 'image-builder-run' } });
+        return new ServiceClient({
+            credential,
+            credentialScopes: scope,
+            endpoint: base,
+            userAgentOptions: { userAgentPrefix: 'image-builder-run' },
+        });
     };
     return {
         async send(method, pathOrUrl, body, signal) {
@@ -75324,12 +75380,12 @@ function fromArm(path, template, compiledFrom) {
     const label = compiledFrom ? `template-file '${path}' (compiled from Bicep)` : `template-file '${path}'`;
     const all = armResources(template);
     const found = all.filter((x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase());
-    if (found.length !== 1) {
+    const [one, ...others] = found;
+    if (one === undefined || others.length > 0) {
         const types = all.map((x) => String(x.resource.type)).join(', ') || 'none';
         throw new file_TemplateFileError(`${label} is an ARM template with ${found.length === 0 ? 'no' : found.length} ${IMAGE_TEMPLATE_TYPE} resources (resources: ${types}): ` +
             'the action runs exactly one; put each image template in a file of its own (a matrix over files runs several).');
     }
-    const one = found[0];
     if (one.resource.copy !== undefined) {
         throw new file_TemplateFileError(`${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`);
     }
@@ -75390,12 +75446,38 @@ async function file_readTemplateFile(path, run = runCommand) {
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAME_FORM = '1-64 letters, digits, hyphens, underscores or periods';
-const TOP_KEYS = (/* unused pure expression or super */ null && (['name', 'type', 'id', 'apiVersion', 'location', 'identity', 'properties', 'tags', 'systemData', 'dependsOn', 'comments', 'condition']));
+const TOP_KEYS = (/* unused pure expression or super */ null && ([
+    'name',
+    'type',
+    'id',
+    'apiVersion',
+    'location',
+    'identity',
+    'properties',
+    'tags',
+    'systemData',
+    'dependsOn',
+    'comments',
+    'condition',
+]));
 const PROPERTY_KEYS = (/* unused pure expression or super */ null && ([
-    'source', 'customize', 'optimize', 'validate', 'distribute', 'errorHandling', 'buildTimeoutInMinutes', 'vmProfile',
-    'additionalDataDisks', 'stagingResourceGroup', 'autoRun', 'managedResourceTags',
+    'source',
+    'customize',
+    'optimize',
+    'validate',
+    'distribute',
+    'errorHandling',
+    'buildTimeoutInMinutes',
+    'vmProfile',
+    'additionalDataDisks',
+    'stagingResourceGroup',
+    'autoRun',
+    'managedResourceTags',
     // Read-only: the service fills them; a body copied from a GET may carry them (they are not sent).
-    'provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup',
+    'provisioningState',
+    'provisioningError',
+    'lastRunStatus',
+    'exactStagingResourceGroup',
 ]));
 const validate_READ_ONLY_PROPERTIES = ['provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup'];
 const SOURCE_TYPES = { PlatformImage: [], ManagedImage: ['imageId'], SharedImageVersion: ['imageVersionId'] };
@@ -75492,7 +75574,8 @@ function validate_validateTemplateBody(body, arm) {
             }
             else {
                 for (const k of Object.keys(ids)) {
-                    if (!skip(k) && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
+                    if (!skip(k) &&
+                        !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
                         add(`identity.userAssignedIdentities["${k}"]`, 'expected the resource ID of a user-assigned identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)');
                     }
                 }
@@ -75598,7 +75681,7 @@ function bodyDifferences(wanted, actual, path = '', key = '') {
         const actualKeys = new Map(Object.keys(actual).map((k) => [k.toLowerCase(), k]));
         const seen = new Set();
         for (const [k, v] of Object.entries(wanted)) {
-            const ak = actual[k] !== undefined ? k : actualKeys.get(k.toLowerCase()) ?? k;
+            const ak = actual[k] !== undefined ? k : (actualKeys.get(k.toLowerCase()) ?? k);
             seen.add(ak);
             out.push(...bodyDifferences(v, actual[ak], path ? `${path}.${k}` : k, k));
         }
@@ -75688,8 +75771,16 @@ async function putTemplate(d, name, body) {
     }
     return {};
 }
+/** The body to PUT of a template prepared in resource form. */
+function bodyOf(prepared) {
+    if (!prepared.body)
+        throw new Error(`internal error: template '${prepared.name}' was prepared as a resource but has no body`);
+    return prepared.body;
+}
 async function deploy(d, prepared) {
     const dep = prepared.deployment;
+    if (!dep)
+        throw new Error(`internal error: template '${prepared.name}' was prepared as an ARM template but has no deployment`);
     const depName = `image-builder-run-${prepared.name}`.slice(0, 64);
     const path = `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(depName)}?api-version=${DEPLOYMENTS_API_VERSION}`;
     const res = await d.arm.send('PUT', path, { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } }, d.signal);
@@ -75708,7 +75799,9 @@ async function deploy(d, prepared) {
         const c = conflictOf(err);
         if (c)
             return { conflict: c };
-        const detail = allMessages(err).filter((m) => !m.trim().startsWith('{')).slice(1, 4);
+        const detail = allMessages(err)
+            .filter((m) => !m.trim().startsWith('{'))
+            .slice(1, 4);
         throw new TemplateError(`Deployment '${depName}' of ${prepared.path} failed: ${d.describe(err)}${detail.length ? `\n${detail.map((m) => `  ${m}`).join('\n')}` : ''}`, 'Template not created');
     }
     return {};
@@ -75717,7 +75810,7 @@ async function deploy(d, prepared) {
 async function create(d, prepared, probe = false) {
     if (!probe)
         d.beforeChange?.();
-    return prepared.form === 'resource' ? putTemplate(d, prepared.name, prepared.body) : deploy(d, prepared);
+    return prepared.form === 'resource' ? putTemplate(d, prepared.name, bodyOf(prepared)) : deploy(d, prepared);
 }
 /** Waits until the template shows no run in progress (bounded); true when it did. */
 async function waitNotRunning(d, name, timeoutMs) {
@@ -75765,7 +75858,7 @@ async function lifecycle_ensureTemplate(d, prepared, replace) {
     if (stateOf(existing) === 'failed')
         diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
     else if (prepared.form === 'resource')
-        diffs = templateDifferences(prepared.body, existing);
+        diffs = templateDifferences(bodyOf(prepared), existing);
     if (diffs !== undefined && diffs.length === 0) {
         d.log.info(`Image template '${name}' already exists with the same body: reusing it.`);
         return 'reused';
@@ -75835,7 +75928,11 @@ async function lifecycle_deleteTemplate(d, name, o) {
         return true;
     }
     catch (err) {
-        return leftover(err instanceof ArmRequestError || err?.statusCode !== undefined ? d.describe(err) : err instanceof Error ? err.message : String(err));
+        return leftover(err instanceof ArmRequestError || err?.statusCode !== undefined
+            ? d.describe(err)
+            : err instanceof Error
+                ? err.message
+                : String(err));
     }
 }
 
@@ -75854,7 +75951,15 @@ function name_generateName(ctx) {
     const runId = (env.GITHUB_RUN_ID ?? '').replace(/[^0-9A-Za-z]/g, '') || 'local';
     const attempt = (env.GITHUB_RUN_ATTEMPT ?? '').replace(/[^0-9]/g, '') || '1';
     const hash = createHash('sha256')
-        .update(JSON.stringify([env.GITHUB_REPOSITORY ?? '', runId, attempt, env.GITHUB_JOB ?? '', env.GITHUB_ACTION ?? '', ctx.file, ctx.distinguishing]))
+        .update(JSON.stringify([
+        env.GITHUB_REPOSITORY ?? '',
+        runId,
+        attempt,
+        env.GITHUB_JOB ?? '',
+        env.GITHUB_ACTION ?? '',
+        ctx.file,
+        ctx.distinguishing,
+    ]))
         .digest('hex')
         .slice(0, 6);
     const tail = `-${runId}-${attempt}-${hash}`;
@@ -75891,7 +75996,9 @@ function withProvenance(tags, p) {
 /** ARM expression: union(provenance, <expr>): the template's own keys win, as with a literal object. */
 function unionExpression(expr, p) {
     const lit = (s) => `'${s.replace(/'/g, "''")}'`;
-    const obj = `createObject(${Object.entries(p).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`;
+    const obj = `createObject(${Object.entries(p)
+        .map(([k, v]) => `${lit(k)}, ${lit(v)}`)
+        .join(', ')})`;
     return `[union(${obj}, ${expr.slice(1, -1)})]`;
 }
 function tagged(v, p) {
@@ -76003,7 +76110,9 @@ async function prepare_prepareTemplate(s, env, run = defaultRunCommand) {
     const generated = () => generateName({
         env,
         file: s.templateFile,
-        distinguishing: JSON.stringify(Object.entries(env).filter(([k]) => k.startsWith('INPUT_')).sort(([a], [b]) => a.localeCompare(b))),
+        distinguishing: JSON.stringify(Object.entries(env)
+            .filter(([k]) => k.startsWith('INPUT_'))
+            .sort(([a], [b]) => a.localeCompare(b))),
     });
     const warnings = [];
     const prepared = { form: file.form, path: file.path, name: '', nameFrom: 'generated', warnings };
@@ -76021,12 +76130,9 @@ async function prepare_prepareTemplate(s, env, run = defaultRunCommand) {
         }
         prepared.name = s.templateName || fileName || generated();
         prepared.nameFrom = s.templateName ? 'input' : fileName ? 'file' : 'generated';
-        const out = JSON.parse(JSON.stringify(body));
-        for (const k of ['name', 'id', 'type', 'systemData', 'apiVersion'])
-            delete out[k];
+        const out = without(JSON.parse(JSON.stringify(body)), ['name', 'id', 'type', 'systemData', 'apiVersion']);
         if (isObject(out.properties))
-            for (const k of READ_ONLY_PROPERTIES)
-                delete out.properties[k];
+            out.properties = without(out.properties, READ_ONLY_PROPERTIES);
         if (provenance)
             warnings.push(...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`));
         prepared.body = out;
@@ -76063,7 +76169,7 @@ async function prepare_prepareTemplate(s, env, run = defaultRunCommand) {
         const lost = (distribute ?? []).filter((d) => d.type.toUpperCase() === 'VHD' && !d.vhdUri);
         if (lost.length > 0) {
             throw new TemplateFileError(`delete-template is ${s.deleteTemplate}, and ${where} has a VHD distribute target (${lost.map((d) => d.runOutputName ?? '?').join(', ')}) that writes the VHD into the template's staging resource group, ` +
-                'which deleting the template deletes: the VHD would be lost. Give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never and copy the VHD before deleting the template.');
+                'which deleting the template deletes: the VHD would be lost. Set vhd-destination to a blob container of yours (the action copies the VHD there before the delete), give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never.');
         }
         if (distribute === undefined)
             warnings.push(`${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`);
@@ -76087,8 +76193,242 @@ function resourceInCopy(template, file) {
         throw new TemplateFileError(`template-file '${file.path}': no image template resource.`);
     return found;
 }
+/** A copy of `o` without the given keys (the others in their order). */
+function without(o, keys) {
+    return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
+
+;// CONCATENATED MODULE: ./src/clouds.ts
+/** Endpoints of the Azure clouds that `environment` can name. */
+/**
+ * Token scope for Azure Storage data access. The same resource ID in every cloud (Microsoft's answer in
+ * https://github.com/MicrosoftDocs/azure-docs/issues/22400: "use the same resource id in all environments").
+ */
+const clouds_STORAGE_SCOPE = 'https://storage.azure.com/.default';
+const CLOUDS = {
+    AzureCloud: {
+        resourceManagerEndpoint: 'https://management.azure.com',
+        authorityHost: 'https://login.microsoftonline.com',
+        armScope: 'https://management.azure.com/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchange',
+        storageSuffix: 'core.windows.net',
+    },
+    AzureUSGovernment: {
+        resourceManagerEndpoint: 'https://management.usgovcloudapi.net',
+        authorityHost: 'https://login.microsoftonline.us',
+        armScope: 'https://management.usgovcloudapi.net/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchangeUSGov',
+        storageSuffix: 'core.usgovcloudapi.net',
+    },
+    AzureChinaCloud: {
+        resourceManagerEndpoint: 'https://management.chinacloudapi.cn',
+        authorityHost: 'https://login.chinacloudapi.cn',
+        armScope: 'https://management.chinacloudapi.cn/.default',
+        tokenExchangeAudience: 'api://AzureADTokenExchangeChina',
+        storageSuffix: 'core.chinacloudapi.cn',
+    },
+};
+const CLOUD_NAMES = Object.keys(CLOUDS);
+/** `https://<account>.blob.<suffix>/`: the blob endpoint of a storage account in a cloud. */
+function blobEndpointFor(account, storageSuffix) {
+    return `https://${account.toLowerCase()}.blob.${storageSuffix}/`;
+}
+/** Whether a URL's host is `<something>.<suffix>` (https only), i.e. a storage host of that cloud. */
+function isUnderStorageSuffix(url, storageSuffix) {
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    const host = u.hostname.toLowerCase();
+    const suffix = `.${storageSuffix.toLowerCase().replace(/^\.+/, '')}`;
+    return u.protocol === 'https:' && host.endsWith(suffix) && host.length > suffix.length;
+}
+
+;// CONCATENATED MODULE: ./src/template/vhd.ts
+
+/** Largest range one Put Page From URL may write. */
+const PAGE_CHUNK = (/* unused pure expression or super */ null && (4 * 1024 * 1024));
+const PARALLEL = 8;
+/** Source tokens are fetched again after this long (a copy of a large VHD can outlast one token). */
+const TOKEN_REUSE_MS = (/* unused pure expression or super */ null && (10 * 60_000));
+/** The URL without query (a SAS) or fragment. */
+function withoutQuery(url) {
+    const u = new URL(url);
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+}
+/** Where the copy of `sourceUri` goes: the destination container plus the source blob's name. */
+function copyUrlFor(sourceUri, destinationContainer) {
+    const name = new URL(sourceUri).pathname.split('/').filter(Boolean).pop() ?? 'image.vhd';
+    return `${destinationContainer.replace(/\/+$/, '')}/${name}`;
+}
+/** Splits page ranges ({start, end} inclusive) into chunks of at most PAGE_CHUNK bytes. */
+function chunksOf(ranges) {
+    const out = [];
+    for (const r of ranges) {
+        for (let o = r.start; o <= r.end; o += PAGE_CHUNK)
+            out.push({ offset: o, count: Math.min(PAGE_CHUNK, r.end + 1 - o) });
+    }
+    return out;
+}
+async function pageBlob(url, credential) {
+    const { PageBlobClient } = await __nccwpck_require__.e(/* import() */ 644).then(__nccwpck_require__.bind(__nccwpck_require__, 2644));
+    return new PageBlobClient(url, credential, { retryOptions: { maxTries: 4 } });
+}
+/**
+ * Copies the VHD at sourceUri to destinationContainer; resolves with the copy's URL. Throws an Error whose message
+ * names both URLs on any failure (the caller keeps the template then).
+ */
+async function copyVhd(sourceUri, destinationContainer, o) {
+    const now = o.now ?? Date.now;
+    const source = withoutQuery(sourceUri);
+    const target = copyUrlFor(source, destinationContainer);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`it did not finish within ${Math.round(o.timeoutMs / 1000)} s (timeout)`)), o.timeoutMs);
+    const onAbort = () => controller.abort(new Error('the step was stopped'));
+    if (o.signal?.aborted)
+        onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const abortSignal = controller.signal;
+    try {
+        const src = await pageBlob(source, o.credential);
+        const dst = await pageBlob(target, o.credential);
+        const props = await src.getProperties({ abortSignal });
+        const size = props.contentLength ?? 0;
+        if (props.blobType !== 'PageBlob')
+            throw new Error(`the source is a ${props.blobType ?? 'blob of unknown type'}, not the page blob a VHD run output is`);
+        const ranges = [];
+        for await (const r of src.listPageRanges(0, size, { abortSignal }))
+            ranges.push({ start: r.start, end: r.end });
+        const chunks = chunksOf(ranges);
+        const total = chunks.reduce((n, c) => n + c.count, 0);
+        o.log.info(`Copying VHD ${source} (${gib(size)}, ${gib(total)} written) to ${target}.`);
+        await dst.create(size, { abortSignal, ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}) });
+        let token;
+        const bearer = async () => {
+            if (!token || now() - token.at > TOKEN_REUSE_MS) {
+                const t = await o.credential.getToken(STORAGE_SCOPE, { abortSignal });
+                if (!t)
+                    throw new Error('no storage token for the source');
+                token = { value: t.token, at: now() };
+            }
+            return token.value;
+        };
+        let next = 0;
+        let copied = 0;
+        let lastTenth = 0;
+        const worker = async () => {
+            while (next < chunks.length) {
+                if (abortSignal.aborted)
+                    throw abortSignal.reason;
+                const c = chunks[next++];
+                if (c === undefined)
+                    return;
+                await dst.uploadPagesFromURL(source, c.offset, c.offset, c.count, {
+                    abortSignal,
+                    sourceAuthorization: { scheme: 'Bearer', value: await bearer() },
+                });
+                copied += c.count;
+                const tenth = Math.floor((copied / Math.max(total, 1)) * 10);
+                if (tenth > lastTenth && tenth < 10) {
+                    lastTenth = tenth;
+                    o.log.info(`VHD copy: ${tenth * 10}% (${gib(copied)} of ${gib(total)}).`);
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(PARALLEL, chunks.length) }, worker));
+        const after = await dst.getProperties({ abortSignal });
+        if (after.contentLength !== size)
+            throw new Error(`the copy has ${after.contentLength ?? 0} bytes, the source ${size}`);
+        o.log.info(`VHD copied to ${target}.`);
+        return target;
+    }
+    catch (err) {
+        const why = abortSignal.aborted ? abortSignal.reason.message : describe(err);
+        throw new Error(`Could not copy VHD ${source} to ${target} (vhd-destination): ${why}.`, { cause: err });
+    }
+    finally {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+    }
+}
+function gib(bytes) {
+    return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+function describe(err) {
+    const e = err;
+    // The first line, without any query string (a SAS) and without its closing period (the caller adds one).
+    const first = (e.message ?? String(err))
+        .split('\n', 1)[0]
+        ?.replace(/\?[^\s]*/g, '')
+        .replace(/\.\s*$/, '') ?? '';
+    return e.statusCode ? `${e.statusCode}${e.code ? ` ${e.code}` : ''}: ${first}` : first;
+}
+/** A storage token goes only to the host the user named (vhd-destination) or to hosts under the cloud's storage suffix. */
+function mayReceiveToken(url, destination, storageSuffix) {
+    const u = new URL(url);
+    if (u.protocol !== 'https:')
+        return false;
+    if (u.host.toLowerCase() === new URL(destination).host.toLowerCase())
+        return true;
+    const host = u.hostname.toLowerCase();
+    return host.endsWith(`.blob.${storageSuffix.toLowerCase()}`);
+}
+function createVhdKeeper(settings, credential, copy = copyVhd) {
+    let state = 'not-run';
+    const keeper = {
+        destination: settings.vhdDestination,
+        state: () => state,
+        async keep(outputs, isVhd, log, signal) {
+            const result = [];
+            if (outputs.some((o) => isVhd(o) && o.artifactUri)) {
+                state = 'copying';
+                keeper.onChange?.();
+            }
+            for (const o of outputs) {
+                if (!isVhd(o) || !o.artifactUri) {
+                    result.push(o);
+                    continue;
+                }
+                const source = withoutQuery(o.artifactUri);
+                if (!mayReceiveToken(source, settings.vhdDestination, settings.storageSuffix)) {
+                    state = 'failed';
+                    keeper.onChange?.();
+                    return {
+                        error: `Could not copy VHD ${source} of run output ${o.name} to ${settings.vhdDestination} (vhd-destination): the VHD is not on a blob endpoint of this cloud (*.blob.${settings.storageSuffix}), so no storage token is sent there. The template is kept.`,
+                    };
+                }
+                try {
+                    const copied = await copy(source, settings.vhdDestination, {
+                        credential,
+                        log,
+                        timeoutMs: settings.timeoutMs,
+                        ...(signal ? { signal } : {}),
+                    });
+                    result.push({ ...o, artifactUri: copied });
+                }
+                catch (err) {
+                    state = 'failed';
+                    keeper.onChange?.();
+                    return {
+                        error: `${err instanceof Error ? err.message : String(err)} The template and its VHD are kept; copy the VHD yourself before deleting the template.`,
+                    };
+                }
+            }
+            state = 'copied';
+            keeper.onChange?.();
+            return { outputs: result };
+        },
+    };
+    return keeper;
+}
 
 ;// CONCATENATED MODULE: ./src/template/index.ts
+
 
 
 
@@ -76119,6 +76459,7 @@ async function prepareTemplateFile(settings, env) {
         ...(settings.templateParameters ? { templateParameters: settings.templateParameters } : {}),
         deleteTemplate: settings.deleteTemplate,
         logsWanted: settings.streamLogs || settings.uploadLogs !== 'never',
+        ...(settings.vhdDestination !== undefined ? { vhdDestination: settings.vhdDestination } : {}),
     }, env);
     settings.templateName = prepared.name;
     return prepared;
@@ -76136,13 +76477,30 @@ function lifecycleDeps(arm, ctx, pollIntervalMs, log, signal) {
         describe: (err) => describeAzureError(err, ctx),
     };
 }
-function createTemplateFromFile(prepared, settings, credential, saved) {
+/** `vhds` (vhd-destination): the template is deleted only once its VHD run outputs are copied. */
+function createTemplateFromFile(prepared, settings, credential, saved, vhds) {
     const arm = createArmClient(credential, settings.resourceManagerEndpoint, settings.armScope);
     let ensured = false;
+    let lastPending;
     const save = (report, pending) => {
-        const s = { ctx: saved, deleteTemplate: settings.deleteTemplate, cancelTimeoutMs: settings.cancelTimeoutMs, pollIntervalMs: settings.pollIntervalMs, pending };
+        lastPending = { report, pending };
+        const s = {
+            ctx: saved,
+            deleteTemplate: settings.deleteTemplate,
+            cancelTimeoutMs: settings.cancelTimeoutMs,
+            pollIntervalMs: settings.pollIntervalMs,
+            pending,
+        };
+        if (vhds && ['copying', 'failed'].includes(vhds.state()))
+            s.vhdAtRisk = true;
         report.saveState(STATE_TEMPLATE, JSON.stringify(s));
     };
+    if (vhds) {
+        vhds.onChange = () => {
+            if (lastPending)
+                save(lastPending.report, lastPending.pending);
+        };
+    }
     return {
         prepared,
         async ensure(report, signal) {
@@ -76150,7 +76508,10 @@ function createTemplateFromFile(prepared, settings, credential, saved) {
                 report.warning(w);
             const deletes = settings.deleteTemplate !== 'never';
             // For the post step: only a template this step created, changed or went on to run is its to delete.
-            const deps = { ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), ...(deletes ? { beforeChange: () => save(report, true) } : {}) };
+            const deps = {
+                ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal),
+                ...(deletes ? { beforeChange: () => save(report, true) } : {}),
+            };
             let outcome;
             try {
                 outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
@@ -76176,7 +76537,16 @@ function createTemplateFromFile(prepared, settings, credential, saved) {
                 save(report, false);
                 return;
             }
-            await deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, { cancelTimeoutMs: settings.cancelTimeoutMs });
+            const produced = state === 'Succeeded' || state === 'PartiallySucceeded';
+            if (vhds && (vhds.state() === 'failed' || vhds.state() === 'copying' || (produced && vhds.state() === 'not-run'))) {
+                report.warning(`Keeping image template '${settings.templateName}' (delete-template: ${settings.deleteTemplate}): its VHD run output was not copied to ${vhds.destination} (vhd-destination), ` +
+                    `and deleting the template would delete the VHD. Copy the VHD, then delete the template: az image builder delete -g ${settings.resourceGroup} -n ${settings.templateName}.`);
+                save(report, false);
+                return;
+            }
+            await deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, {
+                cancelTimeoutMs: settings.cancelTimeoutMs,
+            });
             save(report, false);
         },
     };
@@ -76195,12 +76565,18 @@ async function deleteLeftoverTemplate(deps) {
     }
     if (!s.pending || !s.ctx)
         return;
+    if (s.vhdAtRisk) {
+        deps.warning(`The main step ended before copying the VHD to vhd-destination: keeping image template '${s.ctx.templateName}', whose delete would delete the VHD.`);
+        return;
+    }
     if (s.deleteTemplate !== 'always') {
         deps.info(`delete-template is ${s.deleteTemplate} and the main step did not finish: keeping image template '${s.ctx.templateName}'.`);
         return;
     }
     deps.info(`The main step ended before deleting image template '${s.ctx.templateName}' (delete-template: always): deleting it now.`);
-    await lifecycle_deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, { cancelTimeoutMs: s.cancelTimeoutMs });
+    await lifecycle_deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, {
+        cancelTimeoutMs: s.cancelTimeoutMs,
+    });
 }
 
 

@@ -37,22 +37,51 @@ interface Assignment {
 }
 
 const BUILT_IN: Array<RoleDefinitionSpec & { name: string; description: string }> = [
-  { name: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', roleName: 'Owner', description: 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', actions: ['*'] },
   {
-    name: 'b24988ac-6180-42a0-ab88-20f7382dd24c', roleName: 'Contributor',
-    description: 'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
+    name: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+    roleName: 'Owner',
+    description: 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.',
+    actions: ['*'],
+  },
+  {
+    name: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    roleName: 'Contributor',
+    description:
+      'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
     actions: ['*'],
     notActions: [
-      'Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action',
-      'Microsoft.Blueprint/blueprintAssignments/write', 'Microsoft.Blueprint/blueprintAssignments/delete', 'Microsoft.Compute/galleries/share/action',
-      'Microsoft.Purview/consents/write', 'Microsoft.Purview/consents/delete', 'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
-      'Microsoft.Subscription/cancel/action', 'Microsoft.Subscription/enable/action',
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Blueprint/blueprintAssignments/write',
+      'Microsoft.Blueprint/blueprintAssignments/delete',
+      'Microsoft.Compute/galleries/share/action',
+      'Microsoft.Purview/consents/write',
+      'Microsoft.Purview/consents/delete',
+      'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
     ],
   },
-  { name: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', roleName: 'Reader', description: 'View all resources, but does not allow you to make any changes.', actions: ['*/read'] },
   {
-    name: '4d97b98b-1d4f-4787-a291-c67834d212e7', roleName: 'Network Contributor', description: 'Lets you manage networks, but not access to them.',
-    actions: ['Microsoft.Authorization/*/read', 'Microsoft.Insights/alertRules/*', 'Microsoft.Network/*', 'Microsoft.ResourceHealth/availabilityStatuses/read', 'Microsoft.Resources/deployments/*', 'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.Support/*'],
+    name: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+    roleName: 'Reader',
+    description: 'View all resources, but does not allow you to make any changes.',
+    actions: ['*/read'],
+  },
+  {
+    name: '4d97b98b-1d4f-4787-a291-c67834d212e7',
+    roleName: 'Network Contributor',
+    description: 'Lets you manage networks, but not access to them.',
+    actions: [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Network/*',
+      'Microsoft.ResourceHealth/availabilityStatuses/read',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
   },
 ];
 
@@ -83,8 +112,12 @@ export class AuthorizationStore {
 
   /** The principal the template shows for its (first) user-assigned identity. */
   principalOf(t: { resourceGroup: string; name: string }): string {
-    const sim = this.templates.find((x) => x.resourceGroup.toLowerCase() === t.resourceGroup.toLowerCase() && x.name.toLowerCase() === t.name.toLowerCase());
-    const ids = (sim?.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string }> } | undefined)?.userAssignedIdentities ?? {};
+    const sim = this.templates.find(
+      (x) => x.resourceGroup.toLowerCase() === t.resourceGroup.toLowerCase() && x.name.toLowerCase() === t.name.toLowerCase(),
+    );
+    const ids =
+      (sim?.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string }> } | undefined)
+        ?.userAssignedIdentities ?? {};
     const first = Object.values(ids)[0]?.principalId;
     if (!first) throw new Error(`azure sim: template ${t.resourceGroup}/${t.name} has no user-assigned identity`);
     return first;
@@ -92,8 +125,11 @@ export class AuthorizationStore {
 
   /** The resource ID of the template's (first) user-assigned identity. */
   identityOf(t: { resourceGroup: string; name: string }): string {
-    const sim = this.templates.find((x) => x.resourceGroup.toLowerCase() === t.resourceGroup.toLowerCase() && x.name.toLowerCase() === t.name.toLowerCase());
-    const ids = (sim?.resource().identity as { userAssignedIdentities?: Record<string, unknown> } | undefined)?.userAssignedIdentities ?? {};
+    const sim = this.templates.find(
+      (x) => x.resourceGroup.toLowerCase() === t.resourceGroup.toLowerCase() && x.name.toLowerCase() === t.name.toLowerCase(),
+    );
+    const ids =
+      (sim?.resource().identity as { userAssignedIdentities?: Record<string, unknown> } | undefined)?.userAssignedIdentities ?? {};
     const first = Object.keys(ids)[0];
     if (!first) throw new Error(`azure sim: template ${t.resourceGroup}/${t.name} has no user-assigned identity`);
     return first;
@@ -117,10 +153,17 @@ export class AuthorizationStore {
 
   /** Assigns a role (by name or definition GUID/ID) to a principal at a scope. */
   assign(principalId: string, role: string, scope: string): void {
-    const def = [...this.definitions.values()].find((d) => d.roleName.toLowerCase() === role.toLowerCase() || d.name === role.split('/').pop());
+    const def = [...this.definitions.values()].find(
+      (d) => d.roleName.toLowerCase() === role.toLowerCase() || d.name === role.split('/').pop(),
+    );
     if (!def) throw new Error(`azure sim: no role definition '${role}'`);
     const name = guid();
-    this.assignments.push({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, scope, principalId, roleGuid: def.name });
+    this.assignments.push({
+      id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+      scope,
+      principalId,
+      roleGuid: def.name,
+    });
   }
 
   /** A resource group the user made (e.g. a custom staging group), with its region and tags. */
@@ -143,9 +186,17 @@ export class AuthorizationStore {
     const out: Assignment[] = [];
     for (const t of this.templates) {
       if (!t.exists() || this.groups.has(t.stagingResourceGroupName.toLowerCase())) continue;
-      const ids = (t.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string }> } | undefined)?.userAssignedIdentities ?? {};
+      const ids =
+        (t.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string }> } | undefined)
+          ?.userAssignedIdentities ?? {};
       for (const v of Object.values(ids)) {
-        if (v.principalId) out.push({ id: `${t.stagingResourceGroup}/providers/Microsoft.Authorization/roleAssignments/${guid()}`, scope: t.stagingResourceGroup, principalId: v.principalId, roleGuid: 'b24988ac-6180-42a0-ab88-20f7382dd24c' });
+        if (v.principalId)
+          out.push({
+            id: `${t.stagingResourceGroup}/providers/Microsoft.Authorization/roleAssignments/${guid()}`,
+            scope: t.stagingResourceGroup,
+            principalId: v.principalId,
+            roleGuid: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+          });
       }
     }
     return out;
@@ -155,10 +206,22 @@ export class AuthorizationStore {
     const now = new Date().toISOString();
     return {
       properties: {
-        roleDefinitionId: this.defId(a.roleGuid), principalId: a.principalId, principalType: 'ServicePrincipal', scope: a.scope,
-        condition: null, conditionVersion: null, createdOn: now, updatedOn: now, createdBy: null, updatedBy: null, delegatedManagedIdentityResourceId: null, description: null,
+        roleDefinitionId: this.defId(a.roleGuid),
+        principalId: a.principalId,
+        principalType: 'ServicePrincipal',
+        scope: a.scope,
+        condition: null,
+        conditionVersion: null,
+        createdOn: now,
+        updatedOn: now,
+        createdBy: null,
+        updatedBy: null,
+        delegatedManagedIdentityResourceId: null,
+        description: null,
       },
-      id: a.id, type: 'Microsoft.Authorization/roleAssignments', name: a.id.split('/').pop(),
+      id: a.id,
+      type: 'Microsoft.Authorization/roleAssignments',
+      name: a.id.split('/').pop(),
     };
   }
 
@@ -168,11 +231,15 @@ export class AuthorizationStore {
     const p = path.replace(/\/+$/, '');
     const answer = network.get(p);
     if (answer) {
-      const action = /\/subnets\/[^/]+$/i.test(p) ? 'Microsoft.Network/virtualNetworks/subnets/read'
-        : /\/networkSecurityGroups\//i.test(p) ? 'Microsoft.Network/networkSecurityGroups/read' : 'Microsoft.Network/virtualNetworks/read';
+      const action = /\/subnets\/[^/]+$/i.test(p)
+        ? 'Microsoft.Network/virtualNetworks/subnets/read'
+        : /\/networkSecurityGroups\//i.test(p)
+          ? 'Microsoft.Network/networkSecurityGroups/read'
+          : 'Microsoft.Network/virtualNetworks/read';
       return this.refused(action, p) ? { forbidden: { action, scope: p } } : answer;
     }
-    let m = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(p);
+    let m =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(p);
     if (m) {
       const action = 'Microsoft.ManagedIdentity/userAssignedIdentities/read';
       if (this.refused(action, p)) return { forbidden: { action, scope: p } };
@@ -180,17 +247,31 @@ export class AuthorizationStore {
       let principal = known === 'deleted' ? undefined : known;
       if (!known) {
         const t = this.referencing(p)[0];
-        const entry = Object.entries((t?.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }> } | undefined)?.userAssignedIdentities ?? {})
-          .find(([k]) => k.toLowerCase() === p.toLowerCase())?.[1];
+        const entry = Object.entries(
+          (t?.resource().identity as { userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }> } | undefined)
+            ?.userAssignedIdentities ?? {},
+        ).find(([k]) => k.toLowerCase() === p.toLowerCase())?.[1];
         if (entry?.principalId) principal = { principalId: entry.principalId, clientId: entry.clientId ?? guid() };
       }
       if (!principal) {
-        return { status: 404, body: { error: { code: 'ResourceNotFound', message: `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${m[2]}' under resource group '${m[1]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix` } } };
+        return {
+          status: 404,
+          body: {
+            error: {
+              code: 'ResourceNotFound',
+              message: `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${m[2]}' under resource group '${m[1]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+            },
+          },
+        };
       }
       return {
         status: 200,
         body: {
-          id: p, name: m[2], type: 'Microsoft.ManagedIdentity/userAssignedIdentities', location: 'eastus', tags: {},
+          id: p,
+          name: m[2],
+          type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+          location: 'eastus',
+          tags: {},
           properties: { tenantId: this.tenantId, principalId: principal.principalId, clientId: principal.clientId },
         },
       };
@@ -216,16 +297,33 @@ export class AuthorizationStore {
       const action = 'Microsoft.Authorization/roleDefinitions/read';
       if (this.refused(action, p, true)) return { forbidden: { action, scope: p } };
       const d = this.definitions.get((m[1] ?? '').toLowerCase());
-      if (!d) return { status: 404, body: { error: { code: 'RoleDefinitionDoesNotExist', message: 'The specified role definition with ID \'' + (m[1] ?? '') + '\' does not exist.' } } };
+      if (!d)
+        return {
+          status: 404,
+          body: {
+            error: {
+              code: 'RoleDefinitionDoesNotExist',
+              message: "The specified role definition with ID '" + (m[1] ?? '') + "' does not exist.",
+            },
+          },
+        };
       return {
         status: 200,
         body: {
           properties: {
-            roleName: d.roleName, type: d.custom ? 'CustomRole' : 'BuiltInRole', description: d.description ?? '', assignableScopes: [d.custom ? `/subscriptions/${this.subscriptionId}` : '/'],
+            roleName: d.roleName,
+            type: d.custom ? 'CustomRole' : 'BuiltInRole',
+            description: d.description ?? '',
+            assignableScopes: [d.custom ? `/subscriptions/${this.subscriptionId}` : '/'],
             permissions: [{ actions: d.actions, notActions: d.notActions ?? [], dataActions: [], notDataActions: [] }],
-            createdOn: '2015-02-02T21:55:09.8806423Z', updatedOn: '2024-01-01T00:00:00.0000000Z', createdBy: null, updatedBy: null,
+            createdOn: '2015-02-02T21:55:09.8806423Z',
+            updatedOn: '2024-01-01T00:00:00.0000000Z',
+            createdBy: null,
+            updatedBy: null,
           },
-          id: this.defId(d.name), type: 'Microsoft.Authorization/roleDefinitions', name: d.name,
+          id: this.defId(d.name),
+          type: 'Microsoft.Authorization/roleDefinitions',
+          name: d.name,
         },
       };
     }
@@ -237,11 +335,22 @@ export class AuthorizationStore {
       if (!explicit && !owner) return undefined;
       const action = 'Microsoft.Resources/subscriptions/resourceGroups/read';
       if (this.refused(action, p)) return { forbidden: { action, scope: p } };
-      const tags = explicit ? explicit.tags : owner ? { createdBy: 'AzureVMImageBuilder', imageTemplateName: owner.name, imageTemplateResourceGroupName: owner.resourceGroup } : undefined;
+      const tags = explicit
+        ? explicit.tags
+        : owner
+          ? { createdBy: 'AzureVMImageBuilder', imageTemplateName: owner.name, imageTemplateResourceGroupName: owner.resourceGroup }
+          : undefined;
       const location = explicit ? explicit.location : owner?.location;
       return {
         status: 200,
-        body: { id: p, name, type: 'Microsoft.Resources/resourceGroups', location, ...(tags ? { tags } : {}), properties: { provisioningState: 'Succeeded' } },
+        body: {
+          id: p,
+          name,
+          type: 'Microsoft.Resources/resourceGroups',
+          location,
+          ...(tags ? { tags } : {}),
+          properties: { provisioningState: 'Succeeded' },
+        },
       };
     }
     return undefined;

@@ -36,7 +36,10 @@ function freePort(): Promise<number> {
 export function makeAccounts(count: number): AzuriteAccount[] {
   const out: AzuriteAccount[] = [];
   for (let i = 0; i < count; i++) {
-    const name = (randomBytes(12).toString('hex').replace(/^[0-9]/, 'a')).slice(0, 24);
+    const name = randomBytes(12)
+      .toString('hex')
+      .replace(/^[0-9]/, 'a')
+      .slice(0, 24);
     const key = randomBytes(64).toString('base64');
     recordSecret(key);
     out.push({ name, key });
@@ -56,18 +59,34 @@ export async function startAzurite(cert: Certificate | undefined, workDir: strin
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const tls = cert ? ['--cert', cert.certPath, '--key', cert.keyPath, '--oauth', 'basic'] : [];
-    const child = spawn(process.execPath, [
-      script, '--blobHost', '127.0.0.1', '--blobPort', String(port), ...tls,
-      '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry',
-    ], {
-      detached: true,
-      cwd: location, // --location cannot be combined with --inMemoryPersistence
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        script,
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(port),
+        ...tls,
+        '--inMemoryPersistence',
+        '--skipApiVersionCheck',
+        '--loose',
+        '--disableTelemetry',
+      ],
+      {
+        detached: true,
+        cwd: location, // --location cannot be combined with --inMemoryPersistence
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+      },
+    );
     // If this process exits without stop() (a crashed test, process.exit), take Azurite down with it.
     const onExit = (): void => {
-      try { if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     };
     process.once('exit', onExit);
     try {
@@ -131,12 +150,21 @@ function stopGroup(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     const pid = child.pid;
     const kill = setTimeout(() => {
-      try { killGroup(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        killGroup(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, 3000);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
     });
-    try { killGroup(pid, 'SIGTERM'); } catch { clearTimeout(kill); resolve(); }
+    try {
+      killGroup(pid, 'SIGTERM');
+    } catch {
+      clearTimeout(kill);
+      resolve();
+    }
   });
 }

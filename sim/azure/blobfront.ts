@@ -42,17 +42,33 @@ export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
       return storageXmlError(res, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
     }
     if (owner && /^Bearer /i.test(auth) && owner.scenario.access?.blobBearer === 'deny') {
-      return storageXmlError(res, 403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
+      return storageXmlError(
+        res,
+        403,
+        'AuthorizationPermissionMismatch',
+        'This request is not authorized to perform this operation using this permission.',
+      );
     }
     const keyBased = /^SharedKey(Lite)? /i.test(auth) || (!auth && url.searchParams.has('sig'));
     if (owner && keyBased && owner.scenario.access?.sharedKey === 'deny') {
-      return storageXmlError(res, 403, 'KeyBasedAuthenticationNotPermitted', 'Key based authentication is not permitted on this storage account.');
+      return storageXmlError(
+        res,
+        403,
+        'KeyBasedAuthenticationNotPermitted',
+        'Key based authentication is not permitted on this storage account.',
+      );
     }
     const target = new URL(req.url ?? '/', w.azuriteOrigin);
     const isList = url.searchParams.get('comp') === 'list';
     let headers = { ...req.headers, host: target.host };
     if (isPutPageFromUrl(req.method, url, req.headers)) {
-      const srcAccount = (() => { try { return new URL(String(req.headers['x-ms-copy-source'])).pathname.split('/')[1] ?? ''; } catch { return ''; } })();
+      const srcAccount = (() => {
+        try {
+          return new URL(String(req.headers['x-ms-copy-source'])).pathname.split('/')[1] ?? '';
+        } catch {
+          return '';
+        }
+      })();
       const srcOwner = w.templates.find((t) => t.storageAccount === srcAccount);
       if (srcOwner?.scenario.access?.firewall === 'deny' || srcOwner?.scenario.access?.blobBearer === 'deny') {
         return storageXmlError(res, 403, 'CannotVerifyCopySource', 'This request is not authorized to perform this operation.');
@@ -83,15 +99,27 @@ export function blobFrontHandler(w: BlobFrontWorld, frontOrigin: () => string) {
         } else {
           res.writeHead(ur.statusCode ?? 502, h);
           let bytes = 0;
-          ur.on('data', (c: Buffer) => { bytes += c.length; });
+          ur.on('data', (c: Buffer) => {
+            bytes += c.length;
+          });
           ur.pipe(res);
           ur.on('end', () => {
             const range = req.headers['x-ms-range'] ?? req.headers.range;
-            w.served.push({ at: Date.now(), method: req.method ?? 'GET', path: url.pathname, ...(range ? { range: String(range) } : {}), status: ur.statusCode ?? 502, bytes });
+            w.served.push({
+              at: Date.now(),
+              method: req.method ?? 'GET',
+              path: url.pathname,
+              ...(range ? { range: String(range) } : {}),
+              status: ur.statusCode ?? 502,
+              bytes,
+            });
             resolve();
           });
         }
-        ur.on('error', () => { res.destroy(); resolve(); });
+        ur.on('error', () => {
+          res.destroy();
+          resolve();
+        });
       });
       up.on('error', (err) => {
         if (!res.headersSent) storageXmlError(res, 502, 'ServerBusy', `Blob front could not reach Azurite: ${err.message}`);

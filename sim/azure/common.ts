@@ -46,13 +46,7 @@ export function verifyJwt(token: string, secret: Buffer): Record<string, unknown
 }
 
 /** ARM error envelope: {"error":{"code","message"}} plus the usual ARM response headers. */
-export function armError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
+export function armError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: { code, message } }, { 'x-ms-failure-cause': status >= 500 ? 'service' : 'gateway', ...headers });
 }
 

@@ -170,7 +170,13 @@ function call(name: string, args: J[], ctx: EvalContext): J {
     case 'format':
       return String(args[0]).replace(/\{(\d+)\}/g, (_m, n: string) => str(args[Number(n) + 1] ?? ''));
     case 'resourcegroup':
-      return { id: ctx.rg.id, name: ctx.rg.name, location: ctx.rg.location, type: 'Microsoft.Resources/resourceGroups', properties: { provisioningState: 'Succeeded' } };
+      return {
+        id: ctx.rg.id,
+        name: ctx.rg.name,
+        location: ctx.rg.location,
+        type: 'Microsoft.Resources/resourceGroups',
+        properties: { provisioningState: 'Succeeded' },
+      };
     case 'subscription':
       return { id: `/subscriptions/${ctx.subscriptionId}`, subscriptionId: ctx.subscriptionId, tenantId: ctx.tenantId };
     case 'resourceid': {
@@ -193,7 +199,9 @@ function call(name: string, args: J[], ctx: EvalContext): J {
     case 'string':
       return str(args[0] ?? null);
     case 'union':
-      return args.every(isObj) ? Object.assign({}, ...(args as Obj[])) : [...new Set((args as J[][]).flat().map((x) => JSON.stringify(x)))].map((x) => JSON.parse(x) as J);
+      return args.every(isObj)
+        ? Object.assign({}, ...(args as Obj[]))
+        : [...new Set((args as J[][]).flat().map((x) => JSON.stringify(x)))].map((x) => JSON.parse(x) as J);
     case 'createobject': {
       const o: Obj = {};
       for (let k = 0; k + 1 < args.length; k += 2) o[String(args[k])] = args[k + 1] ?? null;
@@ -210,7 +218,9 @@ function call(name: string, args: J[], ctx: EvalContext): J {
       return v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0);
     }
     default:
-      throw new TemplateLanguageError(`The template function '${name}' is not valid (the simulator evaluates only the subset documented in sim/azure/deployments.ts).`);
+      throw new TemplateLanguageError(
+        `The template function '${name}' is not valid (the simulator evaluates only the subset documented in sim/azure/deployments.ts).`,
+      );
   }
 }
 
@@ -286,14 +296,24 @@ export function deploymentsHandler(w: ArmWorld) {
     const template = isObj(props) ? props.template : undefined;
     const supplied = isObj(props) && isObj(props.parameters) ? props.parameters : {};
     if (!isObj(template)) {
-      armError(res, 400, 'InvalidRequestContent', "The request content was invalid: 'properties.template' is required (templateLink is not supported by the simulator).");
+      armError(
+        res,
+        400,
+        'InvalidRequestContent',
+        "The request content was invalid: 'properties.template' is required (templateLink is not supported by the simulator).",
+      );
       return true;
     }
     // Parameters: supplied values, else defaults (which may be expressions); unknown or missing ones fail validation.
     const declared = isObj(template.parameters) ? template.parameters : {};
     const unknown = Object.keys(supplied).filter((k) => !(k in declared));
     if (unknown.length > 0) {
-      armError(res, 400, 'InvalidTemplate', `Deployment template validation failed: 'The template parameters '${unknown.join(', ')}' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time.'`);
+      armError(
+        res,
+        400,
+        'InvalidTemplate',
+        `Deployment template validation failed: 'The template parameters '${unknown.join(', ')}' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time.'`,
+      );
       return true;
     }
     const ctx: EvalContext = {
@@ -311,13 +331,26 @@ export function deploymentsHandler(w: ArmWorld) {
         else if (isObj(decl) && 'defaultValue' in decl) ctx.params[k] = evaluate(decl.defaultValue ?? null, ctx);
         else throw new TemplateLanguageError(`The value for the template parameter '${k}' is not provided.`);
       }
-      const list = Array.isArray(template.resources) ? template.resources : isObj(template.resources) ? Object.values(template.resources) : [];
+      const list = Array.isArray(template.resources)
+        ? template.resources
+        : isObj(template.resources)
+          ? Object.values(template.resources)
+          : [];
       resources = list.filter(isObj).map((r) => evaluate(r, ctx) as Obj);
     } catch (err) {
       armError(res, 400, 'InvalidTemplate', `Deployment template validation failed: '${err instanceof Error ? err.message : String(err)}'`);
       return true;
     }
-    const d: Deployment = { id, name, resourceGroup: rgName, status: 'Accepted', opId: guid(), startTime: Date.now(), outputResources: [], parameters: {} };
+    const d: Deployment = {
+      id,
+      name,
+      resourceGroup: rgName,
+      status: 'Accepted',
+      opId: guid(),
+      startTime: Date.now(),
+      outputResources: [],
+      parameters: {},
+    };
     for (const [k, v] of Object.entries(ctx.params)) d.parameters[k] = { type: typeof v === 'string' ? 'String' : 'Object', value: v };
     all.set(key, d);
     setTimeout(() => {
@@ -331,9 +364,15 @@ export function deploymentsHandler(w: ArmWorld) {
           continue;
         }
         const tname = String(r.name);
-        let t = w.templates.find((x) => x.resourceGroup.toLowerCase() === rgName.toLowerCase() && x.name.toLowerCase() === tname.toLowerCase());
+        let t = w.templates.find(
+          (x) => x.resourceGroup.toLowerCase() === rgName.toLowerCase() && x.name.toLowerCase() === tname.toLowerCase(),
+        );
         if (!t) t = w.addTemplateFromPut(rgName, tname, String(r.location ?? 'eastus'));
-        const outcome = t.create({ identity: r.identity ?? null, properties: r.properties ?? null, ...(isObj(r.tags) ? { tags: r.tags } : {}) } as Record<string, unknown>);
+        const outcome = t.create({
+          identity: r.identity ?? null,
+          properties: r.properties ?? null,
+          ...(isObj(r.tags) ? { tags: r.tags } : {}),
+        } as Record<string, unknown>);
         if (outcome === 'conflict') {
           failures.push({
             code: 'Conflict',
@@ -351,7 +390,8 @@ export function deploymentsHandler(w: ArmWorld) {
           d.status = 'Failed';
           d.error = {
             code: 'DeploymentFailed',
-            message: 'At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.',
+            message:
+              'At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.',
             details: failures,
           };
         } else {

@@ -18,7 +18,10 @@ export interface EntraConfig {
 }
 
 function aadTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function aadIso(ms: number): string {
@@ -41,9 +44,14 @@ function aadError(res: ServerResponse, status: number, error: string, code: numb
 }
 
 function unknownTenant(res: ServerResponse, tenant: string): void {
-  aadError(res, 400, 'invalid_tenant', 90002,
+  aadError(
+    res,
+    400,
+    'invalid_tenant',
+    90002,
     `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. ` +
-    'Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.');
+      'Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.',
+  );
 }
 
 export function entraHandler(cfg: EntraConfig) {
@@ -95,16 +103,26 @@ export function entraHandler(cfg: EntraConfig) {
       }
       const clientId = form.get('client_id') ?? '';
       if (clientId.toLowerCase() !== cfg.clientId.toLowerCase()) {
-        return aadError(res, 400, 'unauthorized_client', 700016,
+        return aadError(
+          res,
+          400,
+          'unauthorized_client',
+          700016,
           `Application with identifier '${clientId}' was not found in the directory '${cfg.tenantId}'. This can happen if the application ` +
-          'has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your ' +
-          'authentication request to the wrong tenant.');
+            'has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your ' +
+            'authentication request to the wrong tenant.',
+        );
       }
       const assertionType = form.get('client_assertion_type');
       const assertion = form.get('client_assertion');
       if (assertionType !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || !assertion) {
-        return aadError(res, 401, 'invalid_client', 7000218,
-          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        return aadError(
+          res,
+          401,
+          'invalid_client',
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
       }
       const claims = decodeJwt(assertion);
       if (!claims) {
@@ -114,47 +132,91 @@ export function entraHandler(cfg: EntraConfig) {
       const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : 0;
       const nbf = typeof claims.nbf === 'number' ? claims.nbf * 1000 : 0;
       if (now >= exp || now + 300_000 < nbf) {
-        return aadError(res, 400, 'invalid_client', 700024,
+        return aadError(
+          res,
+          400,
+          'invalid_client',
+          700024,
           `Client assertion is not within its valid time range. Current time: ${aadIso(now)}, assertion valid from ${aadIso(nbf)}, ` +
-          `expiry time of assertion ${aadIso(exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`);
+            `expiry time of assertion ${aadIso(exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
+        );
       }
       const iss = String(claims.iss ?? '');
       if (cfg.federatedIssuer !== undefined && iss !== cfg.federatedIssuer) {
-        return aadError(res, 400, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ` +
-          'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation');
+        return aadError(
+          res,
+          400,
+          'invalid_client',
+          700211,
+          `No matching federated identity record found for presented assertion issuer '${iss}'. ` +
+            'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation',
+        );
       }
       const auds = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud ?? '')];
       if (!auds.some((a) => cfg.federatedAudiences.includes(a))) {
-        return aadError(res, 400, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. ` +
-          'Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation');
+        return aadError(
+          res,
+          400,
+          'invalid_client',
+          700212,
+          `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. ` +
+            'Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation',
+        );
       }
       const sub = String(claims.sub ?? '');
       if (cfg.federatedSubject !== undefined && sub !== cfg.federatedSubject) {
-        return aadError(res, 400, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ` +
-          'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation');
+        return aadError(
+          res,
+          400,
+          'invalid_client',
+          700213,
+          `No matching federated identity record found for presented assertion subject '${sub}'. ` +
+            'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation',
+        );
       }
       const scopes = (form.get('scope') ?? '').split(' ').filter((s) => s.endsWith('/.default'));
       const scope = scopes[0];
       if (!scope) {
-        return aadError(res, 400, 'invalid_scope', 1002012,
-          `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+        return aadError(
+          res,
+          400,
+          'invalid_scope',
+          1002012,
+          `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        );
       }
       const resource = scope.slice(0, -'/.default'.length).replace(/\/$/, '');
       const iat = Math.floor(now / 1000);
       const lifetime = cfg.accessTokenLifetimeSec;
-      const token = signJwt({
-        aud: resource,
-        iss: `https://sts.windows.net/${cfg.tenantId}/`,
-        iat, nbf: iat - 5, exp: iat + lifetime,
-        aio: guid(), appid: cfg.clientId, appidacr: '2', idp: `https://sts.windows.net/${cfg.tenantId}/`,
-        idtyp: 'app', oid: cfg.objectId, sub: cfg.objectId, tid: cfg.tenantId, uti: guid(), ver: '1.0',
-        xms_fic_sub: sub,
-      }, cfg.secret);
+      const token = signJwt(
+        {
+          aud: resource,
+          iss: `https://sts.windows.net/${cfg.tenantId}/`,
+          iat,
+          nbf: iat - 5,
+          exp: iat + lifetime,
+          aio: guid(),
+          appid: cfg.clientId,
+          appidacr: '2',
+          idp: `https://sts.windows.net/${cfg.tenantId}/`,
+          idtyp: 'app',
+          oid: cfg.objectId,
+          sub: cfg.objectId,
+          tid: cfg.tenantId,
+          uti: guid(),
+          ver: '1.0',
+          xms_fic_sub: sub,
+        },
+        cfg.secret,
+      );
       recordSecret(token);
       sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
       return;
     }
 
-    sendJson(res, 404, { error: 'invalid_request', error_description: `AADSTS900561: The endpoint only accepts POST requests. Path: ${url.pathname}` });
+    sendJson(res, 404, {
+      error: 'invalid_request',
+      error_description: `AADSTS900561: The endpoint only accepts POST requests. Path: ${url.pathname}`,
+    });
   };
 }

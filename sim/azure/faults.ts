@@ -100,10 +100,21 @@ export class FaultSet {
     if (f.retryAfterMs !== undefined) headers['retry-after-ms'] = String(f.retryAfterMs);
     if (service === 'blob') {
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      storageXmlError(res, status, f.code ?? (status === 503 ? 'ServerBusy' : status === 500 ? 'InternalError' : code), f.message ?? message);
+      storageXmlError(
+        res,
+        status,
+        f.code ?? (status === 503 ? 'ServerBusy' : status === 500 ? 'InternalError' : code),
+        f.message ?? message,
+      );
     } else if (service === 'entra') {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: `AADSTS90033: ${f.message ?? 'A transient error has occurred. Please try again.'} Trace ID: ${guid()}`, error_codes: [90033] }));
+      res.end(
+        JSON.stringify({
+          error: 'temporarily_unavailable',
+          error_description: `AADSTS90033: ${f.message ?? 'A transient error has occurred. Please try again.'} Trace ID: ${guid()}`,
+          error_codes: [90033],
+        }),
+      );
     } else {
       armError(res, status, f.code ?? code, f.message ?? message, headers);
     }

@@ -34,7 +34,8 @@ export function imdsHandler(cfg: ImdsConfig) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://169.254.169.254');
     // MSAL sends the path with a trailing slash (`.../oauth2/token/?api-version=...`).
-    if (url.pathname.replace(/\/+$/, '') !== TOKEN_PATH) return sendJson(res, 404, { error: 'not_found', error_description: 'The requested path was not found.' });
+    if (url.pathname.replace(/\/+$/, '') !== TOKEN_PATH)
+      return sendJson(res, 404, { error: 'not_found', error_description: 'The requested path was not found.' });
     if (String(req.headers.metadata ?? '').toLowerCase() !== 'true') {
       return sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
     }
@@ -48,12 +49,25 @@ export function imdsHandler(cfg: ImdsConfig) {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + cfg.accessTokenLifetimeSec;
     const aud = resource.replace(/\/+$/, '');
-    const token = signJwt({
-      aud, iss: `https://sts.windows.net/${cfg.tenantId}/`, iat: now, nbf: now - 5, exp,
-      appid: identity.clientId, appidacr: '2', idp: `https://sts.windows.net/${cfg.tenantId}/`, idtyp: 'app',
-      oid: identity.principalId, sub: identity.principalId, tid: cfg.tenantId, ver: '1.0',
-      xms_mirid: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/runners/providers/Microsoft.Compute/virtualMachines/runner-vm`,
-    }, cfg.secret);
+    const token = signJwt(
+      {
+        aud,
+        iss: `https://sts.windows.net/${cfg.tenantId}/`,
+        iat: now,
+        nbf: now - 5,
+        exp,
+        appid: identity.clientId,
+        appidacr: '2',
+        idp: `https://sts.windows.net/${cfg.tenantId}/`,
+        idtyp: 'app',
+        oid: identity.principalId,
+        sub: identity.principalId,
+        tid: cfg.tenantId,
+        ver: '1.0',
+        xms_mirid: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/runners/providers/Microsoft.Compute/virtualMachines/runner-vm`,
+      },
+      cfg.secret,
+    );
     sendJson(res, 200, {
       access_token: token,
       client_id: identity.clientId,

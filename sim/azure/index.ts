@@ -74,7 +74,16 @@ export type { ServedBlob } from './blobfront.ts';
 export type { NetworkStore, VnetSpec, SubnetSpec, NsgSpec, SecurityRuleSpec } from './network.ts';
 export type { AuthorizationStore, RoleDefinitionSpec, ResourceGroupSpec } from './authorization.ts';
 export type { ManagedIdentity } from './imds.ts';
-export type { TemplateScenario, TemplateHandle, LastRunStatus, RunSubState, RunState, PhaseSpec, DistributeSpec, RunOutput } from './templates.ts';
+export type {
+  TemplateScenario,
+  TemplateHandle,
+  LastRunStatus,
+  RunSubState,
+  RunState,
+  PhaseSpec,
+  DistributeSpec,
+  RunOutput,
+} from './templates.ts';
 
 export const DEFAULT_TENANT_ID = '5c3e0f4e-8d7a-4b61-9f0e-2a6b1d9c7e01';
 export const DEFAULT_CLIENT_ID = '0b8f3a2c-6e4d-4f1a-8c9b-7d2e5f1a3b02';
@@ -168,13 +177,21 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
   try {
     azurite = await startAzurite(opts.cert, opts.workDir, accounts);
     const az = azurite;
-    await Promise.all(accounts.flatMap((a) => ['packerlogs', 'shell', 'vhds'].map((c) =>
-      new ContainerClient(`${az.origin}/${a.name}/${c}`, new StorageSharedKeyCredential(a.name, a.key)).createIfNotExists())));
+    await Promise.all(
+      accounts.flatMap((a) =>
+        ['packerlogs', 'shell', 'vhds'].map((c) =>
+          new ContainerClient(`${az.origin}/${a.name}/${c}`, new StorageSharedKeyCredential(a.name, a.key)).createIfNotExists(),
+        ),
+      ),
+    );
 
     const entra = await startHttpsServer('entra', opts.cert, opts.journal, async (req, res, body) => {
       if (await faults.apply('entra', req, res)) return;
       entraHandler({
-        tenantId, clientId, objectId, secret,
+        tenantId,
+        clientId,
+        objectId,
+        secret,
         accessTokenLifetimeSec: opts.entra?.accessTokenLifetimeSec ?? 3599,
         federatedAudiences: [opts.entra?.federatedAudience ?? 'api://AzureADTokenExchange'].flat(),
         ...(opts.entra?.federatedSubject !== undefined ? { federatedSubject: opts.entra.federatedSubject } : {}),
@@ -187,13 +204,24 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       ...(mi.systemAssigned !== false ? { systemAssigned: { clientId: guid(), principalId: guid() } } : {}),
       userAssigned: Array.from({ length: mi.userAssigned ?? 1 }, () => ({ clientId: guid(), principalId: guid() })),
     };
-    const imds = await startHttpServer('imds', opts.journal, imdsHandler({
-      tenantId, secret, accessTokenLifetimeSec: opts.entra?.accessTokenLifetimeSec ?? 3599, ...managedIdentities,
-    }));
+    const imds = await startHttpServer(
+      'imds',
+      opts.journal,
+      imdsHandler({
+        tenantId,
+        secret,
+        accessTokenLifetimeSec: opts.entra?.accessTokenLifetimeSec ?? 3599,
+        ...managedIdentities,
+      }),
+    );
     servers.push(imds);
     let blobOrigin = '';
-    const blob = await startHttpsServer('blob', opts.cert, opts.journal,
-      blobFrontHandler({ azuriteOrigin: az.origin, cert: opts.cert, faults, templates, served }, () => blobOrigin));
+    const blob = await startHttpsServer(
+      'blob',
+      opts.cert,
+      opts.journal,
+      blobFrontHandler({ azuriteOrigin: az.origin, cert: opts.cert, faults, templates, served }, () => blobOrigin),
+    );
     blobOrigin = blob.origin;
     servers.push(blob);
 
@@ -204,28 +232,47 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       return op;
     };
     const makeTemplate = (s: TemplateScenario): SimTemplate => {
-      if (templates.some((t) => t.resourceGroup.toLowerCase() === s.resourceGroup.toLowerCase() && t.name.toLowerCase() === s.name.toLowerCase())) {
+      if (
+        templates.some(
+          (t) => t.resourceGroup.toLowerCase() === s.resourceGroup.toLowerCase() && t.name.toLowerCase() === s.name.toLowerCase(),
+        )
+      ) {
         throw new Error(`azure sim: template ${s.resourceGroup}/${s.name} already added`);
       }
       const wanted = 1 + (s.extraStagingAccounts?.length ?? 0);
-      if (freeAccounts.length < wanted) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
+      if (freeAccounts.length < wanted)
+        throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
       const account = freeAccounts.shift();
       if (!account) throw new Error(`azure sim: no free staging storage account (storageAccountPool is ${accounts.length})`);
       const extraAccounts = freeAccounts.splice(0, wanted - 1);
       // The other accounts of the group hold no packerlogs container (removed before the template is used).
       const removals = extraAccounts.map((a) =>
-        new ContainerClient(`${az.origin}/${a.name}/packerlogs`, new StorageSharedKeyCredential(a.name, a.key)).deleteIfExists());
-      const t = new SimTemplate(s, { subscriptionId, blobFrontOrigin: blob.origin, azuriteOrigin: az.origin, account, extraAccounts, newOperation, ready: Promise.all(removals).then(() => undefined) });
+        new ContainerClient(`${az.origin}/${a.name}/packerlogs`, new StorageSharedKeyCredential(a.name, a.key)).deleteIfExists(),
+      );
+      const t = new SimTemplate(s, {
+        subscriptionId,
+        blobFrontOrigin: blob.origin,
+        azuriteOrigin: az.origin,
+        account,
+        extraAccounts,
+        newOperation,
+        ready: Promise.all(removals).then(() => undefined),
+      });
       templates.push(t);
       return t;
     };
     const network = new NetworkStore(subscriptionId);
     const authorization = new AuthorizationStore(subscriptionId, tenantId, templates);
     const world: ArmWorld = {
-      subscriptionId, tenantId, clientId, objectId, secret,
+      subscriptionId,
+      tenantId,
+      clientId,
+      objectId,
+      secret,
       extraArmAudiences: opts.armAudiences ?? [],
       origin: () => armOrigin,
-      templates, operations,
+      templates,
+      operations,
       extraResourceGroups: new Set(opts.resourceGroups ?? []),
       faults,
       ...(opts.throttle ? { throttle: new TokenBucket(opts.throttle.capacity, opts.throttle.refillPerSec, opts.throttle.retryAfter) } : {}),
@@ -242,7 +289,10 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
 
     let stopped = false;
     return {
-      tenantId, clientId, subscriptionId, objectId,
+      tenantId,
+      clientId,
+      subscriptionId,
+      objectId,
       armEndpoint: arm.origin,
       authorityHost: entra.origin,
       blobFrontOrigin: blob.origin,
@@ -262,11 +312,23 @@ export async function startAzureSim(opts: AzureSimOptions): Promise<AzureSim> {
       mintAccessToken: (c = {}) => {
         const now = Math.floor(Date.now() / 1000);
         const exp = now + (c.expiresInSec ?? 3599);
-        return recordedSecret(signJwt({
-          aud: c.aud ?? 'https://management.azure.com', iss: `https://sts.windows.net/${c.tid ?? tenantId}/`,
-          iat: Math.min(now, exp) - 10, nbf: Math.min(now, exp) - 10, exp, appid: clientId, oid: objectId, sub: objectId,
-          tid: c.tid ?? tenantId, ver: '1.0',
-        }, secret));
+        return recordedSecret(
+          signJwt(
+            {
+              aud: c.aud ?? 'https://management.azure.com',
+              iss: `https://sts.windows.net/${c.tid ?? tenantId}/`,
+              iat: Math.min(now, exp) - 10,
+              nbf: Math.min(now, exp) - 10,
+              exp,
+              appid: clientId,
+              oid: objectId,
+              sub: objectId,
+              tid: c.tid ?? tenantId,
+              ver: '1.0',
+            },
+            secret,
+          ),
+        );
       },
       stop: async () => {
         if (stopped) return;

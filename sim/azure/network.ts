@@ -52,7 +52,15 @@ const DEFAULTS: Array<[string, string, number, 'Inbound' | 'Outbound', 'Allow' |
   ['AllowVnetInBound', 'Allow inbound traffic from all VMs in VNET', 65000, 'Inbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork'],
   ['AllowAzureLoadBalancerInBound', 'Allow inbound traffic from azure load balancer', 65001, 'Inbound', 'Allow', 'AzureLoadBalancer', '*'],
   ['DenyAllInBound', 'Deny all inbound traffic', 65500, 'Inbound', 'Deny', '*', '*'],
-  ['AllowVnetOutBound', 'Allow outbound traffic from all VMs to all VMs in VNET', 65000, 'Outbound', 'Allow', 'VirtualNetwork', 'VirtualNetwork'],
+  [
+    'AllowVnetOutBound',
+    'Allow outbound traffic from all VMs to all VMs in VNET',
+    65000,
+    'Outbound',
+    'Allow',
+    'VirtualNetwork',
+    'VirtualNetwork',
+  ],
   ['AllowInternetOutBound', 'Allow outbound traffic from all VMs to Internet', 65001, 'Outbound', 'Allow', '*', 'Internet'],
   ['DenyAllOutBound', 'Deny all outbound traffic', 65500, 'Outbound', 'Deny', '*', '*'],
 ];
@@ -121,17 +129,31 @@ export class NetworkStore {
     if (!r.destinationPortRanges?.length) p.destinationPortRange = r.destinationPortRange ?? '*';
     if (!r.sourceAddressPrefixes?.length) p.sourceAddressPrefix = r.sourceAddressPrefix ?? '*';
     if (!r.destinationAddressPrefixes?.length) p.destinationAddressPrefix = r.destinationAddressPrefix ?? '*';
-    return { name: r.name, id: `${nsgId}/${kind}/${r.name}`, etag: etag(), type: `Microsoft.Network/networkSecurityGroups/${kind}`, properties: p };
+    return {
+      name: r.name,
+      id: `${nsgId}/${kind}/${r.name}`,
+      etag: etag(),
+      type: `Microsoft.Network/networkSecurityGroups/${kind}`,
+      properties: p,
+    };
   }
 
   /** Answers a Microsoft.Network GET, or undefined when the path is not one of ours. */
   get(path: string): ArmAnswer | undefined {
-    const m = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(virtualNetworks|networkSecurityGroups)\/([^/]+)(?:\/subnets\/([^/]+))?$/i.exec(path);
+    const m =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/(virtualNetworks|networkSecurityGroups)\/([^/]+)(?:\/subnets\/([^/]+))?$/i.exec(
+        path,
+      );
     if (!m) return undefined;
     const [, rg, type, name, subnet] = m as unknown as [string, string, string, string, string | undefined];
     const notFound = (what: string): ArmAnswer => ({
       status: 404,
-      body: { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix` } },
+      body: {
+        error: {
+          code: 'ResourceNotFound',
+          message: `The Resource '${what}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+        },
+      },
     });
     if (type.toLowerCase() === 'networksecuritygroups') {
       if (subnet !== undefined) return undefined;
@@ -144,12 +166,26 @@ export class NetworkStore {
       return {
         status: 200,
         body: {
-          name: n.spec.name, id: n.id, etag: etag(), type: 'Microsoft.Network/networkSecurityGroups', location: n.spec.location ?? 'eastus',
+          name: n.spec.name,
+          id: n.id,
+          etag: etag(),
+          type: 'Microsoft.Network/networkSecurityGroups',
+          location: n.spec.location ?? 'eastus',
           properties: {
-            provisioningState: 'Succeeded', resourceGuid: guid(),
+            provisioningState: 'Succeeded',
+            resourceGuid: guid(),
             securityRules: (n.spec.rules ?? []).map((r) => this.ruleBody(n.id, 'securityRules', r)),
             defaultSecurityRules: DEFAULTS.map(([rn, description, priority, direction, access, src, dst]) =>
-              this.ruleBody(n.id, 'defaultSecurityRules', { name: rn, description, priority, direction, access, sourceAddressPrefix: src, destinationAddressPrefix: dst })),
+              this.ruleBody(n.id, 'defaultSecurityRules', {
+                name: rn,
+                description,
+                priority,
+                direction,
+                access,
+                sourceAddressPrefix: src,
+                destinationAddressPrefix: dst,
+              }),
+            ),
             subnets,
           },
         },
@@ -160,15 +196,24 @@ export class NetworkStore {
     if (!v) return notFound(`Microsoft.Network/virtualNetworks/${name}`);
     if (subnet !== undefined) {
       const s = v.spec.subnets.find((x) => x.name.toLowerCase() === subnet.toLowerCase());
-      if (!s) return { status: 404, body: { error: { code: 'NotFound', message: `Resource ${v.id}/subnets/${subnet} not found.`, details: [] } } };
+      if (!s)
+        return {
+          status: 404,
+          body: { error: { code: 'NotFound', message: `Resource ${v.id}/subnets/${subnet} not found.`, details: [] } },
+        };
       return { status: 200, body: this.subnetBody(v.id, s) };
     }
     return {
       status: 200,
       body: {
-        name: v.spec.name, id: v.id, etag: etag(), type: 'Microsoft.Network/virtualNetworks', location: v.spec.location ?? 'eastus',
+        name: v.spec.name,
+        id: v.id,
+        etag: etag(),
+        type: 'Microsoft.Network/virtualNetworks',
+        location: v.spec.location ?? 'eastus',
         properties: {
-          provisioningState: 'Succeeded', resourceGuid: guid(),
+          provisioningState: 'Succeeded',
+          resourceGuid: guid(),
           addressSpace: { addressPrefixes: v.spec.addressPrefixes ?? ['10.0.0.0/16'] },
           subnets: v.spec.subnets.map((s) => this.subnetBody(v.id, s)),
           virtualNetworkPeerings: [],

@@ -23,10 +23,18 @@ export function readCopySource(headers: IncomingHttpHeaders, azuriteOrigin: stri
     return Promise.resolve({ ok: false, status: 400, code: 'InvalidHeaderValue', message: 'The value for x-ms-copy-source is not a URL.' });
   }
   if (auth !== '' && !/^Bearer /i.test(auth)) {
-    return Promise.resolve({ ok: false, status: 400, code: 'InvalidHeaderValue', message: 'x-ms-copy-source-authorization supports only the Bearer scheme.' });
+    return Promise.resolve({
+      ok: false,
+      status: 400,
+      code: 'InvalidHeaderValue',
+      message: 'x-ms-copy-source-authorization supports only the Bearer scheme.',
+    });
   }
   const target = new URL(source.pathname + source.search, azuriteOrigin);
-  const h: Record<string, string> = { 'x-ms-version': String(headers['x-ms-version'] ?? '2021-10-04'), 'x-ms-date': new Date().toUTCString() };
+  const h: Record<string, string> = {
+    'x-ms-version': String(headers['x-ms-version'] ?? '2021-10-04'),
+    'x-ms-date': new Date().toUTCString(),
+  };
   if (auth) h.authorization = auth;
   const range = headers['x-ms-source-range'];
   if (typeof range === 'string') h['x-ms-range'] = range;
@@ -37,18 +45,44 @@ export function readCopySource(headers: IncomingHttpHeaders, azuriteOrigin: stri
       ur.on('end', () => {
         const status = ur.statusCode ?? 502;
         if (status === 200 || status === 206) return resolve({ ok: true, bytes: Buffer.concat(chunks) });
-        resolve({ ok: false, status, code: 'CannotVerifyCopySource', message: `Could not verify the copy source: the source answered ${status}.` });
+        resolve({
+          ok: false,
+          status,
+          code: 'CannotVerifyCopySource',
+          message: `Could not verify the copy source: the source answered ${status}.`,
+        });
       });
-      ur.on('error', () => resolve({ ok: false, status: 500, code: 'CannotVerifyCopySource', message: 'Could not verify the copy source within the specified time.' }));
+      ur.on('error', () =>
+        resolve({
+          ok: false,
+          status: 500,
+          code: 'CannotVerifyCopySource',
+          message: 'Could not verify the copy source within the specified time.',
+        }),
+      );
     });
-    up.on('error', () => resolve({ ok: false, status: 500, code: 'CannotVerifyCopySource', message: 'Could not verify the copy source within the specified time.' }));
+    up.on('error', () =>
+      resolve({
+        ok: false,
+        status: 500,
+        code: 'CannotVerifyCopySource',
+        message: 'Could not verify the copy source within the specified time.',
+      }),
+    );
     up.end();
   });
 }
 
 /** The Put Page request that writes what was read: the copy headers replaced by a body. */
 export function asPutPage(headers: IncomingHttpHeaders, bytes: Buffer): IncomingHttpHeaders {
-  const h: IncomingHttpHeaders = { ...headers, 'content-length': String(bytes.length), 'x-ms-page-write': 'update' };
-  for (const k of ['x-ms-copy-source', 'x-ms-copy-source-authorization', 'x-ms-source-range', 'x-ms-source-content-md5', 'x-ms-source-content-crc64', 'transfer-encoding']) delete h[k];
-  return h;
+  const dropped = new Set([
+    'x-ms-copy-source',
+    'x-ms-copy-source-authorization',
+    'x-ms-source-range',
+    'x-ms-source-content-md5',
+    'x-ms-source-content-crc64',
+    'transfer-encoding',
+  ]);
+  const kept = Object.entries(headers).filter(([k]) => !dropped.has(k));
+  return { ...Object.fromEntries(kept), 'content-length': String(bytes.length), 'x-ms-page-write': 'update' };
 }

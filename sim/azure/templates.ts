@@ -249,7 +249,7 @@ function defaultLines(s: RunSubState, t: SimTemplate): string[] {
       return ['PACKER OUT ==> azure-arm: Running in-VM validations ...'];
     case 'Distributing':
       return [
-        'PACKER OUT ==> azure-arm: Querying the machine\'s properties ...',
+        "PACKER OUT ==> azure-arm: Querying the machine's properties ...",
         'PACKER OUT ==> azure-arm: Powering off machine ...',
         'PACKER OUT ==> azure-arm: Capturing image ...',
         'PACKER OUT ==> azure-arm: Deleting individual resources ...',
@@ -264,8 +264,8 @@ const FAIL_LINES = [
   'PACKER ERR ==> azure-arm: Step "StepProvision" failed',
   'PACKER ERR ==> azure-arm: Deleting individual resources ...',
   "PACKER ERR Build 'azure-arm' errored after 4 minutes 12 seconds: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
-  'PACKER ERR ==> Some builds didn\'t complete successfully and had errors:',
-  "PACKER ERR --> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]",
+  "PACKER ERR ==> Some builds didn't complete successfully and had errors:",
+  'PACKER ERR --> azure-arm: Script exited with non-zero exit status: 100. Allowed exit codes are: [0]',
   'PACKER ERR ==> Builds finished but no artifacts were created.',
 ];
 
@@ -330,11 +330,16 @@ export class SimTemplate implements TemplateHandle {
     this.existsNow = scenario.exists !== false;
     if (this.existsNow) this.body = this.makeBody(scenario.body ?? {});
     this.credential = new StorageSharedKeyCredential(ctx.account.name, ctx.account.key);
-    if (ctx.ready) this.logChain = ctx.ready.catch((err: unknown) => { process.stderr.write(`[azure-sim] set-up of ${this.name} failed: ${String(err)}\n`); });
+    if (ctx.ready)
+      this.logChain = ctx.ready.catch((err: unknown) => {
+        process.stderr.write(`[azure-sim] set-up of ${this.name} failed: ${String(err)}\n`);
+      });
     if (scenario.decoyLog) {
       const path = `packerlogs/${guid()}/customization.log`;
       this.decoyLogPath = path;
-      const text = (scenario.decoyLog.lines ?? ['PACKER OUT ==> azure-arm: an earlier run of this template']).map((l) => this.logText(l)).join('');
+      const text = (scenario.decoyLog.lines ?? ['PACKER OUT ==> azure-arm: an earlier run of this template'])
+        .map((l) => this.logText(l))
+        .join('');
       this.enqueue(async () => {
         await this.appendClient(path).createIfNotExists();
         await this.appendRaw(path, text);
@@ -362,12 +367,24 @@ export class SimTemplate implements TemplateHandle {
     }
   }
 
-  get storageAccount(): string { return this.ctx.account.name; }
-  get storageKey(): string { return this.ctx.account.key; }
-  get blobEndpoint(): string { return `${this.ctx.blobFrontOrigin}/${this.ctx.account.name}/`; }
-  get logBlobPath(): string | undefined { return this.run ? `packerlogs/${this.run.logGuid}/customization.log` : undefined; }
-  get logUrl(): string | undefined { return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined; }
-  get forbidden(): string[] { return this.scenario.access?.forbiddenActions ?? []; }
+  get storageAccount(): string {
+    return this.ctx.account.name;
+  }
+  get storageKey(): string {
+    return this.ctx.account.key;
+  }
+  get blobEndpoint(): string {
+    return `${this.ctx.blobFrontOrigin}/${this.ctx.account.name}/`;
+  }
+  get logBlobPath(): string | undefined {
+    return this.run ? `packerlogs/${this.run.logGuid}/customization.log` : undefined;
+  }
+  get logUrl(): string | undefined {
+    return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined;
+  }
+  get forbidden(): string[] {
+    return this.scenario.access?.forbiddenActions ?? [];
+  }
   /** The extra (non-Image Builder) accounts of the staging group, as ARM lists them. */
   get extraAccounts(): Array<{ name: string; blobEndpoint: string; tags?: Record<string, string> }> {
     return (this.ctx.extraAccounts ?? []).map((a, i) => {
@@ -380,8 +397,12 @@ export class SimTemplate implements TemplateHandle {
     });
   }
 
-  exists(): boolean { return this.existsNow; }
-  status(): LastRunStatus | undefined { return this.lastRun ? { ...this.lastRun } : undefined; }
+  exists(): boolean {
+    return this.existsNow;
+  }
+  status(): LastRunStatus | undefined {
+    return this.lastRun ? { ...this.lastRun } : undefined;
+  }
 
   /** lastRunStatus as GET shows it: stale for a while after a run request, shaped as the scenario says. */
   shownStatus(): Record<string, unknown> | undefined {
@@ -414,9 +435,15 @@ export class SimTemplate implements TemplateHandle {
   }
 
   /** Test control: fields replacing (undefined: removing) those of the status GET shows, until cleared with undefined. */
-  overrideStatus(fields: Record<string, unknown> | undefined): void { this.override = fields; }
-  runOutputs(): RunOutput[] { return this.outputs.map((o) => ({ ...o })); }
-  isRunning(): boolean { return this.lastRun?.runState === 'Running' || this.lastRun?.runState === 'Canceling'; }
+  overrideStatus(fields: Record<string, unknown> | undefined): void {
+    this.override = fields;
+  }
+  runOutputs(): RunOutput[] {
+    return this.outputs.map((o) => ({ ...o }));
+  }
+  isRunning(): boolean {
+    return this.lastRun?.runState === 'Running' || this.lastRun?.runState === 'Canceling';
+  }
 
   private until<T>(pred: () => T | undefined): Promise<T> {
     return new Promise((resolve) => {
@@ -430,9 +457,15 @@ export class SimTemplate implements TemplateHandle {
       if (!check()) this.events.on('change', check);
     });
   }
-  runStarted(n = 1): Promise<void> { return this.until(() => (this.runCount >= n ? true : undefined)).then(() => undefined); }
-  subState(s: RunSubState): Promise<void> { return this.until(() => (this.run?.visited.includes(s) ? true : undefined)).then(() => undefined); }
-  cancelRequested(n = 1): Promise<void> { return this.until(() => (this.cancelCount >= n ? true : undefined)).then(() => undefined); }
+  runStarted(n = 1): Promise<void> {
+    return this.until(() => (this.runCount >= n ? true : undefined)).then(() => undefined);
+  }
+  subState(s: RunSubState): Promise<void> {
+    return this.until(() => (this.run?.visited.includes(s) ? true : undefined)).then(() => undefined);
+  }
+  cancelRequested(n = 1): Promise<void> {
+    return this.until(() => (this.cancelCount >= n ? true : undefined)).then(() => undefined);
+  }
   finished(n = 1): Promise<LastRunStatus> {
     return this.until(() => (this.finishedCount >= n && this.lastRun ? { ...this.lastRun } : undefined));
   }
@@ -444,7 +477,8 @@ export class SimTemplate implements TemplateHandle {
   // ----- body -----
   distributeSpecs(): DistributeSpec[] {
     if (this.scenario.distribute) return this.scenario.distribute;
-    const fromBody = (this.body?.properties as { distribute?: Array<{ type: DistributeSpec['type']; runOutputName: string }> } | undefined)?.distribute;
+    const fromBody = (this.body?.properties as { distribute?: Array<{ type: DistributeSpec['type']; runOutputName: string }> } | undefined)
+      ?.distribute;
     if (fromBody?.length) return fromBody.map((d) => ({ type: d.type, runOutputName: d.runOutputName }));
     return [{ type: 'ManagedImage', runOutputName: 'managedImageOutput' }];
   }
@@ -453,10 +487,18 @@ export class SimTemplate implements TemplateHandle {
     const rg = `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.resourceGroup}`;
     switch (d.type) {
       case 'ManagedImage':
-        return { type: 'ManagedImage', runOutputName: d.runOutputName, imageId: `${rg}/providers/Microsoft.Compute/images/${d.runOutputName}`, location: this.location, artifactTags: {} };
+        return {
+          type: 'ManagedImage',
+          runOutputName: d.runOutputName,
+          imageId: `${rg}/providers/Microsoft.Compute/images/${d.runOutputName}`,
+          location: this.location,
+          artifactTags: {},
+        };
       case 'SharedImage':
         return {
-          type: 'SharedImage', runOutputName: d.runOutputName, artifactTags: {},
+          type: 'SharedImage',
+          runOutputName: d.runOutputName,
+          artifactTags: {},
           galleryImageId: `${rg}/providers/Microsoft.Compute/galleries/simGallery/images/${d.runOutputName}`,
           targetRegions: [{ name: this.location, replicaCount: 1, storageAccountType: 'Standard_LRS' }],
           excludeFromLatest: false,
@@ -474,7 +516,10 @@ export class SimTemplate implements TemplateHandle {
       properties: {
         source: { type: 'PlatformImage', publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' },
         customize: [{ type: 'Shell', name: 'install-nginx', inline: ['sudo apt-get update', 'sudo apt-get install -y nginx'] }],
-        distribute: (this.scenario.distribute ?? (props.distribute ? [] : [{ type: 'ManagedImage', runOutputName: 'managedImageOutput' }]) as DistributeSpec[]).map((d) => this.distributor(d)),
+        distribute: (
+          this.scenario.distribute ??
+          ((props.distribute ? [] : [{ type: 'ManagedImage', runOutputName: 'managedImageOutput' }]) as DistributeSpec[])
+        ).map((d) => this.distributor(d)),
         vmProfile: { vmSize: 'Standard_D2s_v3', osDiskSizeGB: 0 },
         buildTimeoutInMinutes: 0,
         ...props,
@@ -493,7 +538,9 @@ export class SimTemplate implements TemplateHandle {
     const props: Record<string, unknown> = {
       ...(b.properties as Record<string, unknown>),
       provisioningState: this.provisioningState,
-      stagingResourceGroup: this.scenario.stagingResourceGroup ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}` : (b.properties as { stagingResourceGroup?: string } | undefined)?.stagingResourceGroup ?? '',
+      stagingResourceGroup: this.scenario.stagingResourceGroup
+        ? `/subscriptions/${this.ctx.subscriptionId}/resourceGroups/${this.scenario.stagingResourceGroup}`
+        : ((b.properties as { stagingResourceGroup?: string } | undefined)?.stagingResourceGroup ?? ''),
       exactStagingResourceGroup: this.provisioningState === 'Creating' ? '' : this.stagingResourceGroup,
     };
     const shown = this.shownStatus();
@@ -512,8 +559,12 @@ export class SimTemplate implements TemplateHandle {
 
   /** PUT: create from a request body. Returns false when the template exists with a different body. */
   create(given: Record<string, unknown>): 'created' | 'same' | 'conflict' {
-    const normal = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) =>
-      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [c]) => a.localeCompare(c))) : v);
+    const normal = (x: unknown): string =>
+      JSON.stringify(x, (_k, v: unknown) =>
+        v && typeof v === 'object' && !Array.isArray(v)
+          ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [c]) => a.localeCompare(c)))
+          : v,
+      );
     const wanted = { identity: given.identity, tags: given.tags, properties: given.properties };
     if (this.existsNow && this.body) {
       const cur = { identity: this.body.identity, tags: this.body.tags, properties: this.body.properties };
@@ -526,8 +577,14 @@ export class SimTemplate implements TemplateHandle {
     return 'created';
   }
 
-  markCreated(): void { this.provisioningState = 'Succeeded'; this.changed(); }
-  markDeleting(): void { this.provisioningState = 'Deleting'; this.changed(); }
+  markCreated(): void {
+    this.provisioningState = 'Succeeded';
+    this.changed();
+  }
+  markDeleting(): void {
+    this.provisioningState = 'Deleting';
+    this.changed();
+  }
   markDeleted(): void {
     this.existsNow = false;
     this.body = undefined;
@@ -538,7 +595,9 @@ export class SimTemplate implements TemplateHandle {
   }
 
   // ----- runs -----
-  phases(): PhaseSpec[] { return this.scenario.phases ?? DEFAULT_PHASES; }
+  phases(): PhaseSpec[] {
+    return this.scenario.phases ?? DEFAULT_PHASES;
+  }
 
   startRun(op: Operation, fromIndex = 0): void {
     const staleMs = this.scenario.statusShape?.staleAfterRunMs;
@@ -547,7 +606,13 @@ export class SimTemplate implements TemplateHandle {
     this.run = run;
     this.runCount += 1;
     this.outputs = [];
-    this.lastRun = { startTime: azTime(op.startTime), endTime: undefined, runState: 'Running', runSubState: this.phases()[fromIndex]?.subState ?? 'Queued', message: '' };
+    this.lastRun = {
+      startTime: azTime(op.startTime),
+      endTime: undefined,
+      runState: 'Running',
+      runSubState: this.phases()[fromIndex]?.subState ?? 'Queued',
+      message: '',
+    };
     delete this.lastRun.endTime;
     const blob = `packerlogs/${run.logGuid}/customization.log`;
     this.enqueue(async () => {
@@ -567,10 +632,11 @@ export class SimTemplate implements TemplateHandle {
   }
 
   private enterPhase(run: RunState_, i: number): void {
-    if (this.run !== run || this.lastRun?.runState !== 'Running' && this.lastRun?.runState !== 'Canceling') return;
+    if (this.run !== run || (this.lastRun?.runState !== 'Running' && this.lastRun?.runState !== 'Canceling')) return;
     const phases = this.phases();
     const phase = phases[i];
-    if (!phase) return this.finish(run, (this.scenario.outcome ?? 'Succeeded') === 'Failed' ? 'Failed' : this.scenario.outcome ?? 'Succeeded');
+    if (!phase)
+      return this.finish(run, (this.scenario.outcome ?? 'Succeeded') === 'Failed' ? 'Failed' : (this.scenario.outcome ?? 'Succeeded'));
     if (this.lastRun.runState === 'Running') this.lastRun.runSubState = phase.subState;
     run.visited.push(phase.subState);
     const lines = phase.lines ?? defaultLines(phase.subState, this);
@@ -592,15 +658,17 @@ export class SimTemplate implements TemplateHandle {
     }
     this.changed('subState', phase.subState);
     const failing = i === this.failIndex();
-    run.timers.push(setTimeout(() => {
-      upTo(lines.length - 1);
-      if (failing) {
-        for (const l of this.scenario.failure?.lines ?? FAIL_LINES) this.logLine(run, l);
-        this.finish(run, 'Failed');
-      } else {
-        this.enterPhase(run, i + 1);
-      }
-    }, phase.durationMs));
+    run.timers.push(
+      setTimeout(() => {
+        upTo(lines.length - 1);
+        if (failing) {
+          for (const l of this.scenario.failure?.lines ?? FAIL_LINES) this.logLine(run, l);
+          this.finish(run, 'Failed');
+        } else {
+          this.enterPhase(run, i + 1);
+        }
+      }, phase.durationMs),
+    );
   }
 
   private logText(line: string): string {
@@ -618,19 +686,24 @@ export class SimTemplate implements TemplateHandle {
   private finish(run: RunState_, state: 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Canceled'): void {
     for (const t of run.timers) clearTimeout(t);
     run.timers = [];
-    const logLocation = this.scenario.failure?.logLocationStyle === 'arm'
-      ? `${this.stagingResourceGroup}/providers/Microsoft.Storage/storageAccounts/${this.storageAccount}/blobServices/default/containers/packerlogs/${run.logGuid}/customization.log`
-      : `${this.blobEndpoint}packerlogs/${run.logGuid}/customization.log`;
+    const logLocation =
+      this.scenario.failure?.logLocationStyle === 'arm'
+        ? `${this.stagingResourceGroup}/providers/Microsoft.Storage/storageAccounts/${this.storageAccount}/blobServices/default/containers/packerlogs/${run.logGuid}/customization.log`
+        : `${this.blobEndpoint}packerlogs/${run.logGuid}/customization.log`;
     let message = '';
     if (state === 'Failed') {
-      message = this.scenario.failure?.message ??
+      message =
+        this.scenario.failure?.message ??
         'Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: ' +
-        'Packer build command has failed: exit status 1. During the image build, a failure has occurred. Please review the build log to identify which build/customization step failed. ' +
-        'For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. ' +
-        `Image Build log location: ${logLocation}. OperationId: ${run.op.id}. Use this operation ID when contacting support.`;
+          'Packer build command has failed: exit status 1. During the image build, a failure has occurred. Please review the build log to identify which build/customization step failed. ' +
+          'For more troubleshooting steps go to https://aka.ms/azvmimagebuilderts. ' +
+          `Image Build log location: ${logLocation}. OperationId: ${run.op.id}. Use this operation ID when contacting support.`;
     } else if (state === 'PartiallySucceeded') {
-      const failed = this.distributeSpecs().filter((d) => d.fail).map((d) => d.runOutputName);
-      message = `Distribution failed for run output(s) ${failed.map((n) => `'${n}'`).join(', ')}: one or more distribution targets did not complete. ` +
+      const failed = this.distributeSpecs()
+        .filter((d) => d.fail)
+        .map((d) => d.runOutputName);
+      message =
+        `Distribution failed for run output(s) ${failed.map((n) => `'${n}'`).join(', ')}: one or more distribution targets did not complete. ` +
         `Image Build log location: ${logLocation}. OperationId: ${run.op.id}.`;
     } else if (state === 'Canceled') {
       message = 'Build was canceled by user request.';
@@ -639,7 +712,10 @@ export class SimTemplate implements TemplateHandle {
       this.outputs = this.distributeSpecs().map((d) => this.outputFor(d, state === 'PartiallySucceeded' && d.fail === true));
       // A VHD distribute target leaves a page blob in the staging account (the real service writes the OS disk
       // there as a fixed-size VHD page blob); the sim writes a small sparse one so a copy can be checked byte for byte.
-      for (const o of this.outputs) if (o.artifactUri?.startsWith(this.blobEndpoint)) this.enqueue(() => this.writeVhd(o.artifactUri!.slice(this.blobEndpoint.length)));
+      for (const o of this.outputs) {
+        const uri = o.artifactUri;
+        if (uri?.startsWith(this.blobEndpoint)) this.enqueue(() => this.writeVhd(uri.slice(this.blobEndpoint.length)));
+      }
     }
     this.enqueue(async () => undefined);
     const chain = this.logChain;
@@ -651,9 +727,15 @@ export class SimTemplate implements TemplateHandle {
       op.endTime = end;
       if (state === 'Succeeded') op.status = 'Succeeded';
       else if (state === 'Canceled') op.status = 'Canceled';
-      else { op.status = 'Failed'; op.error = { code: 'InternalOperationError', message }; }
+      else {
+        op.status = 'Failed';
+        op.error = { code: 'InternalOperationError', message };
+      }
       for (const c of run.cancelOps) {
-        if (c.status === 'InProgress') { c.status = 'Succeeded'; c.endTime = end; }
+        if (c.status === 'InProgress') {
+          c.status = 'Succeeded';
+          c.endTime = end;
+        }
       }
       this.finishedCount += 1;
       this.changed('finished', { ...this.lastRun });
@@ -662,10 +744,16 @@ export class SimTemplate implements TemplateHandle {
 
   private outputFor(d: DistributeSpec, failed: boolean): RunOutput {
     if (failed) return { name: d.runOutputName, provisioningState: 'Failed' };
-    const dist = ((this.body?.properties as { distribute?: Array<Record<string, string>> } | undefined)?.distribute ?? [])
-      .find((x) => x.runOutputName === d.runOutputName) ?? this.distributor(d) as Record<string, string>;
+    const dist =
+      ((this.body?.properties as { distribute?: Array<Record<string, string>> } | undefined)?.distribute ?? []).find(
+        (x) => x.runOutputName === d.runOutputName,
+      ) ?? (this.distributor(d) as Record<string, string>);
     if (d.type === 'VHD') {
-      return { name: d.runOutputName, artifactUri: `${this.blobEndpoint}vhds/${this.name}_${Date.now()}.vhd`, provisioningState: 'Succeeded' };
+      return {
+        name: d.runOutputName,
+        artifactUri: `${this.blobEndpoint}vhds/${this.name}_${Date.now()}.vhd`,
+        provisioningState: 'Succeeded',
+      };
     }
     if (d.type === 'SharedImage') {
       const now = new Date();
@@ -692,10 +780,12 @@ export class SimTemplate implements TemplateHandle {
     this.lastRun = { ...last, runState: 'Canceling' };
     this.changed();
     this.logLine(run, 'PACKER ERR ==> azure-arm: Cancelling build: received a cancel request');
-    run.timers.push(setTimeout(() => {
-      this.logLine(run, "PACKER ERR Build 'azure-arm' errored: build was cancelled");
-      this.finish(run, 'Canceled');
-    }, this.scenario.cancel?.durationMs ?? 200));
+    run.timers.push(
+      setTimeout(() => {
+        this.logLine(run, "PACKER ERR Build 'azure-arm' errored: build was cancelled");
+        this.finish(run, 'Canceled');
+      }, this.scenario.cancel?.durationMs ?? 200),
+    );
     return 'accepted';
   }
 
@@ -740,13 +830,15 @@ export class SimTemplate implements TemplateHandle {
   static vhdBytes(path: string): Buffer {
     const b = Buffer.alloc(3 * 1024 * 1024);
     const seed = createHash('sha256').update(path).digest();
-    for (let i = 0; i < 512 * 1024; i++) b[i] = seed[i % seed.length]! ^ (i & 0xff);
-    for (let i = 2 * 1024 * 1024; i < b.length; i++) b[i] = seed[(i * 7) % seed.length]!;
+    for (let i = 0; i < 512 * 1024; i++) b[i] = (seed[i % seed.length] ?? 0) ^ (i & 0xff);
+    for (let i = 2 * 1024 * 1024; i < b.length; i++) b[i] = seed[(i * 7) % seed.length] ?? 0;
     return b;
   }
 
   private async writeVhd(path: string): Promise<void> {
-    const client = new PageBlobClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path}`, this.credential, { retryOptions: { maxTries: 3, retryDelayInMs: 50 } });
+    const client = new PageBlobClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path}`, this.credential, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 50 },
+    });
     const container = new ContainerClient(`${this.ctx.azuriteOrigin}/${this.ctx.account.name}/${path.split('/')[0]}`, this.credential);
     await container.createIfNotExists();
     const bytes = SimTemplate.vhdBytes(path);
@@ -756,10 +848,12 @@ export class SimTemplate implements TemplateHandle {
   }
 
   private enqueue(fn: () => Promise<void>): void {
-    this.logChain = this.logChain.then(() => (this.disposed ? undefined : fn())).catch((err: unknown) => {
-      if (this.disposed) return;
-      process.stderr.write(`[azure-sim] log write failed for ${this.name}: ${String(err)}\n`);
-    });
+    this.logChain = this.logChain
+      .then(() => (this.disposed ? undefined : fn()))
+      .catch((err: unknown) => {
+        if (this.disposed) return;
+        process.stderr.write(`[azure-sim] log write failed for ${this.name}: ${String(err)}\n`);
+      });
   }
 
   appendLog(text: string, file: 'customization.log' | 'validation.log' = 'customization.log'): Promise<void> {
@@ -773,7 +867,9 @@ export class SimTemplate implements TemplateHandle {
     return this.logChain;
   }
 
-  flushLogs(): Promise<void> { return this.logChain; }
+  flushLogs(): Promise<void> {
+    return this.logChain;
+  }
 
   /** Stops timers (sim shutdown). */
   dispose(): void {

@@ -38,9 +38,11 @@ function unquote(raw: string, no: number): string | null {
   if (s.startsWith('"')) {
     if (!s.endsWith('"') || s.length < 2) throw new Error(`line ${no}: unterminated double-quoted string`);
     const esc: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', '0': '\0' };
-    return s.slice(1, -1).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, e: string) =>
-      e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (esc[e] ?? e),
-    );
+    return s
+      .slice(1, -1)
+      .replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, e: string) =>
+        e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (esc[e] ?? e),
+      );
   }
   if (s === '' || s === '~' || s === 'null') return null;
   return s;

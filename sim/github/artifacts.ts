@@ -18,12 +18,7 @@ const STORAGE_ACCOUNT = 'productionresultssa0';
 const STORAGE_CONTAINER = 'actions-results';
 
 export type ArtifactMethod =
-  | 'CreateArtifact'
-  | 'FinalizeArtifact'
-  | 'ListArtifacts'
-  | 'GetSignedArtifactURL'
-  | 'DeleteArtifact'
-  | 'BlobUpload';
+  'CreateArtifact' | 'FinalizeArtifact' | 'ListArtifacts' | 'GetSignedArtifactURL' | 'DeleteArtifact' | 'BlobUpload';
 
 export interface StoredArtifact {
   /** database_id / artifact_id, assigned at creation. */
@@ -123,11 +118,7 @@ interface Pending {
   blocks: Map<string, Buffer>;
 }
 
-export async function startArtifactService(
-  cert: Certificate,
-  journal: Journal,
-  opts: ArtifactServiceOptions,
-): Promise<ArtifactService> {
+export async function startArtifactService(cert: Certificate, journal: Journal, opts: ArtifactServiceOptions): Promise<ArtifactService> {
   const created: Pending[] = [];
   const finalized: StoredArtifact[] = [];
   const faults = new Map<ArtifactMethod, { count: number; status: number }>();
@@ -180,9 +171,7 @@ export async function startArtifactService(
       const old = created.findIndex((p) => inRun(p.artifact) && p.artifact.name === name && !p.artifact.finalized);
       if (old >= 0) created.splice(old, 1);
       const expiresAt = str(input['expires_at']);
-      const retentionDays = expiresAt
-        ? Math.max(1, Math.round((Date.parse(expiresAt) - Date.now()) / 86_400_000))
-        : defaultRetention;
+      const retentionDays = expiresAt ? Math.max(1, Math.round((Date.parse(expiresAt) - Date.now()) / 86_400_000)) : defaultRetention;
       const id = nextId++;
       const blobPath =
         `/${STORAGE_ACCOUNT}/${STORAGE_CONTAINER}/${runId}/workflow-job-run-${jobId}/artifacts/` +
@@ -249,7 +238,9 @@ export async function startArtifactService(
       const a = finalized.find((x) => inRun(x) && x.name === name);
       if (!a) return twirpError(res, 404, 'artifact not found');
       const p = created.find((x) => x.artifact === a);
-      return sendJson(res, 200, { signed_url: `${origin}${a.blobPath}?${new URLSearchParams({ sv: '2025-01-05', sr: 'b', sp: 'r', sig: p?.sig ?? '' })}` });
+      return sendJson(res, 200, {
+        signed_url: `${origin}${a.blobPath}?${new URLSearchParams({ sv: '2025-01-05', sr: 'b', sp: 'r', sig: p?.sig ?? '' })}`,
+      });
     }
 
     // DeleteArtifact
@@ -263,7 +254,12 @@ export async function startArtifactService(
     const p = created.find((x) => x.artifact.blobPath === url.pathname);
     if (!p) return storageError(res, 404, 'BlobNotFound', 'The specified blob does not exist.');
     if (url.searchParams.get('sig') !== p.sig) {
-      return storageError(res, 403, 'AuthenticationFailed', 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.');
+      return storageError(
+        res,
+        403,
+        'AuthenticationFailed',
+        'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+      );
     }
     const a = p.artifact;
     const common = { 'x-ms-request-id': randomUUID(), 'x-ms-version': '2025-01-05', date: new Date().toUTCString() };
@@ -279,7 +275,7 @@ export async function startArtifactService(
       res.end(req.method === 'GET' ? a.bytes : undefined);
       return;
     }
-    if (req.method !== 'PUT') return storageError(res, 405, 'UnsupportedHttpVerb', 'The resource doesn\'t support the specified HTTP verb.');
+    if (req.method !== 'PUT') return storageError(res, 405, 'UnsupportedHttpVerb', "The resource doesn't support the specified HTTP verb.");
     if (a.finalized) return storageError(res, 409, 'BlobImmutableDueToPolicy', 'The artifact is already finalized.');
     const fault = takeFault('BlobUpload');
     if (fault !== undefined) return storageError(res, fault, 'ServerBusy', 'Simulated failure.');
@@ -320,7 +316,12 @@ export async function startArtifactService(
     }
     if (comp === null) {
       if (req.headers['x-ms-blob-type'] !== 'BlockBlob') {
-        return storageError(res, 400, 'MissingRequiredHeader', 'An HTTP header that\'s mandatory for this request is not specified: x-ms-blob-type.');
+        return storageError(
+          res,
+          400,
+          'MissingRequiredHeader',
+          "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type.",
+        );
       }
       a.bytes = body;
       a.size = body.length;

@@ -34,8 +34,21 @@ export interface WorkflowCommand {
 
 /** The commands the runner registers (ActionCommandManager and its extensions). */
 export const REGISTERED_COMMANDS: readonly string[] = [
-  'stop-commands', 'set-env', 'set-output', 'save-state', 'add-mask', 'add-path', 'add-matcher', 'remove-matcher',
-  'debug', 'warning', 'error', 'notice', 'group', 'endgroup', 'echo',
+  'stop-commands',
+  'set-env',
+  'set-output',
+  'save-state',
+  'add-mask',
+  'add-path',
+  'add-matcher',
+  'remove-matcher',
+  'debug',
+  'warning',
+  'error',
+  'notice',
+  'group',
+  'endgroup',
+  'echo',
 ];
 
 /** %25 %0D %0A in data; properties also %3A and %2C (ActionCommand's _escapeDataMappings / _escapePropertyMappings). */
@@ -76,7 +89,11 @@ export function parseRunnerCommand(line: string, registered: readonly string[] =
       if (name) {
         const properties: Record<string, string> = {};
         if (sp > 0) {
-          for (const pair of info.slice(sp + 1).trim().split(',').filter(Boolean)) {
+          for (const pair of info
+            .slice(sp + 1)
+            .trim()
+            .split(',')
+            .filter(Boolean)) {
             const eq = pair.indexOf('=');
             if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1));
           }
@@ -95,7 +112,10 @@ export function parseRunnerCommand(line: string, registered: readonly string[] =
   if (!name) return undefined;
   const properties: Record<string, string> = {};
   if (sp > 0) {
-    for (const pair of info.slice(sp + 1).split(';').filter(Boolean)) {
+    for (const pair of info
+      .slice(sp + 1)
+      .split(';')
+      .filter(Boolean)) {
       const eq = pair.indexOf('=');
       if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq)] = unescapeLegacy(pair.slice(eq + 1));
     }

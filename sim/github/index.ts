@@ -37,7 +37,13 @@ export async function startGitHubSim(cert: Certificate, journal: Journal, opts: 
   const runtimeToken = makeRuntimeToken({ runBackendId, jobBackendId }, key);
   recordSecret(runtimeToken);
   const retention = opts.defaultRetentionDays ?? 90;
-  const oidc = await startOidcService(cert, journal, { ...opts, requestToken: runtimeToken, key, planId: runBackendId, jobId: jobBackendId });
+  const oidc = await startOidcService(cert, journal, {
+    ...opts,
+    requestToken: runtimeToken,
+    key,
+    planId: runBackendId,
+    jobId: jobBackendId,
+  });
   const artifacts = await startArtifactService(cert, journal, { runtimeTokens: [runtimeToken], defaultRetentionDays: retention });
   return {
     oidc,

@@ -77,7 +77,7 @@ export async function startOidcService(cert: Certificate, journal: Journal, opts
     if (url.pathname !== path) return sendJson(res, 404, { message: 'Not Found' });
     if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { message: 'Method Not Allowed' });
     if (bearerOf(req.headers.authorization) !== opts.requestToken) {
-      return sendJson(res, 401, { message: 'Unauthorized: the bearer token is not this job\'s request token' });
+      return sendJson(res, 401, { message: "Unauthorized: the bearer token is not this job's request token" });
     }
     if (url.searchParams.get('api-version') !== '2.0') return sendJson(res, 400, { message: 'api-version=2.0 is required' });
     if (failures.count > 0) {

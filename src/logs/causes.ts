@@ -32,7 +32,8 @@ const PRIVATE_HOST =
   /\b(10(?:\.\d{1,3}){3}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|192\.168(?:\.\d{1,3}){2}|[\w-]+(?:\.[\w-]+)*\.(?:internal|local|lan|corp|privatelink\.[\w.-]+))\b/i;
 /** The builder's own connection to the build VM (SSH 22, WinRM 5985/5986), as opposed to a script reaching out. */
 const COMMUNICATOR = /\b(SSH|WinRM)\b|:(22|5985|5986)\b/;
-const UNREACHABLE = /\b(i\/o timeout|timed? ?out|connection refused|refused|unreachable|Unable to connect|Failed to connect|could not resolve|Could not connect)\b/i;
+const UNREACHABLE =
+  /\b(i\/o timeout|timed? ?out|connection refused|refused|unreachable|Unable to connect|Failed to connect|could not resolve|Could not connect)\b/i;
 
 const quoted = (line: string, re: RegExp): string | undefined => re.exec(line)?.[1];
 
@@ -121,7 +122,8 @@ const FAMILIES: Family[] = [
     label: 'Restart timed out',
     test: /Timeout waiting for machine to restart/i,
     score: 80,
-    hint: () => "The VM did not come back from its restart in time: raise the WindowsRestart customizer's restartTimeout (for example 30m).",
+    hint: () =>
+      "The VM did not come back from its restart in time: raise the WindowsRestart customizer's restartTimeout (for example 30m).",
   },
   {
     id: 'connection-lost',
@@ -176,7 +178,8 @@ const FAMILIES: Family[] = [
     label: 'Resource not found',
     test: /\bResourceNotFound\b|\bwas not found\b/i,
     score: 70,
-    hint: () => 'A resource the build needs was not found: check that the source image (version) exists in the build region, and that the identity may read it.',
+    hint: () =>
+      'A resource the build needs was not found: check that the source image (version) exists in the build region, and that the identity may read it.',
   },
   {
     id: 'exit-code',
@@ -272,7 +275,8 @@ export function rateLine(line: string, inStep = false): Rating | undefined {
   // PowerShell's error record decoration (`+ CategoryInfo ...`, `+ ~~~~`) comes after the message that matters.
   if (/^\s*\+ (?:CategoryInfo|FullyQualifiedErrorId)\b/.test(text)) return inStep ? { score: 35, at: 0 } : undefined;
   if (/^\s*\+ /.test(text)) return undefined;
-  if (inStep && /^E: |^\S+: line \d+: |command not found|No such file or directory|Permission denied/.test(text)) return { score: 60, at: 0 };
+  if (inStep && /^E: |^\S+: line \d+: |command not found|No such file or directory|Permission denied/.test(text))
+    return { score: 60, at: 0 };
   if (inStep && /\b(error|fatal|failed|failure|exception|unable to|cannot|denied)\b/i.test(text)) return { score: 50, at: 0 };
   return undefined;
 }

@@ -196,7 +196,13 @@ export async function scanLog(file: string): Promise<ScanResult> {
   let telemetry = false;
   let current: { name: string; type: CustomizerType; open: boolean } | undefined;
   let snap:
-    | { current?: { name: string; type: CustomizerType; open: boolean }; steps: number; ring: string[]; errors: string[]; closed?: { context: string[]; errors: string[] } }
+    | {
+        current?: { name: string; type: CustomizerType; open: boolean };
+        steps: number;
+        ring: string[];
+        errors: string[];
+        closed?: { context: string[]; errors: string[] };
+      }
     | undefined;
   let ring: string[] = [];
   let stepErrors: string[] = [];
@@ -273,7 +279,11 @@ export async function scanLog(file: string): Promise<ScanResult> {
         addCandidate(pending, { text: clip(shown, r.at), score: r.score, family: r.family, order: lineNo, step: steps.length, inStep });
       }
     }
-    if (/Provisioning step had errors|Script exited with non-zero exit status|Upload failed|Timeout waiting for machine to restart|Error (uploading|restarting)/i.test(line)) {
+    if (
+      /Provisioning step had errors|Script exited with non-zero exit status|Upload failed|Timeout waiting for machine to restart|Error (uploading|restarting)/i.test(
+        line,
+      )
+    ) {
       provisioningFailed = true;
     }
     if (/didn't complete successfully and had errors/i.test(line)) errorSummary = true;
@@ -330,10 +340,14 @@ function messageCandidates(message: string | undefined, after: number): Candidat
   const core = messageCore(message);
   if (!core) return [];
   const out: Candidate[] = [];
-  core.split(/\r?\n/).map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).forEach((line, i) => {
-    const r = rateLine(line);
-    if (r) out.push({ text: clip(line, r.at), score: r.score, ...(r.family ? { family: r.family } : {}), order: after + 1 + i });
-  });
+  core
+    .split(/\r?\n/)
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .forEach((line, i) => {
+      const r = rateLine(line);
+      if (r) out.push({ text: clip(line, r.at), score: r.score, ...(r.family ? { family: r.family } : {}), order: after + 1 + i });
+    });
   // A message with nothing recognisable is still the service's own account of the failure.
   if (out.length === 0) out.push({ text: clip(core.replace(/\s+/g, ' ')), score: 20, order: after + 1 });
   return out;
@@ -433,7 +447,14 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
   const causes = best ? ranked.filter((c) => c.score >= best.score - 10).slice(0, 3) : [];
   const causeLines = causes.map((c) => c.text);
   const family = best?.family ?? causes.find((c) => c.family)?.family;
-  const hint = hintFor(family, causes.filter((c) => c.family === family).map((c) => c.text).join(' '), ctx);
+  const hint = hintFor(
+    family,
+    causes
+      .filter((c) => c.family === family)
+      .map((c) => c.text)
+      .join(' '),
+    ctx,
+  );
 
   // The failing customizer, as the template names it.
   let customizer: Diagnosis['customizer'];
@@ -452,8 +473,7 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
     const label = familyLabel(family);
     const named = label && !cause.toLowerCase().startsWith(label.toLowerCase()) ? `${label}: ${cause}` : cause;
     title = input.runState === 'PartiallySucceeded' ? `The build partially succeeded: ${named}` : named;
-  }
-  else title = `The build ${input.runState === 'PartiallySucceeded' ? 'partially succeeded' : 'failed'}${where}.`;
+  } else title = `The build ${input.runState === 'PartiallySucceeded' ? 'partially succeeded' : 'failed'}${where}.`;
 
   const seen = new Set(causeLines.map(sameKey));
   const more = [...(scan?.scriptErrors ?? []), ...(scan?.verdicts ?? [])].filter((l) => {
@@ -467,7 +487,11 @@ async function diagnoseRaw(input: DiagnoseInput): Promise<Diagnosis> {
   return {
     ...(customizer ? { customizer } : {}),
     ...(verdict && !verdictShown ? { verdict } : {}),
-    phase: inValidation ? 'Validating' : distributing && !validating && !customizer ? 'Distributing' : (phase ?? (scan?.sawVerdict ? 'Customizing' : undefined)),
+    phase: inValidation
+      ? 'Validating'
+      : distributing && !validating && !customizer
+        ? 'Distributing'
+        : (phase ?? (scan?.sawVerdict ? 'Customizing' : undefined)),
     errorLines: [...causeLines, ...more].slice(0, MAX_ERROR_LINES),
     context: scan?.context ?? [],
     causeLines,

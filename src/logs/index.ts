@@ -249,15 +249,17 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
       if (upload && out.files.length > 0 && !abandon.signal.aborted) {
         const env = deps.env ?? process.env;
         const name = deps.artifactName ?? defaultArtifactName(deps.templateName, env);
-        const up = await bounded(uploadLogsArtifact({
-          name,
-          files: out.files,
-          rootDir: deps.workDir,
-          retentionDays: deps.retentionDays,
-          sink,
-          env,
-          client: deps.artifactClient,
-        }));
+        const up = await bounded(
+          uploadLogsArtifact({
+            name,
+            files: out.files,
+            rootDir: deps.workDir,
+            retentionDays: deps.retentionDays,
+            sink,
+            env,
+            client: deps.artifactClient,
+          }),
+        );
         if (up) {
           out.artifactId = up.id;
           out.artifactUrl = up.url;

@@ -30,9 +30,7 @@ export interface LogPathHint {
  */
 export function parseLogPath(message: string | undefined): LogPathHint | undefined {
   if (!message) return undefined;
-  const arm = /storageAccounts\/([a-z0-9]{3,24})\/blobServices\/default\/containers\/packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(
-    message,
-  );
+  const arm = /storageAccounts\/([a-z0-9]{3,24})\/blobServices\/default\/containers\/packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
   if (arm?.[1] && arm[2]) return { account: arm[1].toLowerCase(), blobPath: arm[2] };
   const url = /(https?:\/\/([a-z0-9]{3,24})\.blob\.[a-z0-9.-]+(?::\d+)?\/)packerlogs\/([A-Za-z0-9._\-/]+?\.log)/i.exec(message);
   if (url?.[1] && url[2] && url[3]) return { account: url[2].toLowerCase(), blobPath: url[3], blobEndpoint: url[1] };
@@ -94,7 +92,9 @@ export const ARM_REQUEST_TIMEOUT_MS = 60_000;
 
 /** Minimal ARM JSON requests over the Azure core pipeline (retries, bearer token for ARM). */
 export class ArmJson {
-  private client: Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }> | undefined;
+  private client:
+    | Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }>
+    | undefined;
   constructor(private readonly deps: ArmDeps) {}
 
   async request(method: 'GET' | 'POST', path: string, abortSignal?: AbortSignal): Promise<unknown> {
@@ -119,7 +119,9 @@ export class ArmJson {
     );
   }
 
-  private async make(): Promise<{ send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }> }> {
+  private async make(): Promise<{
+    send(method: 'GET' | 'POST', path: string, abortSignal: AbortSignal): Promise<{ status: number; body: unknown }>;
+  }> {
     const { ServiceClient } = await import('@azure/core-client');
     const { createPipelineRequest } = await import('@azure/core-rest-pipeline');
     const base = this.deps.armEndpoint.replace(/\/+$/, '');
@@ -189,7 +191,12 @@ export interface LogContainer {
 export function isAccessRefused(err: unknown): boolean {
   const { status, code } = errorInfo(err);
   if (status !== 403 && status !== 401) return false;
-  return code === undefined || /^(AuthorizationPermissionMismatch|AuthorizationFailure|AuthorizationFailed|KeyBasedAuthenticationNotPermitted|AuthenticationFailed|InvalidAuthenticationInfo|NoAuthenticationInformation)$/.test(code);
+  return (
+    code === undefined ||
+    /^(AuthorizationPermissionMismatch|AuthorizationFailure|AuthorizationFailed|KeyBasedAuthenticationNotPermitted|AuthenticationFailed|InvalidAuthenticationInfo|NoAuthenticationInformation)$/.test(
+      code,
+    )
+  );
 }
 
 /**
@@ -266,8 +273,9 @@ export const defaultContainerFactory: ContainerFactory = async (blobEndpoint, au
   const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
   const cred = auth.kind === 'entra' ? auth.credential : new StorageSharedKeyCredential(auth.account, auth.key);
   // Few, short retries: the tail asks again at the next poll anyway, and an unreachable host must not hold the step.
-  return new BlobServiceClient(blobEndpoint, cred, { retryOptions: { maxTries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 8000 } })
-    .getContainerClient(LOGS_CONTAINER);
+  return new BlobServiceClient(blobEndpoint, cred, {
+    retryOptions: { maxTries: 3, retryDelayInMs: 1000, maxRetryDelayInMs: 8000 },
+  }).getContainerClient(LOGS_CONTAINER);
 };
 
 export const DEFAULT_STORAGE_SUFFIX = 'core.windows.net';
@@ -310,7 +318,9 @@ export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | '
       deps.preferEndpoint !== undefined && isUnderStorageSuffix(deps.preferEndpoint, suffix)
         ? deps.preferEndpoint
         : blobEndpointFor(deps.preferAccount, suffix);
-    deps.sink.debug(`Listing storage accounts in ${group.name} refused (${describe(err)}); trying ${deps.preferAccount} from the run's message at ${endpoint}`);
+    deps.sink.debug(
+      `Listing storage accounts in ${group.name} refused (${describe(err)}); trying ${deps.preferAccount} from the run's message at ${endpoint}`,
+    );
     const id =
       `/subscriptions/${group.subscriptionId}/resourceGroups/${group.name}` +
       `/providers/Microsoft.Storage/storageAccounts/${deps.preferAccount}`;
@@ -347,7 +357,12 @@ export async function openLogContainer(deps: OpenDeps): Promise<LogContainer | '
 }
 
 /** One account: the open container, `'no-packerlogs'`, or the warning that explains a refusal. */
-async function openAccount(deps: OpenDeps, arm: ArmJson, account: StorageAccountRef, groupName: string): Promise<LogContainer | 'no-packerlogs' | string> {
+async function openAccount(
+  deps: OpenDeps,
+  arm: ArmJson,
+  account: StorageAccountRef,
+  groupName: string,
+): Promise<LogContainer | 'no-packerlogs' | string> {
   const factory = deps.containerFactory ?? defaultContainerFactory;
   const entra = await factory(account.blobEndpoint, { kind: 'entra', credential: deps.credential });
   let entraError: string;

@@ -42,4 +42,3 @@ export function shortMessage(message: string | undefined): string {
   const core = messageCore(message).replace(/\s+/g, ' ');
   return clip(core);
 }
-

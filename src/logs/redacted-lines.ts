@@ -54,7 +54,8 @@ export class LineRedactor {
 }
 
 /** What may come right before a secret (its label): a cut must not fall between the two. */
-const LABEL_AT_END = /(?:sig|key|token|secret|assertion|password|bearer|basic|sharedkey(?:lite)?|signature|authorization|pop)[^A-Za-z0-9]{0,16}$/i;
+const LABEL_AT_END =
+  /(?:sig|key|token|secret|assertion|password|bearer|basic|sharedkey(?:lite)?|signature|authorization|pop)[^A-Za-z0-9]{0,16}$/i;
 const SEPARATOR = /[ \t"'<>,;()[\]{}|]/;
 
 /**

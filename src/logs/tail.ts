@@ -8,7 +8,15 @@
 import { promises as fs } from 'node:fs';
 import { inertLine, redactSecrets } from '../redact.js';
 import { LineRedactor } from './redacted-lines.js';
-import { CONTENT_PROBE_BYTES, emptyTailState, sameLogContent, type LogSink, type RangeRead, type RangeReader, type TailState } from './types.js';
+import {
+  CONTENT_PROBE_BYTES,
+  emptyTailState,
+  sameLogContent,
+  type LogSink,
+  type RangeRead,
+  type RangeReader,
+  type TailState,
+} from './types.js';
 
 export interface TailOptions {
   reader: RangeReader;
@@ -156,9 +164,10 @@ export class LogTail {
     if (this.st.head.length < CONTENT_PROBE_BYTES) {
       this.st.head = Buffer.concat([this.st.head, b.subarray(0, CONTENT_PROBE_BYTES - this.st.head.length)]);
     }
-    this.st.window = b.length >= CONTENT_PROBE_BYTES
-      ? Buffer.from(b.subarray(b.length - CONTENT_PROBE_BYTES))
-      : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
+    this.st.window =
+      b.length >= CONTENT_PROBE_BYTES
+        ? Buffer.from(b.subarray(b.length - CONTENT_PROBE_BYTES))
+        : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
     this.st.offset += b.length;
     const out = this.redactor.push(b);
     if (out.length > 0) {
@@ -210,9 +219,7 @@ export class LogTail {
     for (const l of out) {
       if (this.printed >= this.o.maxLinesTotal) {
         if (!this.capNoticed) {
-          this.o.sink.info(
-            `… ${this.o.label}: printed ${this.o.maxLinesTotal} lines, the limit; the rest is in the logs artifact.`,
-          );
+          this.o.sink.info(`… ${this.o.label}: printed ${this.o.maxLinesTotal} lines, the limit; the rest is in the logs artifact.`);
           this.capNoticed = true;
         }
         return;

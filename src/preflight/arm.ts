@@ -35,7 +35,10 @@ export class PreflightReads {
     } catch (err) {
       const e = errorInfo(err);
       if (e.status === 404) return { ok: false, notFound: true };
-      const reason = e.status === 403 || e.code === 'AuthorizationFailed' ? 'refused' : `failed: ${[e.status, e.code].filter((x) => x !== undefined).join(' ') || e.message}`;
+      const reason =
+        e.status === 403 || e.code === 'AuthorizationFailed'
+          ? 'refused'
+          : `failed: ${[e.status, e.code].filter((x) => x !== undefined).join(' ') || e.message}`;
       const skipped = { permission, scope, reason };
       this.skipped.push(skipped);
       return { ok: false, notFound: false, skipped };
@@ -46,10 +49,13 @@ export class PreflightReads {
   async assignments(scope: string, principalId: string): Promise<RoleAssignmentInfo[] | undefined> {
     const out: RoleAssignmentInfo[] = [];
     const filter = encodeURIComponent(`principalId eq '${principalId}'`);
-    let path: string | undefined = `${scope}/providers/Microsoft.Authorization/roleAssignments?$filter=${filter}&api-version=${API.authorization}`;
+    let path: string | undefined =
+      `${scope}/providers/Microsoft.Authorization/roleAssignments?$filter=${filter}&api-version=${API.authorization}`;
     for (let page = 0; path && page < 20; page++) {
-      const r: Read<{ value?: Array<{ properties?: { scope?: string; roleDefinitionId?: string; principalId?: string } }>; nextLink?: string }> =
-        await this.read(path, 'Microsoft.Authorization/roleAssignments/read', scope);
+      const r: Read<{
+        value?: Array<{ properties?: { scope?: string; roleDefinitionId?: string; principalId?: string } }>;
+        nextLink?: string;
+      }> = await this.read(path, 'Microsoft.Authorization/roleAssignments/read', scope);
       if (!r.ok) return undefined;
       for (const a of r.body.value ?? []) {
         const p = a.properties;
@@ -74,7 +80,15 @@ export class PreflightReads {
             `${id}?api-version=${API.authorization}`,
             'Microsoft.Authorization/roleDefinitions/read',
             id,
-          ).then((r) => (r.ok ? { id, ...(r.body.properties?.roleName ? { roleName: r.body.properties.roleName } : {}), permissions: r.body.properties?.permissions ?? [] } : undefined));
+          ).then((r) =>
+            r.ok
+              ? {
+                  id,
+                  ...(r.body.properties?.roleName ? { roleName: r.body.properties.roleName } : {}),
+                  permissions: r.body.properties?.permissions ?? [],
+                }
+              : undefined,
+          );
           this.definitions.set(guid, p);
         }
         return p.then((d) => [guid, d] as const);

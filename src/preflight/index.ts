@@ -74,18 +74,31 @@ export async function runPreflight(template: TemplateInfo, settings: PreflightSe
   let principalId: string | undefined;
   let identityName: string | undefined;
   if (setup.identities.length === 0) {
-    findings.push({ title: 'Template has no identity', message: `The template '${template.name}' has no user-assigned identity (identity.userAssignedIdentities): Image Builder builds as that identity. Create one (az identity create --resource-group ${settings.resourceGroup} --name <name>), give it its roles, and recreate the template with identity: { type: 'UserAssigned', userAssignedIdentities: { '<identity id>': {} } }.` });
+    findings.push({
+      title: 'Template has no identity',
+      message: `The template '${template.name}' has no user-assigned identity (identity.userAssignedIdentities): Image Builder builds as that identity. Create one (az identity create --resource-group ${settings.resourceGroup} --name <name>), give it its roles, and recreate the template with identity: { type: 'UserAssigned', userAssignedIdentities: { '<identity id>': {} } }.`,
+    });
   }
   for (const ident of setup.identities) {
-    const r = await reads.read<{ properties?: { principalId?: string } }>(`${ident.id}?api-version=${API.identity}`, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', ident.id);
+    const r = await reads.read<{ properties?: { principalId?: string } }>(
+      `${ident.id}?api-version=${API.identity}`,
+      'Microsoft.ManagedIdentity/userAssignedIdentities/read',
+      ident.id,
+    );
     const name = lastSegment(ident.id);
     if (!r.ok && r.notFound) {
-      findings.push({ title: 'Template identity not found', message: `The user-assigned identity '${ident.id}' assigned to the template '${template.name}' does not exist. Create it (az identity create --resource-group ${groupOf(ident.id)} --name ${name}), give it its roles again, and recreate the template so that it refers to the new identity.` });
+      findings.push({
+        title: 'Template identity not found',
+        message: `The user-assigned identity '${ident.id}' assigned to the template '${template.name}' does not exist. Create it (az identity create --resource-group ${groupOf(ident.id)} --name ${name}), give it its roles again, and recreate the template so that it refers to the new identity.`,
+      });
       continue;
     }
     const actual = r.ok ? r.body.properties?.principalId : undefined;
     if (actual && ident.principalId && actual.toLowerCase() !== ident.principalId.toLowerCase()) {
-      findings.push({ title: 'Template identity was recreated', message: `The user-assigned identity '${ident.id}' now has principal ${actual}, but the template '${template.name}' holds principal ${ident.principalId}: the identity was deleted and created again after the template. Delete and recreate the template (az image builder delete, then create it again) so that it uses the identity as it is now.` });
+      findings.push({
+        title: 'Template identity was recreated',
+        message: `The user-assigned identity '${ident.id}' now has principal ${actual}, but the template '${template.name}' holds principal ${ident.principalId}: the identity was deleted and created again after the template. Delete and recreate the template (az image builder delete, then create it again) so that it uses the identity as it is now.`,
+      });
     }
     principalId ??= actual ?? ident.principalId;
     identityName ??= name;
@@ -103,10 +116,14 @@ export async function runPreflight(template: TemplateInfo, settings: PreflightSe
       })),
     );
   } else if (setup.containerInstanceSubnetId) {
-    findings.push({ title: 'containerInstanceSubnetId without subnetId', message: `The template sets vmProfile.vnetConfig.containerInstanceSubnetId but not subnetId: the container instance subnet can only be given together with the build VM subnet (subnetId) of the same VNet. Set vnetConfig.subnetId, or remove containerInstanceSubnetId.` });
+    findings.push({
+      title: 'containerInstanceSubnetId without subnetId',
+      message: `The template sets vmProfile.vnetConfig.containerInstanceSubnetId but not subnetId: the container instance subnet can only be given together with the build VM subnet (subnetId) of the same VNet. Set vnetConfig.subnetId, or remove containerInstanceSubnetId.`,
+    });
   }
 
-  if (setup.stagingResourceGroup) findings.push(...(await checkStaging(reads, template, settings, setup.stagingResourceGroup, principalId, identityName)));
+  if (setup.stagingResourceGroup)
+    findings.push(...(await checkStaging(reads, template, settings, setup.stagingResourceGroup, principalId, identityName)));
 
   const warn = settings.preflight === 'warn';
   for (const f of findings) {
@@ -140,28 +157,51 @@ async function checkStaging(
   identityName: string | undefined,
 ): Promise<Finding[]> {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/?$/i.exec(staging.trim());
-  if (!m) return [{ title: 'stagingResourceGroup is not a resource group ID', message: `The template's stagingResourceGroup '${staging}' is not a resource group ID: set it to /subscriptions/<subscription>/resourceGroups/<name> (the subscription of the template).` }];
+  if (!m)
+    return [
+      {
+        title: 'stagingResourceGroup is not a resource group ID',
+        message: `The template's stagingResourceGroup '${staging}' is not a resource group ID: set it to /subscriptions/<subscription>/resourceGroups/<name> (the subscription of the template).`,
+      },
+    ];
   const [, subscription = '', name = ''] = m;
   const scope = `/subscriptions/${subscription}/resourceGroups/${name}`;
-  const r = await reads.read<{ location?: string; tags?: Record<string, string> }>(`${scope}?api-version=${API.resources}`, 'Microsoft.Resources/subscriptions/resourceGroups/read', scope);
+  const r = await reads.read<{ location?: string; tags?: Record<string, string> }>(
+    `${scope}?api-version=${API.resources}`,
+    'Microsoft.Resources/subscriptions/resourceGroups/read',
+    scope,
+  );
   // A group that does not exist is created by Image Builder in the template's region, with Contributor for the identity.
   if (!r.ok) return [];
   const out: Finding[] = [];
   const loc = r.body.location;
   if (loc && template.location && loc.replace(/\s+/g, '').toLowerCase() !== template.location.replace(/\s+/g, '').toLowerCase()) {
-    out.push({ title: 'Staging resource group in another region', message: `The staging resource group '${name}' (stagingResourceGroup) is in '${loc}' but the template is in '${template.location}': an existing staging group must be in the template's region. Delete it (az group delete --name ${name}) so Image Builder creates it, or create it in '${template.location}' (az group create --name ${name} --location ${template.location}).` });
+    out.push({
+      title: 'Staging resource group in another region',
+      message: `The staging resource group '${name}' (stagingResourceGroup) is in '${loc}' but the template is in '${template.location}': an existing staging group must be in the template's region. Delete it (az group delete --name ${name}) so Image Builder creates it, or create it in '${template.location}' (az group create --name ${name} --location ${template.location}).`,
+    });
   }
   const tags = Object.fromEntries(Object.entries(r.body.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const usedBy = tags['imagetemplatename'];
   const usedRg = tags['imagetemplateresourcegroupname'];
-  if (usedBy && (usedBy.toLowerCase() !== settings.templateName.toLowerCase() || (usedRg && usedRg.toLowerCase() !== settings.resourceGroup.toLowerCase()))) {
-    out.push({ title: 'Staging resource group used by another template', message: `The staging resource group '${name}' (stagingResourceGroup) belongs to the image template '${usedBy}'${usedRg ? ` in '${usedRg}'` : ''} (its imageTemplateName tag): a staging group serves one template. Give this template an empty or new group in stagingResourceGroup.` });
+  if (
+    usedBy &&
+    (usedBy.toLowerCase() !== settings.templateName.toLowerCase() ||
+      (usedRg && usedRg.toLowerCase() !== settings.resourceGroup.toLowerCase()))
+  ) {
+    out.push({
+      title: 'Staging resource group used by another template',
+      message: `The staging resource group '${name}' (stagingResourceGroup) belongs to the image template '${usedBy}'${usedRg ? ` in '${usedRg}'` : ''} (its imageTemplateName tag): a staging group serves one template. Give this template an empty or new group in stagingResourceGroup.`,
+    });
   }
   if (principalId) {
     const assignments = await reads.assignments(scope, principalId);
     const definitions = assignments ? await reads.definitionsOf(assignments) : undefined;
     if (assignments && definitions && missingActions(STAGING_ACTIONS, scope, assignments, definitions).length > 0) {
-      out.push({ title: 'Identity has no role on the staging resource group', message: `The template's identity${identityName ? ` '${identityName}'` : ''} (principal ${principalId}) has no Contributor or Owner role on the existing staging resource group '${name}': Image Builder builds there as that identity. Fix: az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Contributor --scope ${scope}` });
+      out.push({
+        title: 'Identity has no role on the staging resource group',
+        message: `The template's identity${identityName ? ` '${identityName}'` : ''} (principal ${principalId}) has no Contributor or Owner role on the existing staging resource group '${name}': Image Builder builds there as that identity. Fix: az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Contributor --scope ${scope}`,
+      });
     }
   }
   return out;

@@ -51,10 +51,20 @@ export interface SubnetRef {
 }
 
 export function parseSubnetId(id: string): SubnetRef | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)\/?$/i.exec(id.trim());
+  const m =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)\/subnets\/([^/]+)\/?$/i.exec(
+      id.trim(),
+    );
   if (!m) return undefined;
   const [, sub, rg, vnet, name] = m as unknown as [string, string, string, string, string];
-  return { id: id.trim().replace(/\/$/, ''), subscriptionId: sub, resourceGroup: rg, vnet, name, vnetId: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${vnet}` };
+  return {
+    id: id.trim().replace(/\/$/, ''),
+    subscriptionId: sub,
+    resourceGroup: rg,
+    vnet,
+    name,
+    vnetId: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${vnet}`,
+  };
 }
 
 function endpointOf(s: SubnetBody): Endpoint {
@@ -94,15 +104,24 @@ export async function checkNetwork(reads: PreflightReads, input: NetworkInput): 
   const out: Finding[] = [];
   const build = parseSubnetId(input.subnetId);
   if (!build) {
-    return [{ title: 'vnetConfig.subnetId is not a subnet ID', message: `The template's vmProfile.vnetConfig.subnetId '${input.subnetId}' is not a subnet resource ID. Set it to /subscriptions/<sub>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.` }];
+    return [
+      {
+        title: 'vnetConfig.subnetId is not a subnet ID',
+        message: `The template's vmProfile.vnetConfig.subnetId '${input.subnetId}' is not a subnet resource ID. Set it to /subscriptions/<sub>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.`,
+      },
+    ];
   }
   const aciId = input.containerInstanceSubnetId;
   const aci = aciId ? parseSubnetId(aciId) : undefined;
   if (aciId && !aci) {
-    out.push({ title: 'vnetConfig.containerInstanceSubnetId is not a subnet ID', message: `The template's vmProfile.vnetConfig.containerInstanceSubnetId '${aciId}' is not a subnet resource ID. Set it to a subnet of the VNet '${build.vnetId}'.` });
+    out.push({
+      title: 'vnetConfig.containerInstanceSubnetId is not a subnet ID',
+      message: `The template's vmProfile.vnetConfig.containerInstanceSubnetId '${aciId}' is not a subnet resource ID. Set it to a subnet of the VNet '${build.vnetId}'.`,
+    });
   }
 
-  const get = (s: SubnetRef) => reads.read<SubnetBody>(`${s.id}?api-version=${API.network}`, 'Microsoft.Network/virtualNetworks/subnets/read', s.id);
+  const get = (s: SubnetRef) =>
+    reads.read<SubnetBody>(`${s.id}?api-version=${API.network}`, 'Microsoft.Network/virtualNetworks/subnets/read', s.id);
   const [buildRead, aciRead, vnetRead] = await Promise.all([
     get(build),
     aci ? get(aci) : Promise.resolve(undefined),
@@ -110,31 +129,54 @@ export async function checkNetwork(reads: PreflightReads, input: NetworkInput): 
   ]);
 
   if (!buildRead.ok && buildRead.notFound) {
-    out.push({ title: 'Build VM subnet not found', message: `The subnet '${build.id}' (vmProfile.vnetConfig.subnetId) does not exist. Create it (az network vnet subnet create ${subnetFlag(build)} --address-prefixes <cidr>) or set vnetConfig.subnetId to an existing subnet.` });
+    out.push({
+      title: 'Build VM subnet not found',
+      message: `The subnet '${build.id}' (vmProfile.vnetConfig.subnetId) does not exist. Create it (az network vnet subnet create ${subnetFlag(build)} --address-prefixes <cidr>) or set vnetConfig.subnetId to an existing subnet.`,
+    });
   }
   if (aci && aciRead && !aciRead.ok && aciRead.notFound) {
-    out.push({ title: 'Container instance subnet not found', message: `The subnet '${aci.id}' (vmProfile.vnetConfig.containerInstanceSubnetId) does not exist. Create it in the VNet '${build.vnet}' (az network vnet subnet create ${subnetFlag(aci)} --address-prefixes <cidr> --delegations ${ACI_DELEGATION}).` });
+    out.push({
+      title: 'Container instance subnet not found',
+      message: `The subnet '${aci.id}' (vmProfile.vnetConfig.containerInstanceSubnetId) does not exist. Create it in the VNet '${build.vnet}' (az network vnet subnet create ${subnetFlag(aci)} --address-prefixes <cidr> --delegations ${ACI_DELEGATION}).`,
+    });
   }
   if (vnetRead.ok && input.templateLocation && vnetRead.body.location && norm(vnetRead.body.location) !== norm(input.templateLocation)) {
-    out.push({ title: 'VNet in another region', message: `The VNet '${build.vnetId}' is in '${vnetRead.body.location}' but the template is in '${input.templateLocation}': Image Builder needs the VNet in the template's region. Use a subnet of a VNet in '${input.templateLocation}' in vmProfile.vnetConfig.` });
+    out.push({
+      title: 'VNet in another region',
+      message: `The VNet '${build.vnetId}' is in '${vnetRead.body.location}' but the template is in '${input.templateLocation}': Image Builder needs the VNet in the template's region. Use a subnet of a VNet in '${input.templateLocation}' in vmProfile.vnetConfig.`,
+    });
   }
 
   if (aci) {
     if (aci.vnetId.toLowerCase() !== build.vnetId.toLowerCase()) {
-      out.push({ title: 'Container instance subnet in another VNet', message: `The container instance subnet '${aci.id}' is not in the VNet of the build VM subnet ('${build.vnetId}'): vmProfile.vnetConfig.containerInstanceSubnetId must be a subnet of the same VNet as subnetId.` });
+      out.push({
+        title: 'Container instance subnet in another VNet',
+        message: `The container instance subnet '${aci.id}' is not in the VNet of the build VM subnet ('${build.vnetId}'): vmProfile.vnetConfig.containerInstanceSubnetId must be a subnet of the same VNet as subnetId.`,
+      });
     } else if (aci.id.toLowerCase() === build.id.toLowerCase()) {
-      out.push({ title: 'Container instance subnet is the build subnet', message: `vmProfile.vnetConfig.containerInstanceSubnetId and subnetId are the same subnet '${build.id}': the container instance needs a subnet of its own in the VNet '${build.vnet}', delegated to ${ACI_DELEGATION}.` });
+      out.push({
+        title: 'Container instance subnet is the build subnet',
+        message: `vmProfile.vnetConfig.containerInstanceSubnetId and subnetId are the same subnet '${build.id}': the container instance needs a subnet of its own in the VNet '${build.vnet}', delegated to ${ACI_DELEGATION}.`,
+      });
     }
     if (aciRead?.ok) {
-      const delegated = (aciRead.body.properties?.delegations ?? []).some((d) => norm(d.properties?.serviceName ?? '') === norm(ACI_DELEGATION));
+      const delegated = (aciRead.body.properties?.delegations ?? []).some(
+        (d) => norm(d.properties?.serviceName ?? '') === norm(ACI_DELEGATION),
+      );
       if (!delegated) {
-        out.push({ title: 'Container instance subnet not delegated', message: `The subnet '${aci.id}' (vmProfile.vnetConfig.containerInstanceSubnetId) is not delegated to ${ACI_DELEGATION}, so the build's container instance cannot be placed in it. Fix: az network vnet subnet update ${subnetFlag(aci)} --delegations ${ACI_DELEGATION}` });
+        out.push({
+          title: 'Container instance subnet not delegated',
+          message: `The subnet '${aci.id}' (vmProfile.vnetConfig.containerInstanceSubnetId) is not delegated to ${ACI_DELEGATION}, so the build's container instance cannot be placed in it. Fix: az network vnet subnet update ${subnetFlag(aci)} --delegations ${ACI_DELEGATION}`,
+        });
       }
     }
   } else if (buildRead.ok) {
     const policy = buildRead.body.properties?.privateLinkServiceNetworkPolicies ?? 'Enabled';
     if (norm(policy) !== 'disabled') {
-      out.push({ title: 'Private Link service network policies enabled on the build subnet', message: `The subnet '${build.id}' (vmProfile.vnetConfig.subnetId) has privateLinkServiceNetworkPolicies '${policy}': Image Builder places a Private Link service there to reach the build VM, which needs them Disabled. Fix: az network vnet subnet update ${subnetFlag(build)} --disable-private-link-service-network-policies true  (or set privateLinkServiceNetworkPolicies: 'Disabled' on the subnet in your template).` });
+      out.push({
+        title: 'Private Link service network policies enabled on the build subnet',
+        message: `The subnet '${build.id}' (vmProfile.vnetConfig.subnetId) has privateLinkServiceNetworkPolicies '${policy}': Image Builder places a Private Link service there to reach the build VM, which needs them Disabled. Fix: az network vnet subnet update ${subnetFlag(build)} --disable-private-link-service-network-policies true  (or set privateLinkServiceNetworkPolicies: 'Disabled' on the subnet in your template).`,
+      });
     }
   }
 
@@ -177,7 +219,14 @@ function nsgFinding(nsgId: string, subnet: SubnetRef, need: NeededFlow, blockedB
   };
 }
 
-async function checkNsgs(reads: PreflightReads, build: SubnetRef, buildBody: SubnetBody, aci: SubnetRef | undefined, aciBody: SubnetBody | undefined, os: OsKind): Promise<Finding[]> {
+async function checkNsgs(
+  reads: PreflightReads,
+  build: SubnetRef,
+  buildBody: SubnetBody,
+  aci: SubnetRef | undefined,
+  aciBody: SubnetBody | undefined,
+  os: OsKind,
+): Promise<Finding[]> {
   const buildEnd = endpointOf(buildBody);
   const [buildNsg, aciNsg] = await Promise.all([readNsg(reads, buildBody), aciBody ? readNsg(reads, aciBody) : Promise.resolve(undefined)]);
   const checks: Array<{ nsg: { id: string; body: NsgBody }; subnet: SubnetRef; need: NeededFlow }> = [];
@@ -185,23 +234,75 @@ async function checkNsgs(reads: PreflightReads, build: SubnetRef, buildBody: Sub
   if (!aci) {
     if (buildNsg) {
       for (const port of proxyPorts(os)) {
-        checks.push({ nsg: buildNsg, subnet: build, need: { what: 'the AzureLoadBalancer service tag reaching the proxy VM', ruleName: `AllowAzureLoadBalancer${port}`, from: 'AzureLoadBalancer', to: cidr(buildEnd), flow: { direction: 'Inbound', protocol: 'Tcp', port, source: LOAD_BALANCER, destination: buildEnd } } });
+        checks.push({
+          nsg: buildNsg,
+          subnet: build,
+          need: {
+            what: 'the AzureLoadBalancer service tag reaching the proxy VM',
+            ruleName: `AllowAzureLoadBalancer${port}`,
+            from: 'AzureLoadBalancer',
+            to: cidr(buildEnd),
+            flow: { direction: 'Inbound', protocol: 'Tcp', port, source: LOAD_BALANCER, destination: buildEnd },
+          },
+        });
       }
       for (const port of remotePorts(os)) {
         for (const direction of ['Inbound', 'Outbound'] as const) {
-          checks.push({ nsg: buildNsg, subnet: build, need: { what: 'the proxy VM reaching the build VM (VirtualNetwork to VirtualNetwork)', ruleName: `AllowProxyToBuildVm${direction}${port}`, from: cidr(buildEnd), to: cidr(buildEnd), flow: { direction, protocol: 'Tcp', port, source: buildEnd, destination: buildEnd } } });
+          checks.push({
+            nsg: buildNsg,
+            subnet: build,
+            need: {
+              what: 'the proxy VM reaching the build VM (VirtualNetwork to VirtualNetwork)',
+              ruleName: `AllowProxyToBuildVm${direction}${port}`,
+              from: cidr(buildEnd),
+              to: cidr(buildEnd),
+              flow: { direction, protocol: 'Tcp', port, source: buildEnd, destination: buildEnd },
+            },
+          });
         }
       }
     }
   } else if (aciBody) {
     const aciEnd = endpointOf(aciBody);
     for (const port of remotePorts(os)) {
-      if (aciNsg) checks.push({ nsg: aciNsg, subnet: aci, need: { what: 'the container instance reaching the build VM', ruleName: `AllowAciToBuildVm${port}`, from: cidr(aciEnd), to: cidr(buildEnd), flow: { direction: 'Outbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd } } });
-      if (buildNsg) checks.push({ nsg: buildNsg, subnet: build, need: { what: 'the container instance reaching the build VM', ruleName: `AllowAciToBuildVm${port}`, from: cidr(aciEnd), to: cidr(buildEnd), flow: { direction: 'Inbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd } } });
+      if (aciNsg)
+        checks.push({
+          nsg: aciNsg,
+          subnet: aci,
+          need: {
+            what: 'the container instance reaching the build VM',
+            ruleName: `AllowAciToBuildVm${port}`,
+            from: cidr(aciEnd),
+            to: cidr(buildEnd),
+            flow: { direction: 'Outbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd },
+          },
+        });
+      if (buildNsg)
+        checks.push({
+          nsg: buildNsg,
+          subnet: build,
+          need: {
+            what: 'the container instance reaching the build VM',
+            ruleName: `AllowAciToBuildVm${port}`,
+            from: cidr(aciEnd),
+            to: cidr(buildEnd),
+            flow: { direction: 'Inbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd },
+          },
+        });
     }
     if (aciNsg) {
       for (const port of [443, 445]) {
-        checks.push({ nsg: aciNsg, subnet: aci, need: { what: `the container instance reaching the Internet on ${port}`, ruleName: `AllowAciInternet${port}`, from: cidr(aciEnd), to: 'Internet', flow: { direction: 'Outbound', protocol: 'Tcp', port, source: aciEnd, destination: INTERNET } } });
+        checks.push({
+          nsg: aciNsg,
+          subnet: aci,
+          need: {
+            what: `the container instance reaching the Internet on ${port}`,
+            ruleName: `AllowAciInternet${port}`,
+            from: cidr(aciEnd),
+            to: 'Internet',
+            flow: { direction: 'Outbound', protocol: 'Tcp', port, source: aciEnd, destination: INTERNET },
+          },
+        });
       }
     }
   }
@@ -213,7 +314,13 @@ async function checkNsgs(reads: PreflightReads, build: SubnetRef, buildBody: Sub
   return out;
 }
 
-async function checkNetworkRoles(reads: PreflightReads, build: SubnetRef, aci: SubnetRef | undefined, principalId: string, identityName?: string): Promise<Finding[]> {
+async function checkNetworkRoles(
+  reads: PreflightReads,
+  build: SubnetRef,
+  aci: SubnetRef | undefined,
+  principalId: string,
+  identityName?: string,
+): Promise<Finding[]> {
   // One list at the VNet's scope returns the principal's assignments at, above and below it (both subnets included).
   const assignments = await reads.assignments(build.vnetId, principalId);
   if (!assignments) return [];
@@ -225,14 +332,18 @@ async function checkNetworkRoles(reads: PreflightReads, build: SubnetRef, aci: S
     ...(aci && aci.vnetId.toLowerCase() === build.vnetId.toLowerCase() ? [{ action: NETWORK_ACTIONS[1], scope: aci.id }] : []),
   ];
   const out: Finding[] = [];
-  const who = identityName ? `The template's identity '${identityName}' (principal ${principalId})` : `The template's identity (principal ${principalId})`;
+  const who = identityName
+    ? `The template's identity '${identityName}' (principal ${principalId})`
+    : `The template's identity (principal ${principalId})`;
   for (const n of needs) {
     if (grantingRoles(n.action, n.scope, assignments, definitions).length > 0) continue;
     // Say when a role lists the action but takes it back in notActions.
     const excluded = assignments
       .filter((a) => scopeCovers(a.scope, n.scope))
       .map((a) => definitions.get(roleGuid(a.roleDefinitionId)))
-      .flatMap((d) => (d && d.permissions.some((p) => (p.actions ?? []).some((x) => actionMatches(x, n.action))) ? [`'${d.roleName ?? d.id}'`] : []));
+      .flatMap((d) =>
+        d && d.permissions.some((p) => (p.actions ?? []).some((x) => actionMatches(x, n.action))) ? [`'${d.roleName ?? d.id}'`] : [],
+      );
     const because = excluded.length ? ` (role ${excluded.join(', ')} lists it in notActions)` : '';
     out.push({
       title: `Identity lacks ${n.action}`,

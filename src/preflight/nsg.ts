@@ -74,8 +74,14 @@ function rule(name: string, priority: number, direction: string, access: string,
   return {
     name,
     properties: {
-      protocol: '*', sourcePortRange: '*', destinationPortRange: '*',
-      sourceAddressPrefix: src, destinationAddressPrefix: dst, access, priority, direction,
+      protocol: '*',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: src,
+      destinationAddressPrefix: dst,
+      access,
+      priority,
+      direction,
     },
   };
 }
@@ -150,7 +156,10 @@ function ruleMatches(p: SecurityRuleProperties, flow: Flow): boolean {
 /** What the NSG does with the flow: the first matching rule by priority, default rules included. */
 export function evaluateFlow(nsg: NsgBody, flow: Flow): Verdict {
   const custom = (nsg.properties?.securityRules ?? []).map((r) => ({ r, isDefault: false }));
-  const defaults = (nsg.properties?.defaultSecurityRules?.length ? nsg.properties.defaultSecurityRules : DEFAULT_RULES).map((r) => ({ r, isDefault: true }));
+  const defaults = (nsg.properties?.defaultSecurityRules?.length ? nsg.properties.defaultSecurityRules : DEFAULT_RULES).map((r) => ({
+    r,
+    isDefault: true,
+  }));
   const ordered = [...custom, ...defaults]
     .flatMap(({ r, isDefault }) => {
       const p = r.properties;

@@ -38,10 +38,19 @@ export function armErrorOf(res: ArmResponse, what: string): ArmRequestError {
 
 export function createArmClient(credential: TokenCredential, endpoint: string, scope: string): ArmClient {
   const base = endpoint.replace(/\/+$/, '');
-  let client: Promise<{ sendRequest(req: unknown): Promise<{ status: number; bodyAsText?: string | null; headers: { get(n: string): string | undefined } }> }> | undefined;
+  let client:
+    | Promise<{
+        sendRequest(req: unknown): Promise<{ status: number; bodyAsText?: string | null; headers: { get(n: string): string | undefined } }>;
+      }>
+    | undefined;
   const make = async () => {
     const { ServiceClient } = await import('@azure/core-client');
-    return new ServiceClient({ credential, credentialScopes: scope, endpoint: base, userAgentOptions: { userAgentPrefix: 'image-builder-run' } });
+    return new ServiceClient({
+      credential,
+      credentialScopes: scope,
+      endpoint: base,
+      userAgentOptions: { userAgentPrefix: 'image-builder-run' },
+    });
   };
   return {
     async send(method, pathOrUrl, body, signal) {
@@ -87,7 +96,8 @@ export async function waitForOperation(arm: ArmClient, first: ArmResponse, what:
   const deadline = o.now() + o.timeoutMs;
   let wait = retryAfterMs(first) ?? o.intervalMs;
   for (;;) {
-    if (o.now() + wait > deadline) throw new ArmRequestError(`${what} did not finish within ${Math.round(o.timeoutMs / 1000)} s.`, undefined, 'OperationTimedOut');
+    if (o.now() + wait > deadline)
+      throw new ArmRequestError(`${what} did not finish within ${Math.round(o.timeoutMs / 1000)} s.`, undefined, 'OperationTimedOut');
     await o.sleep(wait, o.signal);
     const res = await arm.send('GET', url, undefined, o.signal);
     if (useLocation) {

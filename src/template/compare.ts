@@ -19,7 +19,8 @@ function isDefault(v: Json | undefined): boolean {
 function looseEqual(a: Json, b: Json, key: string): boolean {
   if (typeof a === 'string' && typeof b === 'string') {
     // ARM IDs ('resourcegroups' vs 'resourceGroups') and regions ('East US' vs 'eastus') come back normalised.
-    if (a.startsWith('/subscriptions/') || key === 'location') return a.replace(/\s+/g, '').toLowerCase() === b.replace(/\s+/g, '').toLowerCase();
+    if (a.startsWith('/subscriptions/') || key === 'location')
+      return a.replace(/\s+/g, '').toLowerCase() === b.replace(/\s+/g, '').toLowerCase();
   }
   return a === b;
 }
@@ -33,7 +34,7 @@ export function bodyDifferences(wanted: Json | undefined, actual: Json | undefin
     const actualKeys = new Map(Object.keys(actual).map((k) => [k.toLowerCase(), k]));
     const seen = new Set<string>();
     for (const [k, v] of Object.entries(wanted)) {
-      const ak = actual[k] !== undefined ? k : actualKeys.get(k.toLowerCase()) ?? k;
+      const ak = actual[k] !== undefined ? k : (actualKeys.get(k.toLowerCase()) ?? k);
       seen.add(ak);
       out.push(...bodyDifferences(v, actual[ak], path ? `${path}.${k}` : k, k));
     }

@@ -91,7 +91,9 @@ export function armResources(template: JsonObject): Array<{ path: string; resour
 function fromArm(path: string, template: JsonObject, compiledFrom?: 'bicep'): TemplateFile {
   const label = compiledFrom ? `template-file '${path}' (compiled from Bicep)` : `template-file '${path}'`;
   const all = armResources(template);
-  const found = all.filter((x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase());
+  const found = all.filter(
+    (x) => typeof x.resource.type === 'string' && x.resource.type.toLowerCase() === IMAGE_TEMPLATE_TYPE.toLowerCase(),
+  );
   const [one, ...others] = found;
   if (one === undefined || others.length > 0) {
     const types = all.map((x) => String(x.resource.type)).join(', ') || 'none';
@@ -101,7 +103,9 @@ function fromArm(path: string, template: JsonObject, compiledFrom?: 'bicep'): Te
     );
   }
   if (one.resource.copy !== undefined) {
-    throw new TemplateFileError(`${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`);
+    throw new TemplateFileError(
+      `${label}: ${one.path}.copy: an image template in a copy loop makes several templates; the action runs exactly one.`,
+    );
   }
   return { form: 'arm', path, ...(compiledFrom ? { compiledFrom } : {}), template, resource: one.resource };
 }
@@ -135,7 +139,9 @@ async function compileBicep(path: string, run: RunCommand): Promise<JsonObject> 
 /** Reads and classifies template-file. Throws TemplateFileError with what to fix. */
 export async function readTemplateFile(path: string, run: RunCommand = runCommand): Promise<TemplateFile> {
   if (/\.bicepparam$/i.test(path)) {
-    throw new TemplateFileError(`template-file '${path}' is a Bicep parameters file: pass the .bicep file as template-file and its parameters with template-parameters (JSON).`);
+    throw new TemplateFileError(
+      `template-file '${path}' is a Bicep parameters file: pass the .bicep file as template-file and its parameters with template-parameters (JSON).`,
+    );
   }
   let text: string;
   try {
@@ -150,7 +156,10 @@ export async function readTemplateFile(path: string, run: RunCommand = runComman
   }
   if (/\.bicep$/i.test(path)) return fromArm(path, await compileBicep(path, run), 'bicep');
   const parsed = parseJson(text, `template-file '${path}'`);
-  if (!isObject(parsed)) throw new TemplateFileError(`template-file '${path}' holds JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}: expected an object (a template resource body or an ARM template).`);
+  if (!isObject(parsed))
+    throw new TemplateFileError(
+      `template-file '${path}' holds JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}: expected an object (a template resource body or an ARM template).`,
+    );
   if (looksLikeDeploymentTemplate(parsed)) return fromArm(path, parsed);
   return { form: 'resource', path, body: parsed };
 }

@@ -36,10 +36,14 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -71,7 +75,13 @@ export interface TemplateFromFile {
   afterRun(state: string | undefined, report: Reporter): Promise<void>;
 }
 
-function lifecycleDeps(arm: ArmClient, ctx: { subscriptionId: string; resourceGroup: string; templateName: string }, pollIntervalMs: number, log: LifecycleDeps['log'], signal?: AbortSignal): LifecycleDeps {
+function lifecycleDeps(
+  arm: ArmClient,
+  ctx: { subscriptionId: string; resourceGroup: string; templateName: string },
+  pollIntervalMs: number,
+  log: LifecycleDeps['log'],
+  signal?: AbortSignal,
+): LifecycleDeps {
   return {
     arm,
     log,
@@ -86,13 +96,25 @@ function lifecycleDeps(arm: ArmClient, ctx: { subscriptionId: string; resourceGr
 }
 
 /** `vhds` (vhd-destination): the template is deleted only once its VHD run outputs are copied. */
-export function createTemplateFromFile(prepared: PreparedTemplate, settings: Settings, credential: TokenCredential, saved: SavedContext, vhds?: VhdKeeper): TemplateFromFile {
+export function createTemplateFromFile(
+  prepared: PreparedTemplate,
+  settings: Settings,
+  credential: TokenCredential,
+  saved: SavedContext,
+  vhds?: VhdKeeper,
+): TemplateFromFile {
   const arm = createArmClient(credential, settings.resourceManagerEndpoint, settings.armScope);
   let ensured = false;
   let lastPending: { report: Reporter; pending: boolean } | undefined;
   const save = (report: Reporter, pending: boolean): void => {
     lastPending = { report, pending };
-    const s: SavedTemplate = { ctx: saved, deleteTemplate: settings.deleteTemplate, cancelTimeoutMs: settings.cancelTimeoutMs, pollIntervalMs: settings.pollIntervalMs, pending };
+    const s: SavedTemplate = {
+      ctx: saved,
+      deleteTemplate: settings.deleteTemplate,
+      cancelTimeoutMs: settings.cancelTimeoutMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      pending,
+    };
     if (vhds && ['copying', 'failed'].includes(vhds.state())) s.vhdAtRisk = true;
     report.saveState(STATE_TEMPLATE, JSON.stringify(s));
   };
@@ -107,13 +129,19 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
       for (const w of prepared.warnings) report.warning(w);
       const deletes = settings.deleteTemplate !== 'never';
       // For the post step: only a template this step created, changed or went on to run is its to delete.
-      const deps: LifecycleDeps = { ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal), ...(deletes ? { beforeChange: () => save(report, true) } : {}) };
+      const deps: LifecycleDeps = {
+        ...lifecycleDeps(arm, settings, settings.pollIntervalMs, report, signal),
+        ...(deletes ? { beforeChange: () => save(report, true) } : {}),
+      };
       let outcome;
       try {
         outcome = await ensureTemplate(deps, prepared, settings.replaceTemplate);
       } catch (err) {
         if (err instanceof TemplateError) throw err;
-        throw new TemplateError(`Could not create image template '${prepared.name}' from ${prepared.path}: ${deps.describe(err)}`, 'Azure request failed');
+        throw new TemplateError(
+          `Could not create image template '${prepared.name}' from ${prepared.path}: ${deps.describe(err)}`,
+          'Azure request failed',
+        );
       }
       ensured = true;
       if (deletes) save(report, true);
@@ -127,7 +155,9 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
     async afterRun(state, report) {
       if (!ensured || settings.deleteTemplate === 'never') return;
       if (settings.deleteTemplate === 'on-success' && state !== 'Succeeded') {
-        report.info(`delete-template is on-success and the run ended ${state ?? 'without a known state'}: keeping image template '${settings.templateName}' to look into.`);
+        report.info(
+          `delete-template is on-success and the run ended ${state ?? 'without a known state'}: keeping image template '${settings.templateName}' to look into.`,
+        );
         save(report, false);
         return;
       }
@@ -140,7 +170,9 @@ export function createTemplateFromFile(prepared: PreparedTemplate, settings: Set
         save(report, false);
         return;
       }
-      await deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, { cancelTimeoutMs: settings.cancelTimeoutMs });
+      await deleteTemplate(lifecycleDeps(arm, settings, settings.pollIntervalMs, report), settings.templateName, {
+        cancelTimeoutMs: settings.cancelTimeoutMs,
+      });
       save(report, false);
     },
   };
@@ -165,7 +197,9 @@ export async function deleteLeftoverTemplate(deps: PostDeleteDeps): Promise<void
   }
   if (!s.pending || !s.ctx) return;
   if (s.vhdAtRisk) {
-    deps.warning(`The main step ended before copying the VHD to vhd-destination: keeping image template '${s.ctx.templateName}', whose delete would delete the VHD.`);
+    deps.warning(
+      `The main step ended before copying the VHD to vhd-destination: keeping image template '${s.ctx.templateName}', whose delete would delete the VHD.`,
+    );
     return;
   }
   if (s.deleteTemplate !== 'always') {
@@ -173,7 +207,9 @@ export async function deleteLeftoverTemplate(deps: PostDeleteDeps): Promise<void
     return;
   }
   deps.info(`The main step ended before deleting image template '${s.ctx.templateName}' (delete-template: always): deleting it now.`);
-  await deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, { cancelTimeoutMs: s.cancelTimeoutMs });
+  await deleteTemplate(lifecycleDeps(deps.makeArm(s.ctx), s.ctx, s.pollIntervalMs, deps), s.ctx.templateName, {
+    cancelTimeoutMs: s.cancelTimeoutMs,
+  });
 }
 
 export { createArmClient };

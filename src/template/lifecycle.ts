@@ -2,7 +2,16 @@
  * The template's life around the run: create it from the file (a PUT, or an ARM deployment), reuse an identical one,
  * replace or refuse a different one, and delete it after the run (cancelling a run still going first).
  */
-import { allMessages, armErrorOf, ArmRequestError, DEPLOYMENTS_API_VERSION, IMAGEBUILDER_API_VERSION, waitForOperation, type ArmClient, type LroOptions } from './arm.js';
+import {
+  allMessages,
+  armErrorOf,
+  ArmRequestError,
+  DEPLOYMENTS_API_VERSION,
+  IMAGEBUILDER_API_VERSION,
+  waitForOperation,
+  type ArmClient,
+  type LroOptions,
+} from './arm.js';
 import { templateDifferences } from './compare.js';
 import { isObject, TemplateError, type JsonObject } from './file.js';
 import type { PreparedTemplate } from './prepare.js';
@@ -80,7 +89,10 @@ async function putTemplate(d: LifecycleDeps, name: string, body: JsonObject): Pr
   if (state.toLowerCase() === 'failed') {
     const e = props(after).provisioningError;
     const msg = isObject(e) ? `${String(e.provisioningErrorCode ?? '')}: ${String(e.message ?? '')}` : 'no detail from the service';
-    throw new TemplateError(`Image template '${name}' failed to provision (${msg}). The failed template is left in place; fix the file and run again with replace-template: true.`, 'Template not created');
+    throw new TemplateError(
+      `Image template '${name}' failed to provision (${msg}). The failed template is left in place; fix the file and run again with replace-template: true.`,
+      'Template not created',
+    );
   }
   return {};
 }
@@ -96,8 +108,14 @@ async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ c
   if (!dep) throw new Error(`internal error: template '${prepared.name}' was prepared as an ARM template but has no deployment`);
   const depName = `image-builder-run-${prepared.name}`.slice(0, 64);
   const path = `/subscriptions/${d.subscriptionId}/resourceGroups/${d.resourceGroup}/providers/Microsoft.Resources/deployments/${encodeURIComponent(depName)}?api-version=${DEPLOYMENTS_API_VERSION}`;
-  const res = await d.arm.send('PUT', path, { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } }, d.signal);
-  const conflictOf = (err: unknown): string | undefined => allMessages(err).find((m) => UPDATE_NOT_SUPPORTED.test(m) && !m.trim().startsWith('{'));
+  const res = await d.arm.send(
+    'PUT',
+    path,
+    { properties: { mode: 'Incremental', template: dep.template, parameters: dep.parameters } },
+    d.signal,
+  );
+  const conflictOf = (err: unknown): string | undefined =>
+    allMessages(err).find((m) => UPDATE_NOT_SUPPORTED.test(m) && !m.trim().startsWith('{'));
   if (res.status >= 400) {
     const err = armErrorOf(res, `Deployment '${depName}'`);
     const c = conflictOf({ message: err.message, details: err.details });
@@ -109,7 +127,9 @@ async function deploy(d: LifecycleDeps, prepared: PreparedTemplate): Promise<{ c
   } catch (err) {
     const c = conflictOf(err);
     if (c) return { conflict: c };
-    const detail = allMessages(err).filter((m) => !m.trim().startsWith('{')).slice(1, 4);
+    const detail = allMessages(err)
+      .filter((m) => !m.trim().startsWith('{'))
+      .slice(1, 4);
     throw new TemplateError(
       `Deployment '${depName}' of ${prepared.path} failed: ${d.describe(err)}${detail.length ? `\n${detail.map((m) => `  ${m}`).join('\n')}` : ''}`,
       'Template not created',
@@ -165,7 +185,8 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
   }
 
   let diffs: string[] | undefined;
-  if (stateOf(existing) === 'failed') diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
+  if (stateOf(existing) === 'failed')
+    diffs = ['properties.provisioningState (Failed: a template that failed to provision must be deleted and created again)'];
   else if (prepared.form === 'resource') diffs = templateDifferences(bodyOf(prepared), existing);
   if (diffs !== undefined && diffs.length === 0) {
     d.log.info(`Image template '${name}' already exists with the same body: reusing it.`);
@@ -189,7 +210,9 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
       'Template not replaced',
     );
   }
-  d.log.info(`Replacing image template '${name}' (replace-template: true): deleting it${stagingGroup(existing) ? ` and its staging group ${stagingGroup(existing)}` : ''}, then creating it from ${prepared.path}.`);
+  d.log.info(
+    `Replacing image template '${name}' (replace-template: true): deleting it${stagingGroup(existing) ? ` and its staging group ${stagingGroup(existing)}` : ''}, then creating it from ${prepared.path}.`,
+  );
   d.beforeChange?.();
   await deleteAndWait(d, name);
   const again = await create(d, prepared);
@@ -197,7 +220,12 @@ export async function ensureTemplate(d: LifecycleDeps, prepared: PreparedTemplat
   return 'replaced';
 }
 
-function refusal(d: LifecycleDeps, prepared: PreparedTemplate, diffs: string[] | undefined, serviceMessage: string | undefined): TemplateError {
+function refusal(
+  d: LifecycleDeps,
+  prepared: PreparedTemplate,
+  diffs: string[] | undefined,
+  serviceMessage: string | undefined,
+): TemplateError {
   const differs = diffs?.length ? ` It differs at: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.` : '';
   const quote = serviceMessage ?? 'Update/Upgrade of image templates is currently not supported.';
   return new TemplateError(
@@ -236,16 +264,28 @@ export async function deleteTemplate(d: LifecycleDeps, name: string, o: DeleteOp
     if (running(t)) {
       if ((runState(t) ?? '').toLowerCase() === 'running') {
         d.log.info(`Image template '${name}' still has a run going: canceling it before the delete.`);
-        const res = await d.arm.send('POST', `${templatePath(d, name)}/cancel?api-version=${IMAGEBUILDER_API_VERSION}`, undefined, d.signal);
+        const res = await d.arm.send(
+          'POST',
+          `${templatePath(d, name)}/cancel?api-version=${IMAGEBUILDER_API_VERSION}`,
+          undefined,
+          d.signal,
+        );
         if (res.status >= 400 && res.status !== 409) throw armErrorOf(res, `Cancel of '${name}'`);
       }
-      if (!(await waitNotRunning(d, name, o.cancelTimeoutMs))) return leftover(`its run did not stop within ${Math.round(o.cancelTimeoutMs / 1000)} s of the cancel (cancel-timeout)`);
+      if (!(await waitNotRunning(d, name, o.cancelTimeoutMs)))
+        return leftover(`its run did not stop within ${Math.round(o.cancelTimeoutMs / 1000)} s of the cancel (cancel-timeout)`);
     }
     d.log.info(`Deleting image template '${name}'${staging ? ` (and its staging resource group ${staging})` : ''}.`);
     await deleteAndWait(d, name);
     d.log.info(`Image template '${name}' deleted.`);
     return true;
   } catch (err) {
-    return leftover(err instanceof ArmRequestError || (err as { statusCode?: unknown })?.statusCode !== undefined ? d.describe(err) : err instanceof Error ? err.message : String(err));
+    return leftover(
+      err instanceof ArmRequestError || (err as { statusCode?: unknown })?.statusCode !== undefined
+        ? d.describe(err)
+        : err instanceof Error
+          ? err.message
+          : String(err),
+    );
   }
 }

@@ -27,7 +27,15 @@ export function generateName(ctx: NameContext): string {
   const attempt = (env.GITHUB_RUN_ATTEMPT ?? '').replace(/[^0-9]/g, '') || '1';
   const hash = createHash('sha256')
     .update(
-      JSON.stringify([env.GITHUB_REPOSITORY ?? '', runId, attempt, env.GITHUB_JOB ?? '', env.GITHUB_ACTION ?? '', ctx.file, ctx.distinguishing]),
+      JSON.stringify([
+        env.GITHUB_REPOSITORY ?? '',
+        runId,
+        attempt,
+        env.GITHUB_JOB ?? '',
+        env.GITHUB_ACTION ?? '',
+        ctx.file,
+        ctx.distinguishing,
+      ]),
     )
     .digest('hex')
     .slice(0, 6);

@@ -14,7 +14,12 @@ export function parseTemplateParameters(raw: string): { parameters: JsonObject }
       text = readFileSync(raw, 'utf8').replace(/^\uFEFF/, '');
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      return { error: code === 'ENOENT' ? 'neither JSON (it does not start with {) nor an existing file' : `the file could not be read (${String(code ?? err)})` };
+      return {
+        error:
+          code === 'ENOENT'
+            ? 'neither JSON (it does not start with {) nor an existing file'
+            : `the file could not be read (${String(code ?? err)})`,
+      };
     }
   }
   let v: unknown;
@@ -29,7 +34,10 @@ export function parseTemplateParameters(raw: string): { parameters: JsonObject }
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(source)) {
     if (k.startsWith('$')) continue;
-    const wrapped = isObject(x) && Object.keys(x).length > 0 && Object.keys(x).every((key) => key === 'value' || key === 'reference' || key === 'metadata');
+    const wrapped =
+      isObject(x) &&
+      Object.keys(x).length > 0 &&
+      Object.keys(x).every((key) => key === 'value' || key === 'reference' || key === 'metadata');
     out[k] = wrapped ? x : { value: x };
   }
   return { parameters: out };

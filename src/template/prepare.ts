@@ -4,7 +4,16 @@
  */
 import { generateName, TEMPLATE_NAME } from './name.js';
 import { addProvenance, provenanceFromEnv, type Provenance } from './provenance.js';
-import { isExpression, isObject, readTemplateFile, runCommand as defaultRunCommand, TemplateFileError, type JsonObject, type RunCommand, type TemplateFile } from './file.js';
+import {
+  isExpression,
+  isObject,
+  readTemplateFile,
+  runCommand as defaultRunCommand,
+  TemplateFileError,
+  type JsonObject,
+  type RunCommand,
+  type TemplateFile,
+} from './file.js';
 import { describeProblems, READ_ONLY_PROPERTIES, validateTemplateBody } from './validate.js';
 
 export interface PrepareSettings {
@@ -62,7 +71,10 @@ function armName(
   const where = `template-file '${file.path}'`;
   const expr = file.resource.name;
   if (typeof expr === 'string' && !isExpression(expr)) {
-    if (input !== '' && input !== expr) throw new TemplateFileError(`template-name '${input}' differs from the name '${expr}' that ${where} gives its image template: remove one of them.`);
+    if (input !== '' && input !== expr)
+      throw new TemplateFileError(
+        `template-name '${input}' differs from the name '${expr}' that ${where} gives its image template: remove one of them.`,
+      );
     return { name: expr, from: input !== '' ? 'input' : 'file' };
   }
   const ref = typeof expr === 'string' ? PARAM_REF.exec(expr)?.[1] : undefined;
@@ -76,7 +88,10 @@ function armName(
   const given = parameters[ref];
   const givenValue = isObject(given) ? given.value : undefined;
   if (typeof givenValue === 'string') {
-    if (input !== '' && input !== givenValue) throw new TemplateFileError(`template-name '${input}' differs from parameter '${ref}' ('${givenValue}') in template-parameters, which names the template: remove one of them.`);
+    if (input !== '' && input !== givenValue)
+      throw new TemplateFileError(
+        `template-name '${input}' differs from parameter '${ref}' ('${givenValue}') in template-parameters, which names the template: remove one of them.`,
+      );
     return { name: givenValue, from: input !== '' ? 'input' : 'file' };
   }
   if (input !== '') {
@@ -84,7 +99,8 @@ function armName(
     return { name: input, from: 'input' };
   }
   const decl = isObject(file.template.parameters) ? file.template.parameters[ref] : undefined;
-  if (!isObject(decl)) throw new TemplateFileError(`${where}: the image template's name is parameter '${ref}', which the template does not declare.`);
+  if (!isObject(decl))
+    throw new TemplateFileError(`${where}: the image template's name is parameter '${ref}', which the template does not declare.`);
   const def = decl.defaultValue;
   if (typeof def === 'string' && !isExpression(def)) return { name: def, from: 'file' };
   if (def !== undefined) {
@@ -97,20 +113,31 @@ function armName(
   return { name, from: 'generated' };
 }
 
-export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv, run: RunCommand = defaultRunCommand): Promise<PreparedTemplate> {
+export async function prepareTemplate(
+  s: PrepareSettings,
+  env: NodeJS.ProcessEnv,
+  run: RunCommand = defaultRunCommand,
+): Promise<PreparedTemplate> {
   const file = await readTemplateFile(s.templateFile, run);
-  const where = file.form === 'arm' && file.compiledFrom ? `template-file '${file.path}' (compiled from Bicep)` : `template-file '${file.path}'`;
+  const where =
+    file.form === 'arm' && file.compiledFrom ? `template-file '${file.path}' (compiled from Bicep)` : `template-file '${file.path}'`;
   const body = file.form === 'resource' ? file.body : file.resource;
   const problems = describeProblems(where, validateTemplateBody(body, file.form === 'arm'));
   if (problems) throw new TemplateFileError(problems);
   if (file.form === 'resource' && s.templateParameters !== undefined) {
-    throw new TemplateFileError(`template-parameters is set, but ${where} is a template resource body, which has no parameters: pass an ARM or Bicep template, or remove template-parameters.`);
+    throw new TemplateFileError(
+      `template-parameters is set, but ${where} is a template resource body, which has no parameters: pass an ARM or Bicep template, or remove template-parameters.`,
+    );
   }
   const generated = (): string =>
     generateName({
       env,
       file: s.templateFile,
-      distinguishing: JSON.stringify(Object.entries(env).filter(([k]) => k.startsWith('INPUT_')).sort(([a], [b]) => a.localeCompare(b))),
+      distinguishing: JSON.stringify(
+        Object.entries(env)
+          .filter(([k]) => k.startsWith('INPUT_'))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
     });
 
   const warnings: string[] = [];
@@ -129,7 +156,10 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
     prepared.nameFrom = s.templateName ? 'input' : fileName ? 'file' : 'generated';
     const out = without(JSON.parse(JSON.stringify(body)) as JsonObject, ['name', 'id', 'type', 'systemData', 'apiVersion']);
     if (isObject(out.properties)) out.properties = without(out.properties, READ_ONLY_PROPERTIES);
-    if (provenance) warnings.push(...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`));
+    if (provenance)
+      warnings.push(
+        ...addProvenance(out, provenance).map((p) => `Provenance: ${p} is not an object; its artifactTags could not be tagged.`),
+      );
     prepared.body = out;
     if (typeof out.location === 'string') prepared.location = out.location;
   } else {
@@ -139,24 +169,32 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
     const declared = isObject(template.parameters) ? Object.keys(template.parameters) : [];
     const unknown = Object.keys(parameters).filter((k) => !declared.includes(k));
     if (unknown.length > 0) {
-      throw new TemplateFileError(`template-parameters sets ${unknown.map((k) => `'${k}'`).join(', ')}, which ${where} does not declare (it declares: ${declared.join(', ') || 'none'}).`);
+      throw new TemplateFileError(
+        `template-parameters sets ${unknown.map((k) => `'${k}'`).join(', ')}, which ${where} does not declare (it declares: ${declared.join(', ') || 'none'}).`,
+      );
     }
     const n = armName({ ...file, template }, parameters, s.templateName, generated);
     prepared.name = n.name;
     prepared.nameFrom = n.from;
     if (provenance) {
       warnings.push(
-        ...addProvenance(copy, provenance).map((p) => `Provenance: ${p} is an expression; its artifactTags could not be tagged (give distribute as a list to have the image tagged).`),
+        ...addProvenance(copy, provenance).map(
+          (p) =>
+            `Provenance: ${p} is an expression; its artifactTags could not be tagged (give distribute as a list to have the image tagged).`,
+        ),
       );
     }
     prepared.deployment = { template, parameters };
     if (typeof copy.location === 'string' && !isExpression(copy.location)) prepared.location = copy.location;
   }
   if (!TEMPLATE_NAME.test(prepared.name)) {
-    throw new TemplateFileError(`The template name '${prepared.name}' (from ${prepared.nameFrom === 'file' ? where : 'template-name'}) is not valid: expected 1-64 letters, digits, hyphens, underscores or periods.`);
+    throw new TemplateFileError(
+      `The template name '${prepared.name}' (from ${prepared.nameFrom === 'file' ? where : 'template-name'}) is not valid: expected 1-64 letters, digits, hyphens, underscores or periods.`,
+    );
   }
 
-  const props = file.form === 'resource' ? prepared.body?.properties : (prepared.deployment && armResourceOf(prepared.deployment.template))?.properties;
+  const props =
+    file.form === 'resource' ? prepared.body?.properties : (prepared.deployment && armResourceOf(prepared.deployment.template))?.properties;
   const distribute = literalDistribute(props);
   if (distribute) prepared.distribute = distribute;
   if (s.deleteTemplate !== 'never' && s.vhdDestination === undefined) {
@@ -167,7 +205,10 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
           'which deleting the template deletes: the VHD would be lost. Set vhd-destination to a blob container of yours (the action copies the VHD there before the delete), give the VHD target its own uri (a blob URL in a storage account of yours), or set delete-template: never.',
       );
     }
-    if (distribute === undefined) warnings.push(`${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`);
+    if (distribute === undefined)
+      warnings.push(
+        `${where}: distribute is an expression, so the action cannot tell before the run whether a VHD target would be lost when the template is deleted.`,
+      );
   }
   const staging = isObject(props) ? props.stagingResourceGroup : undefined;
   if ((staging === undefined || staging === '') && s.logsWanted) {
@@ -182,7 +223,10 @@ export async function prepareTemplate(s: PrepareSettings, env: NodeJS.ProcessEnv
 function armResourceOf(template: JsonObject): JsonObject | undefined {
   const r = template.resources;
   const list = Array.isArray(r) ? r : isObject(r) ? Object.values(r) : [];
-  return list.find((x): x is JsonObject => isObject(x) && typeof x.type === 'string' && x.type.toLowerCase() === 'microsoft.virtualmachineimages/imagetemplates');
+  return list.find(
+    (x): x is JsonObject =>
+      isObject(x) && typeof x.type === 'string' && x.type.toLowerCase() === 'microsoft.virtualmachineimages/imagetemplates',
+  );
 }
 
 /** The imageTemplates resource inside our own copy of the template (the one we send). */

@@ -25,7 +25,9 @@ export function withProvenance(tags: JsonObject | undefined, p: Provenance): Jso
 /** ARM expression: union(provenance, <expr>): the template's own keys win, as with a literal object. */
 function unionExpression(expr: string, p: Provenance): string {
   const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-  const obj = `createObject(${Object.entries(p).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`;
+  const obj = `createObject(${Object.entries(p)
+    .map(([k, v]) => `${lit(k)}, ${lit(v)}`)
+    .join(', ')})`;
   return `[union(${obj}, ${expr.slice(1, -1)})]`;
 }
 

@@ -7,12 +7,38 @@ import { isExpression, isObject, type Json, type JsonObject } from './file.js';
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAME_FORM = '1-64 letters, digits, hyphens, underscores or periods';
 
-const TOP_KEYS = ['name', 'type', 'id', 'apiVersion', 'location', 'identity', 'properties', 'tags', 'systemData', 'dependsOn', 'comments', 'condition'];
+const TOP_KEYS = [
+  'name',
+  'type',
+  'id',
+  'apiVersion',
+  'location',
+  'identity',
+  'properties',
+  'tags',
+  'systemData',
+  'dependsOn',
+  'comments',
+  'condition',
+];
 const PROPERTY_KEYS = [
-  'source', 'customize', 'optimize', 'validate', 'distribute', 'errorHandling', 'buildTimeoutInMinutes', 'vmProfile',
-  'additionalDataDisks', 'stagingResourceGroup', 'autoRun', 'managedResourceTags',
+  'source',
+  'customize',
+  'optimize',
+  'validate',
+  'distribute',
+  'errorHandling',
+  'buildTimeoutInMinutes',
+  'vmProfile',
+  'additionalDataDisks',
+  'stagingResourceGroup',
+  'autoRun',
+  'managedResourceTags',
   // Read-only: the service fills them; a body copied from a GET may carry them (they are not sent).
-  'provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup',
+  'provisioningState',
+  'provisioningError',
+  'lastRunStatus',
+  'exactStagingResourceGroup',
 ];
 export const READ_ONLY_PROPERTIES = ['provisioningState', 'provisioningError', 'lastRunStatus', 'exactStagingResourceGroup'];
 const SOURCE_TYPES: Record<string, string[]> = { PlatformImage: [], ManagedImage: ['imageId'], SharedImageVersion: ['imageVersionId'] };
@@ -50,7 +76,8 @@ export function validateTemplateBody(body: JsonObject, arm: boolean): Problem[] 
       add(`${path}.type`, `expected one of ${names.join(', ')}, got ${JSON.stringify(v.type) ?? 'nothing'}`);
       return undefined;
     }
-    if (!Array.isArray(allowed)) for (const req of allowed[v.type] ?? []) str(v[req], `${path}.${req}`, `a value (required for type ${v.type})`);
+    if (!Array.isArray(allowed))
+      for (const req of allowed[v.type] ?? []) str(v[req], `${path}.${req}`, `a value (required for type ${v.type})`);
     return v.type;
   };
   const stringMap = (v: Json | undefined, path: string): void => {
@@ -76,27 +103,41 @@ export function validateTemplateBody(body: JsonObject, arm: boolean): Problem[] 
   };
 
   for (const k of Object.keys(body)) {
-    if (!TOP_KEYS.includes(k) && !(arm && k.startsWith('$'))) add(k, `unknown field (a template has ${['name', 'location', 'identity', 'properties', 'tags'].join(', ')})`);
+    if (!TOP_KEYS.includes(k) && !(arm && k.startsWith('$')))
+      add(k, `unknown field (a template has ${['name', 'location', 'identity', 'properties', 'tags'].join(', ')})`);
   }
   if (arm) str(body.name, 'name', 'the template name');
-  else if (body.name !== undefined && (typeof body.name !== 'string' || !NAME.test(body.name))) add('name', `expected a template name (${NAME_FORM}), got ${JSON.stringify(body.name)}`);
+  else if (body.name !== undefined && (typeof body.name !== 'string' || !NAME.test(body.name)))
+    add('name', `expected a template name (${NAME_FORM}), got ${JSON.stringify(body.name)}`);
   str(body.location, 'location', 'an Azure region such as eastus');
   stringMap(body.tags, 'tags');
 
   const identity = body.identity;
   if (identity === undefined) {
-    add('identity', 'missing: expected {"type": "UserAssigned", "userAssignedIdentities": {"<identity resource ID>": {}}} (the identity the build runs as)');
+    add(
+      'identity',
+      'missing: expected {"type": "UserAssigned", "userAssignedIdentities": {"<identity resource ID>": {}}} (the identity the build runs as)',
+    );
   } else if (!skip(identity)) {
     if (!isObject(identity)) add('identity', `expected an object, got ${JSON.stringify(identity)}`);
-    else if (!skip(identity.type) && identity.type !== 'UserAssigned' && identity.type !== 'None') add('identity.type', `expected UserAssigned or None, got ${JSON.stringify(identity.type) ?? 'nothing'}`);
+    else if (!skip(identity.type) && identity.type !== 'UserAssigned' && identity.type !== 'None')
+      add('identity.type', `expected UserAssigned or None, got ${JSON.stringify(identity.type) ?? 'nothing'}`);
     else if (identity.type === 'UserAssigned' && !skip(identity.userAssignedIdentities)) {
       const ids = identity.userAssignedIdentities;
       if (!isObject(ids) || Object.keys(ids).length === 0) {
         add('identity.userAssignedIdentities', 'expected an object with one user-assigned identity resource ID as key');
       } else {
         for (const k of Object.keys(ids)) {
-          if (!skip(k) && !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(k)) {
-            add(`identity.userAssignedIdentities["${k}"]`, 'expected the resource ID of a user-assigned identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)');
+          if (
+            !skip(k) &&
+            !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(
+              k,
+            )
+          ) {
+            add(
+              `identity.userAssignedIdentities["${k}"]`,
+              'expected the resource ID of a user-assigned identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)',
+            );
           }
         }
       }
@@ -113,11 +154,13 @@ export function validateTemplateBody(body: JsonObject, arm: boolean): Problem[] 
     add('properties', `expected an object, got ${JSON.stringify(p)}`);
     return problems;
   }
-  for (const k of Object.keys(p)) if (!PROPERTY_KEYS.includes(k)) add(`properties.${k}`, `unknown field (known: ${PROPERTY_KEYS.slice(0, 12).join(', ')})`);
+  for (const k of Object.keys(p))
+    if (!PROPERTY_KEYS.includes(k)) add(`properties.${k}`, `unknown field (known: ${PROPERTY_KEYS.slice(0, 12).join(', ')})`);
   if (p.source === undefined) add('properties.source', `missing: expected an object with a type (${Object.keys(SOURCE_TYPES).join(', ')})`);
   else typed(p.source, 'properties.source', SOURCE_TYPES);
   list(p.customize, 'properties.customize', (x, path) => void typed(x, path, CUSTOMIZER_TYPES), false);
-  if (isObject(p.validate)) list(p.validate.inVMValidations, 'properties.validate.inVMValidations', (x, path) => void typed(x, path, VALIDATOR_TYPES), false);
+  if (isObject(p.validate))
+    list(p.validate.inVMValidations, 'properties.validate.inVMValidations', (x, path) => void typed(x, path, VALIDATOR_TYPES), false);
   const outputNames = new Map<string, string>();
   list(
     p.distribute,
@@ -127,7 +170,8 @@ export function validateTemplateBody(body: JsonObject, arm: boolean): Problem[] 
       if (!isObject(x)) return;
       const n = x.runOutputName;
       if (n === undefined) add(`${path}.runOutputName`, `missing: expected a run output name (${NAME_FORM})`);
-      else if (!skip(n) && (typeof n !== 'string' || !NAME.test(n))) add(`${path}.runOutputName`, `expected ${NAME_FORM}, got ${JSON.stringify(n)}`);
+      else if (!skip(n) && (typeof n !== 'string' || !NAME.test(n)))
+        add(`${path}.runOutputName`, `expected ${NAME_FORM}, got ${JSON.stringify(n)}`);
       else if (typeof n === 'string' && !skip(n)) {
         const seen = outputNames.get(n.toLowerCase());
         if (seen) add(`${path}.runOutputName`, `'${n}' is also the runOutputName of ${seen}: each distribute target needs its own`);
@@ -142,7 +186,10 @@ export function validateTemplateBody(body: JsonObject, arm: boolean): Problem[] 
   if (p.stagingResourceGroup !== undefined && !skip(p.stagingResourceGroup)) {
     const g = p.stagingResourceGroup;
     if (typeof g !== 'string' || (g !== '' && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(g))) {
-      add('properties.stagingResourceGroup', `expected a resource group ID (/subscriptions/<id>/resourceGroups/<name>), got ${JSON.stringify(g)}`);
+      add(
+        'properties.stagingResourceGroup',
+        `expected a resource group ID (/subscriptions/<id>/resourceGroups/<name>), got ${JSON.stringify(g)}`,
+      );
     }
   }
   stringMap(p.managedResourceTags, 'properties.managedResourceTags');

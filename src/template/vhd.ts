@@ -67,7 +67,10 @@ export async function copyVhd(sourceUri: string, destinationContainer: string, o
   const source = withoutQuery(sourceUri);
   const target = copyUrlFor(source, destinationContainer);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`it did not finish within ${Math.round(o.timeoutMs / 1000)} s (timeout)`)), o.timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`it did not finish within ${Math.round(o.timeoutMs / 1000)} s (timeout)`)),
+    o.timeoutMs,
+  );
   const onAbort = (): void => controller.abort(new Error('the step was stopped'));
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -77,7 +80,8 @@ export async function copyVhd(sourceUri: string, destinationContainer: string, o
     const dst = await pageBlob(target, o.credential);
     const props = await src.getProperties({ abortSignal });
     const size = props.contentLength ?? 0;
-    if (props.blobType !== 'PageBlob') throw new Error(`the source is a ${props.blobType ?? 'blob of unknown type'}, not the page blob a VHD run output is`);
+    if (props.blobType !== 'PageBlob')
+      throw new Error(`the source is a ${props.blobType ?? 'blob of unknown type'}, not the page blob a VHD run output is`);
     const ranges: Array<{ start: number; end: number }> = [];
     for await (const r of src.listPageRanges(0, size, { abortSignal })) ranges.push({ start: r.start, end: r.end });
     const chunks = chunksOf(ranges);
@@ -100,8 +104,12 @@ export async function copyVhd(sourceUri: string, destinationContainer: string, o
     const worker = async (): Promise<void> => {
       while (next < chunks.length) {
         if (abortSignal.aborted) throw abortSignal.reason as Error;
-        const c = chunks[next++]!;
-        await dst.uploadPagesFromURL(source, c.offset, c.offset, c.count, { abortSignal, sourceAuthorization: { scheme: 'Bearer', value: await bearer() } });
+        const c = chunks[next++];
+        if (c === undefined) return;
+        await dst.uploadPagesFromURL(source, c.offset, c.offset, c.count, {
+          abortSignal,
+          sourceAuthorization: { scheme: 'Bearer', value: await bearer() },
+        });
         copied += c.count;
         const tenth = Math.floor((copied / Math.max(total, 1)) * 10);
         if (tenth > lastTenth && tenth < 10) {
@@ -117,7 +125,7 @@ export async function copyVhd(sourceUri: string, destinationContainer: string, o
     return target;
   } catch (err) {
     const why = abortSignal.aborted ? (abortSignal.reason as Error).message : describe(err);
-    throw new Error(`Could not copy VHD ${source} to ${target} (vhd-destination): ${why}.`);
+    throw new Error(`Could not copy VHD ${source} to ${target} (vhd-destination): ${why}.`, { cause: err });
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
@@ -131,7 +139,11 @@ function gib(bytes: number): string {
 function describe(err: unknown): string {
   const e = err as { statusCode?: number; code?: string; message?: string };
   // The first line, without any query string (a SAS) and without its closing period (the caller adds one).
-  const first = (e.message ?? String(err)).split('\n')[0]!.replace(/\?[^\s]*/g, '').replace(/\.\s*$/, '');
+  const first =
+    (e.message ?? String(err))
+      .split('\n', 1)[0]
+      ?.replace(/\?[^\s]*/g, '')
+      .replace(/\.\s*$/, '') ?? '';
   return e.statusCode ? `${e.statusCode}${e.code ? ` ${e.code}` : ''}: ${first}` : first;
 }
 
@@ -150,7 +162,12 @@ export interface VhdKeeper {
    * Copies every VHD run output to vhd-destination; resolves with the outputs, each VHD's artifactUri naming its
    * copy, or with an error message (written for the user) when one could not be copied.
    */
-  keep<T extends VhdOutput>(outputs: T[], isVhd: (o: T) => boolean, log: VhdCopyLog, signal?: AbortSignal): Promise<{ outputs: T[] } | { error: string }>;
+  keep<T extends VhdOutput>(
+    outputs: T[],
+    isVhd: (o: T) => boolean,
+    log: VhdCopyLog,
+    signal?: AbortSignal,
+  ): Promise<{ outputs: T[] } | { error: string }>;
   /** Called when state() changes. */
   onChange?: () => void;
 }
@@ -190,15 +207,24 @@ export function createVhdKeeper(settings: VhdKeeperSettings, credential: TokenCr
         if (!mayReceiveToken(source, settings.vhdDestination, settings.storageSuffix)) {
           state = 'failed';
           keeper.onChange?.();
-          return { error: `Could not copy VHD ${source} of run output ${o.name} to ${settings.vhdDestination} (vhd-destination): the VHD is not on a blob endpoint of this cloud (*.blob.${settings.storageSuffix}), so no storage token is sent there. The template is kept.` };
+          return {
+            error: `Could not copy VHD ${source} of run output ${o.name} to ${settings.vhdDestination} (vhd-destination): the VHD is not on a blob endpoint of this cloud (*.blob.${settings.storageSuffix}), so no storage token is sent there. The template is kept.`,
+          };
         }
         try {
-          const copied = await copy(source, settings.vhdDestination, { credential, log, timeoutMs: settings.timeoutMs, ...(signal ? { signal } : {}) });
+          const copied = await copy(source, settings.vhdDestination, {
+            credential,
+            log,
+            timeoutMs: settings.timeoutMs,
+            ...(signal ? { signal } : {}),
+          });
           result.push({ ...o, artifactUri: copied });
         } catch (err) {
           state = 'failed';
           keeper.onChange?.();
-          return { error: `${err instanceof Error ? err.message : String(err)} The template and its VHD are kept; copy the VHD yourself before deleting the template.` };
+          return {
+            error: `${err instanceof Error ? err.message : String(err)} The template and its VHD are kept; copy the VHD yourself before deleting the template.`,
+          };
         }
       }
       state = 'copied';
