@@ -75,8 +75,8 @@ export interface WaitResult {
   readError?: string;
 }
 
-/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+/** `p`, or a rejection as soon as `signal` aborts (even if the work behind `p` ignores the signal). */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);

@@ -1304,6 +1304,8 @@ class BurstBuffer {
     }
 }
 
+// EXTERNAL MODULE: ./src/wait.ts
+var wait = __webpack_require__(40910);
 ;// CONCATENATED MODULE: ./src/logs/index.ts
 /**
  * Build logs in the workflow run: the one entry point the action wires in.
@@ -1314,6 +1316,7 @@ class BurstBuffer {
  *
  * Neither method throws: a failure to read or upload logs is a warning and never hides the build's result.
  */
+
 
 
 
@@ -1417,7 +1420,7 @@ function createBuildLogs(deps) {
                     signal.addEventListener('abort', () => abandon.abort(signal.reason), { once: true });
             }
             /** Each network step ends early once the caller stopped waiting (the process then exits). */
-            const bounded = (p) => raceAbort(p, abandon.signal);
+            const bounded = (p) => (0,wait/* raceAbort */.Mu)(p, abandon.signal);
             if (result.stagingResourceGroup)
                 staging ??= result.stagingResourceGroup;
             const { failed } = result;
@@ -1517,22 +1520,6 @@ function createBuildLogs(deps) {
         await locate(result, true);
         return found;
     }
-}
-/** `p`, or a rejection as soon as `signal` aborts. */
-function raceAbort(p, signal) {
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        p.then((v) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(v);
-        }, (e) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(e);
-        });
-    });
 }
 
 

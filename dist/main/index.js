@@ -37697,6 +37697,7 @@ const noopSummary = {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ waitForRun),
+/* harmony export */   Mu: () => (/* binding */ raceAbort),
 /* harmony export */   dQ: () => (/* binding */ realClock)
 /* harmony export */ });
 /* unused harmony export STALE_POLLS_BEFORE_CHECK */
@@ -37725,7 +37726,7 @@ const realClock = {
         signal?.addEventListener('abort', done, { once: true });
     }),
 };
-/** Rejects as soon as the signal aborts, even if the read ignores its signal. */
+/** `p`, or a rejection as soon as `signal` aborts (even if the work behind `p` ignores the signal). */
 function raceAbort(p, signal) {
     if (signal.aborted)
         return Promise.reject(signal.reason);

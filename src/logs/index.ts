@@ -17,6 +17,7 @@ import { stripQuery } from './locate.js';
 import { stagingLogSource, type FoundLogs, type LogSource } from './source.js';
 import { LogTail, type TailOptions } from './tail.js';
 import { coreSink, systemClock, type Clock, type LogSink } from './types.js';
+import { raceAbort } from '../wait.js';
 
 export type { Diagnosis, TemplateCustomizer } from './diagnose.js';
 export { annotationOf, customizerLabel, excerpt } from './diagnose.js';
@@ -284,23 +285,4 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     await locate(result, true);
     return found;
   }
-}
-
-/** `p`, or a rejection as soon as `signal` aborts. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
 }
