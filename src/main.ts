@@ -7,7 +7,7 @@ import { coreReporter, safeText } from './report.js';
 import { routeAzureSdkLog } from './sdklog.js';
 import { InputError, parseSettings } from './settings.js';
 import { trapSignals } from './signals.js';
-import { createTemplateFromFile, createVhdKeeper, prepareTemplateFile, TemplateError } from './template/index.js';
+import { createTemplateFromFile, createVhdKeeper, prepareTemplateFile } from './template/index.js';
 import { realClock } from './wait.js';
 import { createLogHooks, createPreflightHook, createSummaryWriter, groupSafeReporter } from './wiring.js';
 
@@ -75,9 +75,8 @@ main().catch((err: unknown) => {
     core.error(safeText(err.message), { title: 'image-builder-run: invalid input' });
   } else if (err instanceof AuthSetupError) {
     core.error(safeText(err.message), { title: 'image-builder-run: sign-in' });
-  } else if (err instanceof TemplateError) {
-    core.error(safeText(err.message), { title: `image-builder-run: ${err.title}` });
   } else if (err instanceof ActionError) {
+    // TemplateError (template-file) is an ActionError too.
     core.error(safeText(err.message), { title: `image-builder-run: ${err.title}` });
   } else {
     const msg = err instanceof Error ? err.message : String(err);

@@ -76680,14 +76680,13 @@ var clouds = __nccwpck_require__(40157);
  */
 
 
+
 const IMAGE_TEMPLATE_TYPE = 'Microsoft.VirtualMachineImages/imageTemplates';
 /** An error about a template-file template, written for the user; `title` heads its annotation. */
-class TemplateError extends Error {
-    title;
+class TemplateError extends ActionError {
     name = 'TemplateError';
     constructor(message, title = 'template-file') {
-        super(message);
-        this.title = title;
+        super(message, title);
     }
 }
 /** A problem with template-file (or template-parameters) found before any call. */
@@ -78850,10 +78849,8 @@ main().catch((err) => {
     else if (err instanceof AuthSetupError) {
         core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: 'image-builder-run: sign-in' });
     }
-    else if (err instanceof TemplateError) {
-        core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: `image-builder-run: ${err.title}` });
-    }
     else if (err instanceof ActionError) {
+        // TemplateError (template-file) is an ActionError too.
         core/* error */.z3((0,src_report/* safeText */.Hk)(err.message), { title: `image-builder-run: ${err.title}` });
     }
     else {

@@ -70979,7 +70979,7 @@ function isOwnRun(s, postedAt, previousStart) {
 
 ;// CONCATENATED MODULE: ./src/state.ts
 const STATE_KEY = 'ibr-context';
-const STATE_PHASE = 'ibr-phase';
+const state_STATE_PHASE = 'ibr-phase';
 const STATE_RUN_START = 'ibr-run-start';
 /** When the main step was about to send the run POST (ISO time, runner's clock). */
 const STATE_RUN_POSTED = 'ibr-run-posted';
@@ -71028,7 +71028,7 @@ const time = (iso) => {
     return Number.isFinite(t) ? t : undefined;
 };
 async function cleanup(deps) {
-    const phase = deps.getState(STATE_PHASE);
+    const phase = deps.getState(state_STATE_PHASE);
     if (phase === 'attached') {
         deps.info('The main step followed a run it did not start (cancel-attached is false): the post step leaves it alone.');
         return 'nothing-to-do';
@@ -71184,12 +71184,12 @@ function templateRef(ctx) {
     return `image template '${ctx.templateName}' in resource group '${ctx.resourceGroup}' of subscription '${ctx.subscriptionId}'`;
 }
 /** True when the error came from getting a token (no request reached Azure Resource Manager). */
-function isSignInError(err) {
+function errors_isSignInError(err) {
     return (err instanceof Error &&
         (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'CliSessionLostError'));
 }
 /** A message for any error met while talking to Azure, with what to do next. */
-function describeAzureError(err, ctx) {
+function errors_describeAzureError(err, ctx) {
     const e = errorInfo(err);
     // Already says what happened and what to do.
     if (err instanceof Error && err.name === 'CliSessionLostError')
@@ -75304,6 +75304,94 @@ function arm_allMessages(err) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/types.ts
+/** Shared shapes: the run status we poll, the end result, and the seams for build logs and the job summary. */
+const TERMINAL_STATES = (/* unused pure expression or super */ null && (['Succeeded', 'PartiallySucceeded', 'Failed', 'Canceled']));
+const IN_PROGRESS_STATES = (/* unused pure expression or super */ null && (['Running', 'Canceling']));
+const types_noopLogHooks = {
+    onPoll: async () => { },
+    finish: async () => ({}),
+};
+const types_noopSummary = {
+    write: async () => { },
+};
+
+;// CONCATENATED MODULE: ./src/runContext.ts
+
+
+
+/** An error whose message is already written for the user (no prefix, no stack). */
+class ActionError extends Error {
+    title;
+    name = 'ActionError';
+    constructor(message, title = 'Image Builder run failed') {
+        super(message);
+        this.title = title;
+    }
+}
+/**
+ * Longest wait for the build logs (download, upload, diagnosis) and the summary once the run is over. The step's own
+ * result must not wait on a slow storage account: past this, the build's error is reported without the diagnosis.
+ */
+const LOGS_FINISH_DEADLINE_MS = (/* unused pure expression or super */ null && (5 * 60_000));
+/** Longest time spent reading the template and sending the run request through an outage, before the wait starts. */
+const START_RETRY_LIMIT_MS = (/* unused pure expression or super */ null && (10 * 60_000));
+function makeContext(settings, deps) {
+    return {
+        settings,
+        deps,
+        ops: deps.ops,
+        clock: deps.clock,
+        report: deps.report,
+        logs: deps.logs ?? noopLogHooks,
+        summary: deps.summary ?? noopSummary,
+        startedAt: deps.clock.now(),
+        attached: false,
+    };
+}
+function errorContext(c) {
+    const ctx = {
+        subscriptionId: c.settings.subscriptionId,
+        resourceGroup: c.settings.resourceGroup,
+        templateName: c.settings.templateName,
+    };
+    const sub = c.deps.oidcSubject?.();
+    if (sub !== undefined)
+        ctx.oidcSubject = sub;
+    return ctx;
+}
+/** The error of an Azure call, as the message the step fails with. */
+function azureFailure(c, what, err) {
+    if (err instanceof ActionError)
+        return err;
+    if (isSignInError(err))
+        return new ActionError(describeAzureError(err, errorContext(c)), 'sign-in');
+    return new ActionError(`${what}: ${describeAzureError(err, errorContext(c))}`, 'Azure request failed');
+}
+function setPhase(c, phase) {
+    c.report.saveState(STATE_PHASE, phase);
+}
+/** Time left before `timeout` (ms, never negative). */
+function timeLeft(c) {
+    return Math.max(0, c.startedAt + c.settings.timeoutMs - c.clock.now());
+}
+/** Whether a run that is not ours may be canceled (by the timeout, a signal or the post step). */
+function mayCancel(c) {
+    return !c.attached || c.settings.cancelAttached;
+}
+function stateLine(status) {
+    if (!status)
+        return 'no run status seen';
+    return status.runSubState ? `${status.runState}, sub-state ${status.runSubState}` : `${status.runState}`;
+}
+function startText(start) {
+    return start === undefined ? 'an unknown time' : new Date(start).toISOString();
+}
+function newResult(c, status) {
+    // Each phase sets state (and the run-state output, where a contract value is honest) explicitly.
+    return { state: 'Unknown', status, template: c.template, attached: c.attached, runOutputs: [] };
+}
+
 ;// CONCATENATED MODULE: ./src/template/file.ts
 /**
  * Reads `template-file` and tells its form: a resource body (JSON), an ARM deployment template (JSON) holding one
@@ -75312,14 +75400,13 @@ function arm_allMessages(err) {
  */
 
 
+
 const IMAGE_TEMPLATE_TYPE = 'Microsoft.VirtualMachineImages/imageTemplates';
 /** An error about a template-file template, written for the user; `title` heads its annotation. */
-class file_TemplateError extends Error {
-    title;
+class file_TemplateError extends ActionError {
     name = 'TemplateError';
     constructor(message, title = 'template-file') {
-        super(message);
-        this.title = title;
+        super(message, title);
     }
 }
 /** A problem with template-file (or template-parameters) found before any call. */
@@ -76474,7 +76561,7 @@ function lifecycleDeps(arm, ctx, pollIntervalMs, log, signal) {
         resourceGroup: ctx.resourceGroup,
         pollIntervalMs,
         ...(signal ? { signal } : {}),
-        describe: (err) => describeAzureError(err, ctx),
+        describe: (err) => errors_describeAzureError(err, ctx),
     };
 }
 /** `vhds` (vhd-destination): the template is deleted only once its VHD run outputs are copied. */
@@ -76622,7 +76709,7 @@ post().catch((err) => {
     process.exitCode = ExitCode.Failure;
     const ctx = parseSavedContext(getState(STATE_KEY));
     const msg = ctx
-        ? describeAzureError(err, { subscriptionId: ctx.subscriptionId, resourceGroup: ctx.resourceGroup, templateName: ctx.templateName })
+        ? errors_describeAzureError(err, { subscriptionId: ctx.subscriptionId, resourceGroup: ctx.resourceGroup, templateName: ctx.templateName })
         : err instanceof Error
             ? err.message
             : String(err);

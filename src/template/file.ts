@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { ActionError } from '../runContext.js';
 
 export const IMAGE_TEMPLATE_TYPE = 'Microsoft.VirtualMachineImages/imageTemplates';
 
@@ -12,13 +13,10 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** An error about a template-file template, written for the user; `title` heads its annotation. */
-export class TemplateError extends Error {
+export class TemplateError extends ActionError {
   override name = 'TemplateError';
-  constructor(
-    message: string,
-    readonly title = 'template-file',
-  ) {
-    super(message);
+  constructor(message: string, title = 'template-file') {
+    super(message, title);
   }
 }
 
