@@ -5,7 +5,7 @@
 //   - the second argument of an `error(message, title)` call (the Reporter), or a `title` property of an
 //     object passed to `error(...)` / `warning(...)` / `notice(...)` (core's AnnotationProperties);
 //   - the `title` argument of `new SomeError(...)` for any class whose constructor has a `title` parameter
-//     (and that parameter's default);
+//     (and that parameter's default), and of a call to any function declared with a `title` parameter;
 //   - any `title:` property of an object literal (diagnoses carry their title that way).
 // Expressions are followed through string literals, templates, conditionals, `??` / `||` / `+`, and
 // variables or parameters of the same file (every string assigned to a name counts). What is only known at
@@ -72,6 +72,22 @@ function titleClasses(files: ts.SourceFile[]): Map<string, { index: number; fall
           out.set(n.name.text, { index, sf, ...(p?.initializer ? { fallback: p.initializer } : {}) });
         }
       }
+    });
+  }
+  return out;
+}
+
+/**
+ * Functions with a parameter named `title` (any file): function name -> parameter index. Their callers' arguments
+ * at that index are titles, wherever the call is (a title handed from one module to another).
+ */
+function titleFunctions(files: ts.SourceFile[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const sf of files) {
+    walk(sf, (n) => {
+      if (!ts.isFunctionDeclaration(n) || !n.name) return;
+      const index = n.parameters.findIndex((p) => nameOf(p.name) === 'title');
+      if (index >= 0) out.set(n.name.text, index);
     });
   }
   return out;
@@ -168,6 +184,7 @@ function titleProperty(o: ts.Node): ts.Expression | undefined {
 export function extractErrorTitles(sources: SourceFile[]): ErrorTitle[] {
   const files = sources.map((s) => ts.createSourceFile(s.path, s.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS));
   const classes = titleClasses(files);
+  const functions = titleFunctions(files);
   const found = new Map<string, ErrorTitle>();
   const add = (e: ts.Expression, sf: ts.SourceFile): void => {
     for (const raw of texts(e, sf, new Set())) {
@@ -184,6 +201,9 @@ export function extractErrorTitles(sources: SourceFile[]): ErrorTitle[] {
       if (ts.isCallExpression(n) && ['error', 'warning', 'notice'].includes(nameOf(n.expression) ?? '')) {
         const second = n.arguments[1];
         if (nameOf(n.expression) === 'error' && second && !ts.isObjectLiteralExpression(second)) add(second, sf);
+      } else if (ts.isCallExpression(n) && functions.has(nameOf(n.expression) ?? '')) {
+        const arg = n.arguments[functions.get(nameOf(n.expression) ?? '') ?? -1];
+        if (arg) add(arg, sf);
       } else if (ts.isNewExpression(n)) {
         const c = classes.get(nameOf(n.expression) ?? '');
         const arg = c ? n.arguments?.[c.index] : undefined;

@@ -44,6 +44,27 @@ describe('error title extraction', () => {
       core.error('no title here');
     `,
   };
+  // A title chosen in one module and handed to a function of another that reports it.
+  const caller: SourceFile = {
+    path: 'caller.ts',
+    text: `
+      import { announce } from './fixture2.js';
+      export function outcome(failed: boolean) {
+        let heading = 'Zeta failed';
+        if (!failed) heading = 'Zeta partly done';
+        announce('body', heading);
+      }
+    `,
+  };
+  const callee: SourceFile = {
+    path: 'fixture2.ts',
+    text: `
+      export function announce(message: string, title: string) {
+        const a = compose(title, message);
+        reporter.error(a.message, a.title);
+      }
+    `,
+  };
   // Compared by their fixed words: variants that differ only in run-time parts count once.
   const titles = extractErrorTitles([source]).map((t) => fragments(t.pattern).join(' … '));
 
@@ -63,6 +84,11 @@ describe('error title extraction', () => {
     }
     expect(titles).not.toContain('no title here');
     expect(titles).not.toContain('message');
+  });
+
+  it('follows a title passed to a function of another file that has a title parameter', () => {
+    const handed = extractErrorTitles([caller, callee]).map((t) => fragments(t.pattern).join(' … '));
+    expect(handed).toEqual(expect.arrayContaining(['Zeta failed', 'Zeta partly done']));
   });
 
   it('asks the page for the fixed words of each title, not the parts known only at run time', () => {
