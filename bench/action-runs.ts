@@ -2,7 +2,7 @@
 // (so its request journal holds that run's requests only), with what the action-level figures need: when
 // the build started and ended in the simulator, each job log line with its arrival time, the log blob's
 // writes with their times, and optionally the RSS of the node process running dist/main/index.js.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { join } from 'node:path';
 import { startSimulator, type RecordedRequest, type RunResult, type Simulator, type TemplateHandle } from '../sim/index.ts';
@@ -85,6 +85,25 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
       onOutput: () => undefined,
     });
     const rss = sampler?.stop();
+    const dump = process.env.BENCH_ACTION_LOGS;
+    if (dump) {
+      // Each job log line with its arrival time since the step started, and the build's start and end.
+      const rel = (at: number): string => `+${((at - result.main.startedAt) / 1000).toFixed(3).padStart(8)}`;
+      const text = [
+        ...result.main.lines.map((l) => ({ at: l.at, s: `${rel(l.at)} ${l.stream === 'stderr' ? '[stderr] ' : ''}${l.text}` })),
+        { at: buildStartedAt, s: `${rel(buildStartedAt)} [sim] run started` },
+        { at: buildEndedAt, s: `${rel(buildEndedAt)} [sim] final status visible` },
+        ...(t.logWrites[0] ? [{ at: t.logWrites[0].at, s: `${rel(t.logWrites[0].at)} [sim] first log write` }] : []),
+        ...(rss?.samples ?? [])
+          .filter((_, i) => i % 10 === 0)
+          .map((x) => ({ at: x.at, s: `${rel(x.at)} [rss] ${(x.rss / 1048576).toFixed(1)} MiB` })),
+      ]
+        .sort((a, b) => a.at - b.at)
+        .map((x) => x.s)
+        .join('\n');
+      mkdirSync(dump, { recursive: true });
+      writeFileSync(join(dump, `${spec.tag}.log`), `${text}\n`);
+    }
     await writing?.catch(() => undefined);
     await t.flushLogs();
     const logPath = t.logBlobPath;

@@ -8,7 +8,7 @@
 //   5d RSS of the node process running dist/main/index.js per phase, for logs of ~30 MiB, 300 MiB, 1 GiB.
 // Knobs (environment): BENCH_ACTION_ONLY=latency,overhead,rss (default all; latency includes 5b),
 // BENCH_ACTION_BUILD_S (75), BENCH_ACTION_SHORT_BUILD_S (25), BENCH_ACTION_LOG_MB (10),
-// BENCH_ACTION_RSS_MB (30,300,1024).
+// BENCH_ACTION_RSS_MB (30,300,1024), BENCH_ACTION_LOGS=<dir> (each run's job log there, with arrival times).
 import { logChunks, median, MiB } from './common.ts';
 import { actionDefault, markers, phasesWithLines, runAction, silentPhases, succeeded, type ActionRun } from './action-runs.ts';
 
@@ -240,17 +240,30 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     for (const sizeMb of rssMbs) {
       const r = await runAction({
         tag: `rss${sizeMb}`,
-        phases: silentPhases(12_000),
+        // 6 s of waiting with no log at all first, so the waiting phase is waiting only.
+        phases: [
+          { subState: 'Queued', durationMs: 2000, lines: [] },
+          { subState: 'Building', durationMs: 4000, lines: [] },
+          { subState: 'Customizing', durationMs: 4000, lines: [] },
+          { subState: 'Optimizing', durationMs: 500, lines: [] },
+          { subState: 'Validating', durationMs: 500, lines: [] },
+          { subState: 'Distributing', durationMs: 1000, lines: [] },
+        ],
         with: { 'poll-interval': '1s' },
         sampleRss: true,
-        writer: { at: 'Building', write: (t) => t.appendLog(logChunks(sizeMb * MiB, 4 * MiB, 7)) },
+        writer: { at: 'Customizing', write: (t) => t.appendLog(logChunks(sizeMb * MiB, 4 * MiB, 7)) },
       });
       const main = r.result.main;
       const m = markers(r);
       const samples = r.rss?.samples ?? [];
+      // Waiting ends with the first log line printed or, when the tail prints late (it may read for seconds
+      // before printing a summarised burst), with the first log write storage acknowledged: from then on the
+      // action has a log to read, whether it shows it yet or not.
+      const firstWrite = r.template.logWrites.find((w) => w.path === r.template.logBlobPath && w.bytes > 0)?.at;
+      const tailFrom = Math.min(m.firstLog ?? Infinity, firstWrite ?? Infinity, m.final ?? Infinity);
       const bounds: Array<[string, number, number | undefined]> = [
-        ['waiting', main.startedAt, m.firstLog ?? m.final],
-        ['tail', m.firstLog ?? Infinity, m.final],
+        ['waiting', main.startedAt, tailFrom],
+        ['tail', tailFrom, m.final],
         ['download/diagnose', m.final ?? Infinity, m.upload],
         ['artifact upload', m.upload ?? Infinity, undefined],
       ];
