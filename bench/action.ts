@@ -174,22 +174,23 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     const intercept = armCount(a) - slope * dur(a);
     log(`  ARM, short build (${s1(dur(a) * 60_000)} s): ${armCount(a)} requests: ${armKinds(a)}`);
     log(`  ARM, long build (${s1(dur(b) * 60_000)} s): ${armCount(b)} requests: ${armKinds(b)}`);
-    // In steady state: the ARM requests between the wait loop's second and last status read, per read.
-    const reads = statusReads(b);
-    const first = reads[1] ?? 0;
-    const last = reads.at(-1) ?? 0;
-    const perPoll = reads.length > 2 ? armCount(b, first, last) / (reads.length - 2) : NaN;
-    log(`  ARM while waiting (long build, between status reads 2 and ${reads.length}): ${armKinds(b, first, last)}`);
+    // Per poll: the extra ARM requests of the long build over the short one per extra status read (the
+    // wait loop's GETs of the template): the fixed costs are the same in both and cancel out.
+    const readsA = statusReads(a);
+    const readsB = statusReads(b);
+    const perPoll = (armCount(b) - armCount(a)) / (readsB.length - readsA.length);
+    const [first, last] = [readsB[1] ?? 0, readsB.at(-1) ?? 0];
+    log(`  ARM of the long build between its status reads 2 and ${readsB.length}: ${armKinds(b, first, last)}`);
     row('5b ARM', `ARM requests per build-hour (poll ${defaultPoll}, defaults)`, '2', (intercept + 60 * slope).toFixed(0), '', 'intercept + 60 × slope');
     row('5b ARM', 'slope: ARM requests per minute of build', '2', slope.toFixed(2), '', `${(60_000 / durationMs(defaultPoll)).toFixed(2)} polls a minute`);
     row('5b ARM', 'intercept: ARM requests at start and finish', '2', intercept.toFixed(1), '', `builds of ${s1(dur(a) * 60_000)} s (${armCount(a)}) and ${s1(dur(b) * 60_000)} s (${armCount(b)})`);
     row(
       '5b ARM',
-      'ARM requests per poll while waiting',
-      String(Math.max(0, reads.length - 2)),
+      'ARM requests per poll (extra requests ÷ extra status reads)',
+      '2',
       perPoll.toFixed(2),
       '',
-      `slope × poll interval: ${((slope * durationMs(defaultPoll)) / 60_000).toFixed(2)}; target 1.00`,
+      `status reads ${readsA.length} / ${readsB.length}; slope × poll interval ${((slope * durationMs(defaultPoll)) / 60_000).toFixed(2)}; target 1.00`,
     );
     const other = (svc: string): string => `${b.journal.filter((q) => q.service === svc).length} / ${a.journal.filter((q) => q.service === svc).length}`;
     row('5b other', 'entra / blob / artifacts / github-oidc requests, long / short build', '2', `${other('entra')} · ${other('blob')} · ${other('artifacts')} · ${other('github-oidc')}`, '', '');
@@ -227,7 +228,8 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     check(succeeded(r), `5c: the build did not succeed (exit ${main.exitCode})`);
     check(r.artifactOk, '5c: no logs artifact holding the whole customization.log');
     row('5c overhead', `main step − build (${mib(r.logBytes)} MiB log, poll 1s), s`, '1', s1(main.durationMs - build), '', `main ${s1(main.durationMs)} s, build ${s1(build)} s`);
-    row('5c overhead', 'of which: step start → run POSTed, s', '1', s1(r.buildStartedAt - main.startedAt), '', 'start-up, sign-in, preflight, template read');
+    const firstOut = main.lines[0]?.at;
+    row('5c overhead', 'of which: step start → run POSTed, s', '1', s1(r.buildStartedAt - main.startedAt), '', `start-up, sign-in, preflight, template read; first output at ${firstOut ? s1(firstOut - main.startedAt) : '—'}`);
     row('5c overhead', 'of which: build ended → final status printed, s', '1', m.final ? s1(m.final - r.buildEndedAt) : '—', '', 'poll lag (≤ 1 poll)');
     row('5c overhead', 'of which: final status → step exit, s', '1', m.final ? s1(main.exitedAt - m.final) : '—', '', `download, diagnose, zip, upload${m.upload ? ` (upload ${s1(main.exitedAt - m.upload)})` : ''}`);
     row('5c overhead', 'post step wall time, s', '1', s1(r.result.post?.durationMs ?? NaN), '', 'not in the figure above');
