@@ -74,7 +74,12 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     let buildEndedAt = 0;
     t.events.once('runStarted', () => (buildStartedAt = Date.now()));
     t.events.once('finished', () => (buildEndedAt = Date.now()));
-    const writing = spec.writer ? t.runStarted().then(() => t.subState(spec.writer!.at)).then(() => spec.writer!.write(t)) : undefined;
+    const writing = spec.writer
+      ? t
+          .runStarted()
+          .then(() => t.subState(spec.writer!.at))
+          .then(() => spec.writer!.write(t))
+      : undefined;
     let sampler: ReturnType<typeof sampleRss> | undefined;
     const result = await sim.run(t, {
       with: spec.with,

@@ -101,7 +101,16 @@ function armKinds(r: ActionRun, from = 0, to = Infinity): string {
     if (q.service !== 'arm' || q.at <= from || q.at > to) continue;
     const segs = q.path.split('/').filter(Boolean);
     const i = segs.findIndex((s) => /^providers$/i.test(s));
-    const k = `${q.method} ${i >= 0 ? segs.slice(i + 1, i + 2).join('/') + '/' + segs.slice(i + 2).filter((_, j) => j % 2 === 0).join('/') : segs.slice(-1)[0]}`;
+    const k = `${q.method} ${
+      i >= 0
+        ? segs.slice(i + 1, i + 2).join('/') +
+          '/' +
+          segs
+            .slice(i + 2)
+            .filter((_, j) => j % 2 === 0)
+            .join('/')
+        : segs.slice(-1)[0]
+    }`;
     n.set(k, (n.get(k) ?? 0) + 1);
   }
   return [...n.entries()].map(([k, v]) => `${v}× ${k}`).join('; ');
@@ -131,7 +140,12 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     const lineEvery = 500;
     const [fast, slow, short] = await Promise.all([
       runAction({ tag: 'lat1', phases: phasesWithLines(buildMs, 'lat1', lineEvery), with: { 'poll-interval': '1s' }, keepLog: true }),
-      runAction({ tag: 'latd', phases: phasesWithLines(buildMs, 'latd', lineEvery), with: { 'poll-interval': defaultPoll }, keepLog: true }),
+      runAction({
+        tag: 'latd',
+        phases: phasesWithLines(buildMs, 'latd', lineEvery),
+        with: { 'poll-interval': defaultPoll },
+        keepLog: true,
+      }),
       runAction({ tag: 'short', phases: phasesWithLines(shortMs, 'short', lineEvery), with: { 'poll-interval': defaultPoll } }),
     ]);
     for (const [r, poll] of [
@@ -144,7 +158,10 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
         `  latency run, poll ${poll}: build ${s1(r.buildEndedAt - r.buildStartedAt)} s, ${lat.lines} lines, ${lat.ms.length} printed, ` +
           `each once: ${lat.once}, first line after ${lat.firstMs === undefined ? '—' : s1(lat.firstMs)} s; requests: ${servicesNote(r)}`,
       );
-      check(succeeded(r), `5a poll ${poll}: the build did not succeed (exit ${r.result.main.exitCode}, run-state ${r.result.main.outputs['run-state']})`);
+      check(
+        succeeded(r),
+        `5a poll ${poll}: the build did not succeed (exit ${r.result.main.exitCode}, run-state ${r.result.main.outputs['run-state']})`,
+      );
       check(lat.once, `5a poll ${poll}: not every log line was printed exactly once (${lat.ms.length} of ${lat.lines} printed)`);
       check(r.artifactOk, `5a poll ${poll}: no logs artifact holding the whole customization.log`);
       const ms = lat.ms.length > 0 ? lat.ms : [NaN];
@@ -181,9 +198,30 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     const perPoll = (armCount(b) - armCount(a)) / (readsB.length - readsA.length);
     const [first, last] = [readsB[1] ?? 0, readsB.at(-1) ?? 0];
     log(`  ARM of the long build between its status reads 2 and ${readsB.length}: ${armKinds(b, first, last)}`);
-    row('5b ARM', `ARM requests per build-hour (poll ${defaultPoll}, defaults)`, '2', (intercept + 60 * slope).toFixed(0), '', 'intercept + 60 × slope');
-    row('5b ARM', 'slope: ARM requests per minute of build', '2', slope.toFixed(2), '', `${(60_000 / durationMs(defaultPoll)).toFixed(2)} polls a minute`);
-    row('5b ARM', 'intercept: ARM requests at start and finish', '2', intercept.toFixed(1), '', `builds of ${s1(dur(a) * 60_000)} s (${armCount(a)}) and ${s1(dur(b) * 60_000)} s (${armCount(b)})`);
+    row(
+      '5b ARM',
+      `ARM requests per build-hour (poll ${defaultPoll}, defaults)`,
+      '2',
+      (intercept + 60 * slope).toFixed(0),
+      '',
+      'intercept + 60 × slope',
+    );
+    row(
+      '5b ARM',
+      'slope: ARM requests per minute of build',
+      '2',
+      slope.toFixed(2),
+      '',
+      `${(60_000 / durationMs(defaultPoll)).toFixed(2)} polls a minute`,
+    );
+    row(
+      '5b ARM',
+      'intercept: ARM requests at start and finish',
+      '2',
+      intercept.toFixed(1),
+      '',
+      `builds of ${s1(dur(a) * 60_000)} s (${armCount(a)}) and ${s1(dur(b) * 60_000)} s (${armCount(b)})`,
+    );
     row(
       '5b ARM',
       'ARM requests per poll (extra requests ÷ extra status reads)',
@@ -192,8 +230,16 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
       '',
       `status reads ${readsA.length} / ${readsB.length}; slope × poll interval ${((slope * durationMs(defaultPoll)) / 60_000).toFixed(2)}; target 1.00`,
     );
-    const other = (svc: string): string => `${b.journal.filter((q) => q.service === svc).length} / ${a.journal.filter((q) => q.service === svc).length}`;
-    row('5b other', 'entra / blob / artifacts / github-oidc requests, long / short build', '2', `${other('entra')} · ${other('blob')} · ${other('artifacts')} · ${other('github-oidc')}`, '', '');
+    const other = (svc: string): string =>
+      `${b.journal.filter((q) => q.service === svc).length} / ${a.journal.filter((q) => q.service === svc).length}`;
+    row(
+      '5b other',
+      'entra / blob / artifacts / github-oidc requests, long / short build',
+      '2',
+      `${other('entra')} · ${other('blob')} · ${other('artifacts')} · ${other('github-oidc')}`,
+      '',
+      '',
+    );
   }
 
   if (only.has('overhead')) {
@@ -227,11 +273,39 @@ export async function actionFigures(log: (line: string) => void): Promise<Action
     );
     check(succeeded(r), `5c: the build did not succeed (exit ${main.exitCode})`);
     check(r.artifactOk, '5c: no logs artifact holding the whole customization.log');
-    row('5c overhead', `main step − build (${mib(r.logBytes)} MiB log, poll 1s), s`, '1', s1(main.durationMs - build), '', `main ${s1(main.durationMs)} s, build ${s1(build)} s`);
+    row(
+      '5c overhead',
+      `main step − build (${mib(r.logBytes)} MiB log, poll 1s), s`,
+      '1',
+      s1(main.durationMs - build),
+      '',
+      `main ${s1(main.durationMs)} s, build ${s1(build)} s`,
+    );
     const firstOut = main.lines[0]?.at;
-    row('5c overhead', 'of which: step start → run POSTed, s', '1', s1(r.buildStartedAt - main.startedAt), '', `start-up, sign-in, preflight, template read; first output at ${firstOut ? s1(firstOut - main.startedAt) : '—'}`);
-    row('5c overhead', 'of which: build ended → final status printed, s', '1', m.final ? s1(m.final - r.buildEndedAt) : '—', '', 'poll lag (≤ 1 poll)');
-    row('5c overhead', 'of which: final status → step exit, s', '1', m.final ? s1(main.exitedAt - m.final) : '—', '', `download, diagnose, zip, upload${m.upload ? ` (upload ${s1(main.exitedAt - m.upload)})` : ''}`);
+    row(
+      '5c overhead',
+      'of which: step start → run POSTed, s',
+      '1',
+      s1(r.buildStartedAt - main.startedAt),
+      '',
+      `start-up, sign-in, preflight, template read; first output at ${firstOut ? s1(firstOut - main.startedAt) : '—'}`,
+    );
+    row(
+      '5c overhead',
+      'of which: build ended → final status printed, s',
+      '1',
+      m.final ? s1(m.final - r.buildEndedAt) : '—',
+      '',
+      'poll lag (≤ 1 poll)',
+    );
+    row(
+      '5c overhead',
+      'of which: final status → step exit, s',
+      '1',
+      m.final ? s1(main.exitedAt - m.final) : '—',
+      '',
+      `download, diagnose, zip, upload${m.upload ? ` (upload ${s1(main.exitedAt - m.upload)})` : ''}`,
+    );
     row('5c overhead', 'post step wall time, s', '1', s1(r.result.post?.durationMs ?? NaN), '', 'not in the figure above');
   }
 
