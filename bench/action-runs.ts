@@ -155,7 +155,8 @@ export function markers(r: ActionRun): { firstLog?: number; final?: number; uplo
   const m: { firstLog?: number; final?: number; upload?: number } = {};
   const firstLog = lineAt(r, /^::group::Build log: /);
   const final = lineAt(r, FINAL);
-  const upload = lineAt(r, /^::group::Uploading the build logs as artifact/);
+  // Falls back on the first request to the artifact service, should the job log's wording change.
+  const upload = lineAt(r, /^::group::Uploading the build logs as artifact/) ?? r.journal.find((q) => q.service === 'artifacts')?.at;
   if (firstLog !== undefined) m.firstLog = firstLog;
   if (final !== undefined) m.final = final;
   if (upload !== undefined) m.upload = upload;
