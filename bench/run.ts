@@ -1,11 +1,12 @@
 // npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
 //   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
-//   BENCH_ONLY=tail,download,startup (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
+//   BENCH_ONLY=tail,download,startup,action (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
+//   action: the bundled action against the simulator (bench/action.ts, its own BENCH_ACTION_* knobs).
 import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
 
 const { MiB, median, startBenchAzurite } = await import('./common.ts');
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
-const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup,action').split(','));
 const f2 = (x: number): string => x.toFixed(2);
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
 const range = (xs: number[], fmt: (x: number) => string): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
@@ -210,6 +211,14 @@ if (only.has('crowd')) {
     range(c.perBuild, String),
     'template reads, run, run outputs, logs',
   );
+}
+
+if (only.has('action')) {
+  const { actionFigures } = await import('./action.ts');
+  const a = await actionFigures((l) => console.log(l));
+  rows.push(...a.rows);
+  notes.push(...a.notes);
+  problems += a.problems;
 }
 
 const head = ['#', 'measure', 'N', 'median', 'min–max', 'ratio / note'];

@@ -195,6 +195,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 export { Journal } from './server.ts';
 export { signedBlobUrl } from './secrets.ts';
 export type { RecordedRequest, ServiceName } from './server.ts';
-export type { AzureSim, AzureSimOptions, TemplateScenario, TemplateHandle, Fault } from './azure/index.ts';
+export type { AzureSim, AzureSimOptions, TemplateScenario, TemplateHandle, Fault, LogWrite } from './azure/index.ts';
 export type { GitHubSim, GitHubSimOptions } from './github/index.ts';
-export type { RunResult, StepResult, RunActionOptions } from './runner.ts';
+export type { RunResult, StepResult, RunActionOptions, TimedLine } from './runner.ts';

@@ -87,6 +87,14 @@ export interface SignalSent {
   at: number;
 }
 
+/** A stdout or stderr line as the harness received it (before any command handling or masking). */
+export interface TimedLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** ms since the Unix epoch when the chunk completing the line arrived (the runner timestamps job log lines so). */
+  at: number;
+}
+
 export interface StepResult {
   phase: Phase;
   exitCode: number | null;
@@ -97,6 +105,8 @@ export interface StepResult {
   stderr: string;
   /** stdout and stderr lines in arrival order with the masks known at that time applied, commands rendered as the runner logs them. */
   log: string;
+  /** Every stdout and stderr line, raw, with its arrival time, in arrival order. */
+  lines: TimedLine[];
   outputs: Record<string, string>;
   state: Record<string, string>;
   /** Variables the step wrote to GITHUB_ENV. */
@@ -344,7 +354,7 @@ export async function runAction(opts: RunActionOptions): Promise<RunResult> {
     if (opts.stepTimeoutMs !== undefined) mainPlan.stepTimeoutMs = opts.stepTimeoutMs;
     main = await run(mainPlan);
   } else {
-    main = { ...pre, phase: 'main', conclusion: pre.conclusion, stdout: '', stderr: '', log: '', annotations: [] };
+    main = { ...pre, phase: 'main', conclusion: pre.conclusion, stdout: '', stderr: '', log: '', lines: [], annotations: [] };
   }
   main.annotations.unshift(...runnerAnnotations);
   carry(main);
@@ -401,6 +411,7 @@ function runStep(
     stdout: '',
     stderr: '',
     log: '',
+    lines: [],
     outputs: {},
     state: {},
     env: {},
@@ -553,7 +564,11 @@ function runStep(
       const text = chunk.toString('utf8');
       r[stream] += text;
       onOutput?.(text, stream, plan.phase);
-      for (const l of splitters[stream].push(text)) handleLine(l);
+      const at = Date.now();
+      for (const l of splitters[stream].push(text)) {
+        r.lines.push({ stream, text: l, at });
+        handleLine(l);
+      }
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -569,7 +584,10 @@ function runStep(
       for (const t of timers) clearTimeout(t);
       for (const s of ['stdout', 'stderr'] as const) {
         const last = splitters[s].end();
-        if (last !== undefined) handleLine(last);
+        if (last !== undefined) {
+          r.lines.push({ stream: s, text: last, at: Date.now() });
+          handleLine(last);
+        }
       }
       r.exitCode = code;
       r.signal = signal;

@@ -25,6 +25,7 @@
 //     imdsHost: string;                                                   // http://127.0.0.1:PORT: AZURE_POD_IDENTITY_AUTHORITY_HOST for the SDK
 //     managedIdentities: { systemAssigned?: ManagedIdentity; userAssigned: ManagedIdentity[] };
 //     addTemplate(s: TemplateScenario): TemplateHandle;                   // see templates.ts; any time, many per sim
+//                                                                         // (handle.logWrites: each log append with offset, size, time)
 //     addFault(f: Fault): FaultState;                                     // FaultState.hits counts matches
 //     setThrottle(t?: { capacity; refillPerSec }): void;                  // change the ARM token bucket at run time
 //     mintAccessToken(claims?: {...}): string;                            // a token as Entra would issue (tests: expired/wrong aud)
@@ -83,6 +84,7 @@ export type {
   PhaseSpec,
   DistributeSpec,
   RunOutput,
+  LogWrite,
 } from './templates.ts';
 
 export const DEFAULT_TENANT_ID = '5c3e0f4e-8d7a-4b61-9f0e-2a6b1d9c7e01';

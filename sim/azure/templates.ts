@@ -148,6 +148,17 @@ export interface Operation {
   template: SimTemplate;
 }
 
+/** One write to a log blob as the sim made it: which blob, where its bytes landed, when storage acknowledged them. */
+export interface LogWrite {
+  /** packerlogs/<guid>/customization.log (or validation.log, or the decoy's path). */
+  path: string;
+  /** Byte offset of the write's first byte in the blob. */
+  offset: number;
+  bytes: number;
+  /** ms since the Unix epoch when Azurite answered the append (or the re-upload): from then on a reader sees the bytes. */
+  at: number;
+}
+
 export interface TemplateHandle {
   readonly id: string;
   readonly resourceGroup: string;
@@ -187,8 +198,13 @@ export interface TemplateHandle {
   cancelRequested(n?: number): Promise<void>;
   /** Resolves once `n` runs (default 1) have ended (log writes flushed), with the final status. */
   finished(n?: number): Promise<LastRunStatus>;
-  /** Appends text to the latest run's log blob. */
-  appendLog(text: string, file?: 'customization.log' | 'validation.log'): Promise<void>;
+  /**
+   * Appends to the latest run's log blob. Chunks (an iterable, sync or async, consumed lazily) are one log
+   * write made of one append per chunk (at most 4 MiB each): the run's final status waits for all of them.
+   */
+  appendLog(text: string | Buffer | Iterable<Buffer> | AsyncIterable<Buffer>, file?: 'customization.log' | 'validation.log'): Promise<void>;
+  /** Every write to this template's log blobs (all runs, decoy included), in the order they were made. */
+  readonly logWrites: readonly LogWrite[];
   /** Waits for pending log appends. */
   flushLogs(): Promise<void>;
 }
@@ -310,6 +326,7 @@ export class SimTemplate implements TemplateHandle {
   private outputs: RunOutput[] = [];
   private run: RunState_ | undefined;
   private logChain: Promise<void> = Promise.resolve();
+  readonly logWrites: LogWrite[] = [];
   private existsNow: boolean;
   private disposed = false;
   private readonly credential: StorageSharedKeyCredential;
@@ -815,15 +832,18 @@ export class SimTemplate implements TemplateHandle {
     await this.blockClient(path).upload(Buffer.alloc(0), 0);
   }
 
-  private async appendRaw(path: string, text: string): Promise<void> {
-    const data = Buffer.from(text, 'utf8');
+  private async appendRaw(path: string, text: string | Buffer): Promise<void> {
+    const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     if (this.scenario.logWrites !== 'reupload') {
-      await this.appendClient(path).appendBlock(data, data.length);
+      const r = await this.appendClient(path).appendBlock(data, data.length);
+      this.logWrites.push({ path, offset: Number(r.blobAppendOffset ?? NaN), bytes: data.length, at: Date.now() });
       return;
     }
-    const whole = Buffer.concat([this.uploaded.get(path) ?? Buffer.alloc(0), data]);
+    const before = this.uploaded.get(path) ?? Buffer.alloc(0);
+    const whole = Buffer.concat([before, data]);
     this.uploaded.set(path, whole);
     await this.blockClient(path).upload(whole, whole.length);
+    this.logWrites.push({ path, offset: before.length, bytes: data.length, at: Date.now() });
   }
 
   /** The bytes of the sim's VHD page blob at `path`: 3 MiB, written in two ranges with a hole between (sparse). */
@@ -856,13 +876,20 @@ export class SimTemplate implements TemplateHandle {
       });
   }
 
-  appendLog(text: string, file: 'customization.log' | 'validation.log' = 'customization.log'): Promise<void> {
+  appendLog(
+    text: string | Buffer | Iterable<Buffer> | AsyncIterable<Buffer>,
+    file: 'customization.log' | 'validation.log' = 'customization.log',
+  ): Promise<void> {
     const run = this.run;
     if (!run) return Promise.reject(new Error('no run yet: no log blob'));
     const path = `packerlogs/${run.logGuid}/${file}`;
     this.enqueue(async () => {
       await this.createLog(path);
-      await this.appendRaw(path, text);
+      if (typeof text === 'string' || Buffer.isBuffer(text)) return this.appendRaw(path, text);
+      for await (const chunk of text) {
+        if (this.disposed || this.run !== run) return;
+        await this.appendRaw(path, chunk);
+      }
     });
     return this.logChain;
   }
