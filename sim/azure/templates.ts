@@ -64,6 +64,16 @@ export interface TemplateScenario {
    * real service does beyond the spec").
    */
   logWrites?: 'append' | 'reupload';
+  /**
+   * When the run's log blobs come into being. 'run-start' (default): created empty when the run starts.
+   * 'first-write': customization.log does not exist until its first line is written (validation.log likewise),
+   * so a reader that looks early finds nothing yet. The log's content begins with packer's output (the
+   * troubleshooting doc's "Stages of the customization log", MicrosoftDocs/azure-compute-docs
+   * articles/virtual-machines/linux/image-builder-troubleshoot.md) and it is readable mid-build
+   * (danielsollondon/azvmimagebuilder#33, Azure/azvmimagebuilder#4); whether an empty blob exists before packer
+   * writes is not documented, so both are shown.
+   */
+  logBlobCreated?: 'run-start' | 'first-write';
   /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
   runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
   /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
@@ -615,10 +625,12 @@ export class SimTemplate implements TemplateHandle {
     };
     delete this.lastRun.endTime;
     const blob = `packerlogs/${run.logGuid}/customization.log`;
-    this.enqueue(async () => {
-      await this.createLog(blob);
-      if (this.scenario.validationLog) await this.createLog(`packerlogs/${run.logGuid}/validation.log`);
-    });
+    if (this.scenario.logBlobCreated !== 'first-write') {
+      this.enqueue(async () => {
+        await this.createLog(blob);
+        if (this.scenario.validationLog) await this.createLog(`packerlogs/${run.logGuid}/validation.log`);
+      });
+    }
     this.changed('runStarted');
     this.enterPhase(run, fromIndex);
   }
@@ -654,7 +666,7 @@ export class SimTemplate implements TemplateHandle {
     });
     if (phase.subState === 'Validating' && this.scenario.validationLog) {
       const text = this.scenario.validationLog.map((l) => this.logText(l)).join('');
-      this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/validation.log`, text));
+      this.enqueue(() => this.writeLog(`packerlogs/${run.logGuid}/validation.log`, text));
     }
     this.changed('subState', phase.subState);
     const failing = i === this.failIndex();
@@ -678,7 +690,7 @@ export class SimTemplate implements TemplateHandle {
   private logLine(run: RunState_, line: string): void {
     if (this.run !== run) return;
     const text = this.logText(line);
-    this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/customization.log`, text));
+    this.enqueue(() => this.writeLog(`packerlogs/${run.logGuid}/customization.log`, text));
     const decoy = this.decoyLogPath;
     if (decoy) this.enqueue(() => this.appendRaw(decoy, this.logText('PACKER OUT ==> azure-arm: (earlier run) still being written')));
   }
@@ -813,6 +825,18 @@ export class SimTemplate implements TemplateHandle {
     if (this.uploaded.has(path)) return;
     this.uploaded.set(path, Buffer.alloc(0));
     await this.blockClient(path).upload(Buffer.alloc(0), 0);
+  }
+
+  /** Log blobs this sim has created (logBlobCreated 'first-write' creates each with its first write). */
+  private readonly created = new Set<string>();
+
+  /** A write to a run's log: with 'first-write', the blob is created by the first one. */
+  private async writeLog(path: string, text: string): Promise<void> {
+    if (this.scenario.logBlobCreated === 'first-write' && !this.created.has(path)) {
+      await this.createLog(path);
+      this.created.add(path);
+    }
+    await this.appendRaw(path, text);
   }
 
   private async appendRaw(path: string, text: string): Promise<void> {
