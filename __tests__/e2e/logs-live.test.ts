@@ -48,7 +48,7 @@ function armRequests(t: TemplateHandle): { all: number; polls: number; storage: 
   };
 }
 
-test('poll-interval 1s, a build of seconds, the log written mid-build: lines print live, and ARM reads stay about one per poll', async () => {
+test.concurrent('poll-interval 1s, a build of seconds, the log written mid-build: lines print live, and ARM reads stay about one per poll', async () => {
   const t = addTemplate(sim, 'live', { logBlobCreated: 'first-write', phases: shortBuild('live') });
   const r = await runLogs(sim, t, { with: { 'poll-interval': '1s', 'upload-logs': 'never', 'job-summary': 'false' } });
   const blob = await blobBytes(sim, t);
@@ -81,3 +81,41 @@ test('poll-interval 1s, a build of seconds, the log written mid-build: lines pri
     expect(warnings(r.main)).toEqual([]);
   });
 });
+
+test.concurrent(
+  'the staging account appears only after the run starts: ARM is asked again with a backoff, not every poll, and the log still prints live',
+  async () => {
+    const t = addTemplate(sim, 'live-late', {
+      logBlobCreated: 'first-write',
+      stagingAccountAfterMs: 5000,
+      phases: [
+        { subState: 'Queued', durationMs: 3000, lines: [] },
+        { subState: 'Building', durationMs: 7000, lines: [] },
+        ...shortBuild('late').slice(2),
+      ],
+    });
+    const r = await runLogs(sim, t, { with: { 'poll-interval': '1s', 'upload-logs': 'never', 'job-summary': 'false' } });
+    const blob = await blobBytes(sim, t);
+    const arm = armRequests(t);
+    process.stdout.write(
+      `[logs-live, late account] polls ${arm.polls}, ARM requests ${arm.all} (${(arm.all / Math.max(1, arm.polls)).toFixed(2)} per poll); ` +
+        `besides the polls: ${arm.others.join(', ')}\n`,
+    );
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expectEachLineOnceInOrder(r, blob);
+      const log = linesOf(r.main.log);
+      const firstLine = log.findIndex((l) => l.includes('late Customizing line 1 of 6'));
+      const distributing = log.findIndex((l) => stateLines(l).length > 0 && /Running \/ Distributing/.test(l));
+      expect(firstLine).toBeGreaterThanOrEqual(0);
+      expect(distributing).toBeGreaterThan(firstLine);
+      // Absent for the first 5 s of a build of about 17 polls: looks at about 0, 1, 3 and 7 polls, then none.
+      expect(arm.polls).toBeGreaterThanOrEqual(8);
+      expect(arm.storage).toBeGreaterThanOrEqual(2);
+      expect(arm.storage).toBeLessThanOrEqual(6);
+      expect(arm.storage).toBeLessThan(arm.polls / 2);
+      expect(arm.all).toBeLessThanOrEqual(arm.polls + arm.storage + 4);
+      expect(warnings(r.main)).toEqual([]);
+    });
+  },
+);

@@ -74,6 +74,13 @@ export interface TemplateScenario {
    * writes is not documented, so both are shown.
    */
   logBlobCreated?: 'run-start' | 'first-write';
+  /**
+   * The staging group's storage account is listed by ARM only from this long after the run starts (before any run,
+   * not at all). The staging group is created with the template and the account is kept after a build
+   * (MicrosoftDocs/azure-compute-docs articles/virtual-machines/image-builder-overview.md, "How it works"); when a
+   * template's first run creates the account is not documented, so a reader must cope with its absence at first.
+   */
+  stagingAccountAfterMs?: number;
   /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
   runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
   /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
@@ -392,6 +399,14 @@ export class SimTemplate implements TemplateHandle {
   get logUrl(): string | undefined {
     return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined;
   }
+  /** When the latest run started (ms since the epoch). */
+  private runStartedAt: number | undefined;
+  /** Whether ARM lists this template's staging account now (stagingAccountAfterMs). */
+  accountListed(): boolean {
+    const after = this.scenario.stagingAccountAfterMs;
+    if (after === undefined) return true;
+    return this.runStartedAt !== undefined && Date.now() >= this.runStartedAt + after;
+  }
   get forbidden(): string[] {
     return this.scenario.access?.forbiddenActions ?? [];
   }
@@ -615,6 +630,7 @@ export class SimTemplate implements TemplateHandle {
     const run: RunState_ = { n: this.runCount + 1, logGuid: guid(), op, visited: [], timers: [], cancelOps: [] };
     this.run = run;
     this.runCount += 1;
+    this.runStartedAt = Date.now();
     this.outputs = [];
     this.lastRun = {
       startTime: azTime(op.startTime),
