@@ -124,6 +124,9 @@ export function stagingLogSource(deps: StagingSourceDeps): LogSource {
         deps.sink.debug(`Build logs in ${opened.account.name} (read with ${opened.auth === 'entra' ? 'Entra ID' : 'an account key'})`);
       }
       const named = fromMessage?.blobPath.replace(/validation\.log$/, 'customization.log');
+      // Listed at every poll until found, never backed off: a wait of more than two polls would print the first
+      // lines later than two poll intervals after they were written. It is one storage GET (no ARM read), made only
+      // until packer's first line is there; its answer grows with the earlier runs' folders kept in the container.
       const path = named ?? (await findNewestCustomizationLog(container.container, hint.notBefore));
       if (!path) return undefined;
       return {
