@@ -135,6 +135,7 @@ export function createLogHooks(o: LogHooksOptions): WiredLogHooks {
       workDir: logsWorkDir(settings, env),
       streamLogs: settings.streamLogs,
       uploadLogs: settings.uploadLogs,
+      pollIntervalMs: settings.pollIntervalMs,
       // Default name with the resource group: a matrix over groups may use one template name (GITHUB_JOB is shared).
       artifactName: settings.logsArtifactName ?? m.defaultArtifactName(`${settings.resourceGroup}-${settings.templateName}`, env),
       ...(settings.logsRetentionDays !== undefined ? { retentionDays: settings.logsRetentionDays } : {}),

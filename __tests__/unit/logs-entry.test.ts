@@ -43,7 +43,6 @@ function setup(over: Partial<BuildLogsDeps> = {}, findImpl?: () => Promise<Found
     env,
     sink,
     clock: { now: () => (now += 15_000) },
-    locateIntervalMs: 0,
     source,
     artifactClient: {
       uploadArtifact: async (...a: unknown[]) => {
@@ -111,8 +110,14 @@ test('storage errors never throw: one warning, the result still comes back', asy
   expect(r.artifactId).toBeUndefined();
 });
 
-test('locating is rate-limited while the log does not exist', async () => {
-  const { logs, finds } = setup({ locateIntervalMs: 60_000 });
+test('the log is looked for at every poll until found (the source decides what a look costs), then never again', async () => {
+  const { logs, blob, finds, sink } = setup();
   for (let i = 0; i < 8; i++) await logs.onPoll({ runState: 'Running', runSubState: 'Building' });
-  expect(finds()).toBe(2); // the clock advances 15 s per reading: tries at 30 s and 90 s
+  expect(finds()).toBe(8);
+  blob.append('PACKER OUT ==> azure-arm: Deploying deployment template ...\n');
+  await logs.onPoll({ runState: 'Running', runSubState: 'Building' });
+  expect(finds()).toBe(9);
+  expect(sink.infos).toContain('PACKER OUT ==> azure-arm: Deploying deployment template ...');
+  for (let i = 0; i < 5; i++) await logs.onPoll({ runState: 'Running', runSubState: 'Customizing' });
+  expect(finds()).toBe(9);
 });

@@ -76,7 +76,6 @@ function setup(extra: Record<string, string> = {}, opts: { load?: () => Promise<
     extra: {
       source,
       sink,
-      locateIntervalMs: 0,
       artifactClient: {
         uploadArtifact: async (name) => {
           uploads.push(name);
@@ -276,6 +275,32 @@ describe('wiring of the build logs and the summary', () => {
       expect(open).toBeLessThanOrEqual(1);
       expect(open).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('the poll interval reaches the logs module', () => {
+  it.each([
+    ['1s', 1000],
+    ['15s', 15_000],
+  ])('poll-interval %s: the log lookup backs off from %i ms', async (input, ms) => {
+    const given: Array<{ pollIntervalMs?: number }> = [];
+    const fake = {
+      ...logsModule,
+      createBuildLogs: (deps: { pollIntervalMs?: number }) => {
+        given.push(deps);
+        return { onPoll: async () => {}, finish: async () => ({ files: [] }), closeGroup: () => {} };
+      },
+    } as unknown as typeof logsModule;
+    const hooks = createLogHooks({
+      settings: settings({ 'poll-interval': input }),
+      credential: {} as TokenCredential,
+      env: {},
+      report: new FakeReporter(),
+      load: async () => fake,
+    });
+    await hooks.onPoll(running('Building'));
+    expect(given).toHaveLength(1);
+    expect(given[0]!.pollIntervalMs).toBe(ms);
   });
 });
 

@@ -243,7 +243,7 @@ export function armHandler(w: ArmWorld) {
       const forbidden = staging.flatMap((t) => t.forbidden);
       if (!r[1] && method === 'GET') {
         if (forbidden.includes('Microsoft.Storage/storageAccounts/read')) return forbid('Microsoft.Storage/storageAccounts/read', rgScope);
-        const accounts = [...new Map(staging.map((t) => [t.storageAccount, t])).values()];
+        const accounts = [...new Map(staging.filter((t) => t.accountListed()).map((t) => [t.storageAccount, t])).values()];
         const others = staging
           .flatMap((t) => t.extraAccounts)
           .map((a) => ({

@@ -64,6 +64,23 @@ export interface TemplateScenario {
    * real service does beyond the spec").
    */
   logWrites?: 'append' | 'reupload';
+  /**
+   * When the run's log blobs come into being. 'run-start' (default): created empty when the run starts.
+   * 'first-write': customization.log does not exist until its first line is written (validation.log likewise),
+   * so a reader that looks early finds nothing yet. The log's content begins with packer's output (the
+   * troubleshooting doc's "Stages of the customization log", MicrosoftDocs/azure-compute-docs
+   * articles/virtual-machines/linux/image-builder-troubleshoot.md) and it is readable mid-build
+   * (danielsollondon/azvmimagebuilder#33, Azure/azvmimagebuilder#4); whether an empty blob exists before packer
+   * writes is not documented, so both are shown.
+   */
+  logBlobCreated?: 'run-start' | 'first-write';
+  /**
+   * The staging group's storage account is listed by ARM only from this long after the run starts (before any run,
+   * not at all). The staging group is created with the template and the account is kept after a build
+   * (MicrosoftDocs/azure-compute-docs articles/virtual-machines/image-builder-overview.md, "How it works"); when a
+   * template's first run creates the account is not documented, so a reader must cope with its absence at first.
+   */
+  stagingAccountAfterMs?: number;
   /** A run is already going when the template is added (optionally at a later phase, started some time ago). */
   runInProgress?: boolean | { fromSubState?: RunSubState; startedAgoMs?: number };
   /** lastRunStatus shown before any run of this sim (e.g. a previous failure). */
@@ -399,6 +416,14 @@ export class SimTemplate implements TemplateHandle {
   get logUrl(): string | undefined {
     return this.logBlobPath ? `${this.blobEndpoint}${this.logBlobPath}` : undefined;
   }
+  /** When the latest run started (ms since the epoch). */
+  private runStartedAt: number | undefined;
+  /** Whether ARM lists this template's staging account now (stagingAccountAfterMs). */
+  accountListed(): boolean {
+    const after = this.scenario.stagingAccountAfterMs;
+    if (after === undefined) return true;
+    return this.runStartedAt !== undefined && Date.now() >= this.runStartedAt + after;
+  }
   get forbidden(): string[] {
     return this.scenario.access?.forbiddenActions ?? [];
   }
@@ -622,6 +647,7 @@ export class SimTemplate implements TemplateHandle {
     const run: RunState_ = { n: this.runCount + 1, logGuid: guid(), op, visited: [], timers: [], cancelOps: [] };
     this.run = run;
     this.runCount += 1;
+    this.runStartedAt = Date.now();
     this.outputs = [];
     this.lastRun = {
       startTime: azTime(op.startTime),
@@ -632,10 +658,12 @@ export class SimTemplate implements TemplateHandle {
     };
     delete this.lastRun.endTime;
     const blob = `packerlogs/${run.logGuid}/customization.log`;
-    this.enqueue(async () => {
-      await this.createLog(blob);
-      if (this.scenario.validationLog) await this.createLog(`packerlogs/${run.logGuid}/validation.log`);
-    });
+    if (this.scenario.logBlobCreated !== 'first-write') {
+      this.enqueue(async () => {
+        await this.createLog(blob);
+        if (this.scenario.validationLog) await this.createLog(`packerlogs/${run.logGuid}/validation.log`);
+      });
+    }
     this.changed('runStarted');
     this.enterPhase(run, fromIndex);
   }
@@ -671,7 +699,7 @@ export class SimTemplate implements TemplateHandle {
     });
     if (phase.subState === 'Validating' && this.scenario.validationLog) {
       const text = this.scenario.validationLog.map((l) => this.logText(l)).join('');
-      this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/validation.log`, text));
+      this.enqueue(() => this.writeLog(`packerlogs/${run.logGuid}/validation.log`, text));
     }
     this.changed('subState', phase.subState);
     const failing = i === this.failIndex();
@@ -695,7 +723,7 @@ export class SimTemplate implements TemplateHandle {
   private logLine(run: RunState_, line: string): void {
     if (this.run !== run) return;
     const text = this.logText(line);
-    this.enqueue(() => this.appendRaw(`packerlogs/${run.logGuid}/customization.log`, text));
+    this.enqueue(() => this.writeLog(`packerlogs/${run.logGuid}/customization.log`, text));
     const decoy = this.decoyLogPath;
     if (decoy) this.enqueue(() => this.appendRaw(decoy, this.logText('PACKER OUT ==> azure-arm: (earlier run) still being written')));
   }
@@ -832,6 +860,18 @@ export class SimTemplate implements TemplateHandle {
     await this.blockClient(path).upload(Buffer.alloc(0), 0);
   }
 
+  /** Log blobs this sim has created (logBlobCreated 'first-write' creates each with its first write). */
+  private readonly created = new Set<string>();
+
+  /** A write to a run's log: with 'first-write', the blob is created by the first one. */
+  private async writeLog(path: string, text: string | Buffer): Promise<void> {
+    if (this.scenario.logBlobCreated === 'first-write' && !this.created.has(path)) {
+      await this.createLog(path);
+      this.created.add(path);
+    }
+    await this.appendRaw(path, text);
+  }
+
   private async appendRaw(path: string, text: string | Buffer): Promise<void> {
     const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     if (this.scenario.logWrites !== 'reupload') {
@@ -885,10 +925,10 @@ export class SimTemplate implements TemplateHandle {
     const path = `packerlogs/${run.logGuid}/${file}`;
     this.enqueue(async () => {
       await this.createLog(path);
-      if (typeof text === 'string' || Buffer.isBuffer(text)) return this.appendRaw(path, text);
+      if (typeof text === 'string' || Buffer.isBuffer(text)) return this.writeLog(path, text);
       for await (const chunk of text) {
         if (this.disposed || this.run !== run) return;
-        await this.appendRaw(path, chunk);
+        await this.writeLog(path, chunk);
       }
     });
     return this.logChain;

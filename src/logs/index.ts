@@ -54,8 +54,12 @@ export interface BuildLogsDeps {
   /** Default: the job log via @actions/core. */
   sink?: LogSink;
   clock?: Clock;
-  /** Least time between two attempts to find the log while it is not there yet (default 30 s). */
-  locateIntervalMs?: number;
+  /**
+   * The `poll-interval`: onPoll is called about this often (default 15 s). The log is looked for at every poll
+   * until found (a blob listing once the staging account is known); only the ARM look for the account backs off
+   * from this while there is none (see schedule.ts).
+   */
+  pollIntervalMs?: number;
   /** Tail limits (lines per poll, total lines ...). */
   tail?: Partial<Omit<TailOptions, 'reader' | 'file' | 'sink'>>;
   /** Test seams: where the blobs come from, and the artifact client. */
@@ -106,14 +110,12 @@ export interface BuildLogs {
 export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
   const sink = deps.sink ?? coreSink;
   const clock = deps.clock ?? systemClock;
-  const locateInterval = deps.locateIntervalMs ?? 30_000;
   const customizationFile = join(deps.workDir, 'customization.log');
   const validationFile = join(deps.workDir, 'validation.log');
   let staging = deps.stagingResourceGroup;
   let source = deps.source;
   let found: FoundLogs | undefined;
   let tail: LogTail | undefined;
-  let lastLocate = Number.NEGATIVE_INFINITY;
   let dirReady = false;
   /** Aborted when the action stops waiting for the logs: every ARM request made for them stops. */
   const abandon = new AbortController();
@@ -142,6 +144,8 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
         stagingResourceGroup: staging,
         sink,
         abortSignal: abandon.signal,
+        clock,
+        ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
       };
       source = stagingLogSource(sourceDeps);
     }
@@ -155,14 +159,12 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     }
   };
 
-  const locate = async (status: PollStatus, force: boolean): Promise<void> => {
+  /** At every poll until found: the source decides what a look costs (storage listing, or ARM after a backoff). */
+  const locate = async (status: PollStatus, final: boolean): Promise<void> => {
     if (found) return;
-    const now = clock.now();
-    if (!force && now - lastLocate < locateInterval) return;
-    lastLocate = now;
     const src = getSource();
     if (!src || src.refused) return;
-    found = await src.find({ message: status.message, notBefore: status.startTime });
+    found = await src.find({ message: status.message, notBefore: status.startTime, ...(final ? { final } : {}) });
   };
 
   return {
@@ -276,7 +278,7 @@ export function createBuildLogs(deps: BuildLogsDeps): BuildLogs {
     if (!src) return found;
     // A failure message naming another blob than the one streamed wins.
     if (result.message && /packerlogs\//.test(result.message)) {
-      const byMessage = await src.find({ message: result.message, notBefore: result.startTime });
+      const byMessage = await src.find({ message: result.message, notBefore: result.startTime, final: true });
       if (byMessage) {
         if (found?.customization.url !== byMessage.customization.url) found = byMessage;
         return found;
