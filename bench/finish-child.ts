@@ -11,8 +11,12 @@
 // Run: node --experimental-strip-types --expose-gc --import ./bench/hooks.ts bench/finish-child.ts <sasUrl> <dir> <artifactName>
 // (NODE_EXTRA_CA_CERTS names the simulator's certificate; ACTIONS_RUNTIME_TOKEN / ACTIONS_RESULTS_URL its artifact service.)
 import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const [url, dir, artifactName] = process.argv.slice(2);
+// BENCH_FINISH_PHASES (default all) runs only some phases, to see one alone; diagnose and upload need the download.
+const only = new Set((process.env.BENCH_FINISH_PHASES ?? 'tail,download,diagnose,upload').split(','));
+if (only.has('diagnose') || only.has('upload')) only.add('download');
 if (!url || !dir || !artifactName) throw new Error('usage: finish-child.ts <blobUrlWithSas> <dir> <artifactName>');
 const { BlobClient } = await import('@azure/storage-blob');
 const { blobLog } = await import('../src/logs/locate.ts');
@@ -56,14 +60,22 @@ interface Phase {
   maxRss: number;
   peakHeap: number;
   peakBuffers: number;
+  /** Largest size of V8's young generation (new space + new large objects): it grows with allocation and stays. */
+  peakYoung: number;
   note: string;
 }
 const phases: Phase[] = [];
 async function phase(name: string, work: () => Promise<string>): Promise<void> {
+  if (!only.has(name)) return;
   let peakRss = 0;
   let peakHeap = 0;
   let peakBuffers = 0;
+  let peakYoung = 0;
   const sample = (): void => {
+    const young = getHeapSpaceStatistics()
+      .filter((sp) => sp.space_name.startsWith('new_'))
+      .reduce((sum, sp) => sum + sp.space_size, 0);
+    peakYoung = Math.max(peakYoung, young);
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
@@ -76,7 +88,16 @@ async function phase(name: string, work: () => Promise<string>): Promise<void> {
   const ms = performance.now() - t0;
   sample();
   clearInterval(timer);
-  phases.push({ name, ms, peakRss: mib(peakRss), maxRss: mib(maxRss()), peakHeap: mib(peakHeap), peakBuffers: mib(peakBuffers), note });
+  phases.push({
+    name,
+    ms,
+    peakRss: mib(peakRss),
+    maxRss: mib(maxRss()),
+    peakHeap: mib(peakHeap),
+    peakBuffers: mib(peakBuffers),
+    peakYoung: mib(peakYoung),
+    note,
+  });
 }
 
 let tailBytes = 0;

@@ -18,6 +18,9 @@ import {
   type TailState,
 } from './types.js';
 
+/** Bytes redacted and split at a time within one read. */
+const SLICE_BYTES = 64 * 1024;
+
 export interface TailOptions {
   reader: RangeReader;
   /** Local copy of the blob; created or truncated by the first poll. */
@@ -169,11 +172,22 @@ export class LogTail {
         ? Buffer.from(b.subarray(b.length - CONTENT_PROBE_BYTES))
         : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
     this.st.offset += b.length;
-    const out = this.redactor.push(b);
-    if (out.length > 0) {
-      await fs.appendFile(this.o.file, out);
-      this.st.fileBytes += out.length;
-      this.split(this.decoder.decode(out, { stream: true }), lines);
+    // Slice by slice, so every string made from the bytes stays small: short-lived small strings die in
+    // the young generation, where a scavenge also frees the slices' Buffers, instead of piling up as large
+    // objects that only a full GC takes back.
+    const outs: Buffer[] = [];
+    let written = 0;
+    for (let at = 0; at < b.length; at += SLICE_BYTES) {
+      const out = this.redactor.push(b.subarray(at, at + SLICE_BYTES));
+      if (out.length === 0) continue;
+      outs.push(out);
+      written += out.length;
+      // Past the print limit nothing more is printed: the lines need not be made at all.
+      if (this.printed < this.o.maxLinesTotal) this.split(this.decoder.decode(out, { stream: true }), lines);
+    }
+    if (written > 0) {
+      await fs.writeFile(this.o.file, outs, { flag: 'a' });
+      this.st.fileBytes += written;
     }
   }
 
@@ -189,7 +203,7 @@ export class LogTail {
   private split(text: string, out: BurstBuffer): void {
     const parts = (this.printPending + text).split(/\r\n|\r(?!$)|\n/);
     let rest = parts.pop() ?? '';
-    for (const p of parts) out.push(p);
+    out.pushAll(parts);
     if (rest.length > this.o.maxLineChars) {
       out.push(rest);
       rest = '';
@@ -257,6 +271,22 @@ class BurstBuffer {
     this.lines = [];
     this.ring[this.ringPos] = line;
     this.ringPos = (this.ringPos + 1) % this.keep;
+  }
+
+  /**
+   * Same as pushing each line, but past `max` only the last `keep` lines are taken in (the others are counted):
+   * the ring would drop them anyway, and holding no more than needed lets the text they are cut from go.
+   */
+  pushAll(lines: readonly string[]): void {
+    const room = Math.max(0, this.max - this.total);
+    const from = Math.max(room, lines.length - this.keep);
+    for (let i = 0; i < lines.length; i++) {
+      if (i < room || i >= from) this.push(lines[i]!);
+      else {
+        this.total++;
+        this.lines = [];
+      }
+    }
   }
 
   get skipped(): number {
