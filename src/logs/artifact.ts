@@ -110,7 +110,7 @@ export async function uploadLogsArtifact(req: UploadRequest): Promise<{ id: numb
 }
 
 /** The @actions/artifact setting (environment only) of how many blocks of the zip are uploaded at once. */
-export const UPLOAD_CONCURRENCY_VAR = 'ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY';
+const UPLOAD_CONCURRENCY_VAR = 'ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY';
 /**
  * Our value for it when the workflow sets none. @actions/artifact 6 uploads the zip through
  * BlockBlobClient.uploadStream with 8 MiB blocks and holds up to one 8 MiB buffer per block in flight: 5 by
@@ -126,7 +126,7 @@ async function withUploadConcurrency<T>(upload: () => Promise<T>): Promise<T> {
   try {
     return await upload();
   } finally {
-    delete process.env[UPLOAD_CONCURRENCY_VAR];
+    delete process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY;
   }
 }
 

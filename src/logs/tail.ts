@@ -280,13 +280,13 @@ class BurstBuffer {
   pushAll(lines: readonly string[]): void {
     const room = Math.max(0, this.max - this.total);
     const from = Math.max(room, lines.length - this.keep);
-    for (let i = 0; i < lines.length; i++) {
-      if (i < room || i >= from) this.push(lines[i]!);
+    lines.forEach((line, i) => {
+      if (i < room || i >= from) this.push(line);
       else {
         this.total++;
         this.lines = [];
       }
-    }
+    });
   }
 
   get skipped(): number {
