@@ -112,6 +112,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const f1 = (x: number): string => x.toFixed(1);
+const med = (xs: number[]): string => f1(median(xs));
 const span = (xs: number[]): string => `${f1(Math.min(...xs))}–${f1(Math.max(...xs))}`;
 
 /** Target of issue 12: peak RSS of the whole process while handling a 300 MiB log. */
@@ -166,9 +167,14 @@ export async function finishFigures(
         if (ps.length === 0) continue;
         row(
           `5 ${sizeMb} MiB`,
-          `  ${name}: sampled peak RSS / heap / Buffers, MiB`,
+          `  ${name}: sampled peak RSS / heap / young gen / Buffers, MiB`,
           String(runs),
-          `${f1(median(ps.map((p) => p.peakRss)))} / ${f1(median(ps.map((p) => p.peakHeap)))} / ${f1(median(ps.map((p) => p.peakBuffers)))}`,
+          [
+            med(ps.map((p) => p.peakRss)),
+            med(ps.map((p) => p.peakHeap)),
+            med(ps.map((p) => p.peakYoung)),
+            med(ps.map((p) => p.peakBuffers)),
+          ].join(' / '),
           span(ps.map((p) => p.peakRss)),
           `${(median(ps.map((p) => p.ms)) / 1000).toFixed(1)} s`,
         );

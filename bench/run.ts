@@ -1,6 +1,6 @@
 // npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
 //   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
-//   BENCH_FINISH_MB (30,300,1024), BENCH_FINISH_RUNS (3),
+//   BENCH_FINISH_MB (30,300,1024), BENCH_FINISH_RUNS (1), BENCH_FINISH_PHASES (tail,download,diagnose,upload),
 //   BENCH_ONLY=tail,download,finish,startup (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
 import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
 
@@ -158,7 +158,7 @@ try {
   if (only.has('finish')) {
     const { finishFigures } = await import('./finish.ts');
     const sizes = (process.env.BENCH_FINISH_MB ?? '30,300,1024').split(',').map(Number);
-    problems += await finishFigures(az!, sizes, num('BENCH_FINISH_RUNS', 3), row, console.log);
+    problems += await finishFigures(az!, sizes, num('BENCH_FINISH_RUNS', 1), row, console.log);
   }
 } finally {
   await az?.stop();

@@ -122,7 +122,8 @@ describe('LogTail', () => {
     // 3 reads of 100 KB, each redacted and split in 64 KiB slices: lines end in every slice and read.
     const tail = new LogTail({ reader: blob, file: f, sink, maxLinesPerPoll: 50, burstKeep: 5, chunkBytes: 100_000 });
     const lines = Array.from({ length: 30_000 }, (_, i) => `line ${i}`);
-    const text = `${lines.join('\r\n')}\n`;
+    const breaks = ['\r', '\r\n', '\n'];
+    const text = lines.map((l, i) => `${l}${breaks[i % 3]}`).join('');
     blob.append(text);
     await tail.poll('Customizing');
     expect(sink.infos).toEqual(['… 29995 lines skipped (full text in the logs artifact)', ...lines.slice(-5)]);

@@ -18,8 +18,11 @@ import {
   type TailState,
 } from './types.js';
 
-/** Bytes redacted and split at a time within one read. */
-const SLICE_BYTES = 64 * 1024;
+/**
+ * Bytes redacted, written and split at a time within one read: the strings made from a slice (up to twice
+ * its size once decoded) stay regular young-generation objects, not large objects.
+ */
+const SLICE_BYTES = 32 * 1024;
 
 export interface TailOptions {
   reader: RangeReader;
@@ -203,7 +206,7 @@ export class LogTail {
   private split(text: string, out: BurstBuffer): void {
     const parts = (this.printPending + text).split(/\r\n|\r(?!$)|\n/);
     let rest = parts.pop() ?? '';
-    out.pushAll(parts);
+    for (const p of parts) out.push(p);
     if (rest.length > this.o.maxLineChars) {
       out.push(rest);
       rest = '';
@@ -271,22 +274,6 @@ class BurstBuffer {
     this.lines = [];
     this.ring[this.ringPos] = line;
     this.ringPos = (this.ringPos + 1) % this.keep;
-  }
-
-  /**
-   * Same as pushing each line, but past `max` only the last `keep` lines are taken in (the others are counted):
-   * the ring would drop them anyway, and holding no more than needed lets the text they are cut from go.
-   */
-  pushAll(lines: readonly string[]): void {
-    const room = Math.max(0, this.max - this.total);
-    const from = Math.max(room, lines.length - this.keep);
-    lines.forEach((line, i) => {
-      if (i < room || i >= from) this.push(line);
-      else {
-        this.total++;
-        this.lines = [];
-      }
-    });
   }
 
   get skipped(): number {
