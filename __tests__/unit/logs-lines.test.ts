@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { linesOf } from '../../src/logs/diagnose.js';
 
 // diagnose reads the log with linesOf (a chunk's lines at a time) instead of readline's one await per line:
-// the lines must be the ones readline gives (crlfDelay: Infinity), whatever falls on a 64 KiB read boundary.
+// the lines must be the ones readline gives (crlfDelay: Infinity), whatever falls on a read boundary (16 KiB
+// reads: 65535 is the last byte of the fourth).
 const dir = mkdtempSync(join(tmpdir(), 'lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -177,14 +177,19 @@ export function rankCandidates<T extends Candidate>(list: readonly T[]): T[] {
   return [...list].sort((a, b) => b.score - a.score || a.order - b.order);
 }
 
-/** Bytes read from the log at a time. */
-const READ_CHUNK = 64 * 1024;
+/**
+ * Bytes read from the log at a time. What is in hand when V8 collects its young generation (the chunk's text
+ * and lines) is copied, and the more it copies the larger V8 grows that generation and keeps it: measured on
+ * a 300 MiB log, 64 KiB reads grew it to 64 MiB, 16 KiB reads left it at 32 MiB (the peak RSS 23 MiB above
+ * the baseline instead of 52), at the same speed.
+ */
+const READ_CHUNK = 16 * 1024;
 /** A line longer than this (no line break) is taken in pieces of this size: what is held stays bounded. */
 const MAX_HELD_LINE = 1024 * 1024;
 
 /**
  * The lines of a file as readline gives them (a break is \n, \r\n or a lone \r), a chunk's worth at a time:
- * one await per 64 KiB read, not one per line.
+ * one await per read, not one per line.
  */
 export async function* linesOf(file: string): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
