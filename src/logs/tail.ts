@@ -176,8 +176,7 @@ export class LogTail {
         : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
     this.st.offset += b.length;
     // Slice by slice, so every string made from the bytes stays small: short-lived small strings die in
-    // the young generation, where a scavenge also frees the slices' Buffers, instead of piling up as large
-    // objects that only a full GC takes back.
+    // the young generation instead of piling up as multi-MiB large objects that only a full GC takes back.
     const outs: Buffer[] = [];
     let written = 0;
     for (let at = 0; at < b.length; at += SLICE_BYTES) {
