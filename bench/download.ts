@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { logChunks, MiB, type BenchAzurite } from './common.ts';
 
@@ -26,6 +27,8 @@ export interface BigBlob {
   name: string;
   size: number;
   sha256: string;
+  /** CRC-32 of the bytes (what a zip entry of the log must carry). */
+  crc32: number;
   sasUrl: string;
   uploadMs: number;
 }
@@ -35,9 +38,11 @@ export async function makeBigBlob(az: BenchAzurite, name: string, size: number):
   const blob = az.appendBlob(name);
   await blob.create();
   const hash = createHash('sha256');
+  let crc = 0;
   const t0 = performance.now();
   for (const chunk of logChunks(size, 4 * MiB, size)) {
     hash.update(chunk);
+    crc = crc32(chunk, crc);
     await blob.appendBlock(chunk, chunk.length);
   }
   const uploadMs = performance.now() - t0;
@@ -50,7 +55,7 @@ export async function makeBigBlob(az: BenchAzurite, name: string, size: number):
     },
     new StorageSharedKeyCredential(az.account.name, az.account.key),
   ).toString();
-  return { name, size, sha256: hash.digest('hex'), sasUrl: `${blob.url}?${sas}`, uploadMs };
+  return { name, size, sha256: hash.digest('hex'), crc32: crc >>> 0, sasUrl: `${blob.url}?${sas}`, uploadMs };
 }
 
 export async function downloadInChild(az: BenchAzurite, big: BigBlob, file: string): Promise<ChildFigures & { identical: boolean }> {

@@ -1,12 +1,13 @@
 // npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
 //   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
-//   BENCH_ONLY=tail,download,startup,action (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
+//   BENCH_FINISH_MB (30,300,1024), BENCH_FINISH_RUNS (1), BENCH_FINISH_PHASES (tail,download,diagnose,upload),
+//   BENCH_ONLY=tail,download,finish,startup,action (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
 //   action: the bundled action against the simulator (bench/action.ts, its own BENCH_ACTION_* knobs).
 import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
 
 const { MiB, median, startBenchAzurite } = await import('./common.ts');
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
-const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup,action').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,finish,startup,action').split(','));
 const f2 = (x: number): string => x.toFixed(2);
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
 const range = (xs: number[], fmt: (x: number) => string): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
@@ -22,7 +23,7 @@ console.log(
 
 let az: Awaited<ReturnType<typeof startBenchAzurite>> | undefined;
 try {
-  if (only.has('tail') || only.has('download')) az = await startBenchAzurite();
+  if (only.has('tail') || only.has('download') || only.has('finish')) az = await startBenchAzurite();
 
   if (only.has('tail')) {
     const { tailRun } = await import('./tail.ts');
@@ -153,6 +154,12 @@ try {
       '',
       `log ratio ${(b / s).toFixed(0)}; 1.00 = size-independent`,
     );
+  }
+
+  if (only.has('finish')) {
+    const { finishFigures } = await import('./finish.ts');
+    const sizes = (process.env.BENCH_FINISH_MB ?? '30,300,1024').split(',').map(Number);
+    problems += await finishFigures(az!, sizes, num('BENCH_FINISH_RUNS', 1), row, console.log);
   }
 } finally {
   await az?.stop();

@@ -97,3 +97,26 @@ test("uploadLogsArtifact: the artifact library's own lines (core.info) fall insi
   expect(sink2.lines.filter((l) => l === '<<')).toHaveLength(1);
   expect(sink2.lines.indexOf('<<')).toBeLessThan(sink2.lines.findIndex((l) => l.startsWith('WARN')));
 });
+
+test('uploadLogsArtifact: two upload blocks in flight unless the workflow set ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY, left as found', async () => {
+  const seen: Array<string | undefined> = [];
+  const client = {
+    uploadArtifact: async () => {
+      seen.push(process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY']);
+      return { id: 1 };
+    },
+  };
+  const saved = process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY'];
+  try {
+    delete process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY'];
+    await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink: recordingSink(), env: ghEnv, client });
+    expect(process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY']).toBeUndefined();
+    process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY'] = '7';
+    await uploadLogsArtifact({ name: 'n', files: ['/d/x'], rootDir: '/d', sink: recordingSink(), env: ghEnv, client });
+    expect(process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY']).toBe('7');
+    expect(seen).toEqual(['2', '7']);
+  } finally {
+    if (saved === undefined) delete process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY'];
+    else process.env['ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY'] = saved;
+  }
+});

@@ -115,6 +115,38 @@ describe('LogTail', () => {
     expect(readFileSync(f, 'utf8').split('\n')).toHaveLength(26);
   });
 
+  test('a burst over many reads and slices keeps the same lines: the last ones, in order, and the count', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const f = file();
+    // 3 reads of 100 KB, each redacted and split in 64 KiB slices: lines end in every slice and read.
+    const tail = new LogTail({ reader: blob, file: f, sink, maxLinesPerPoll: 50, burstKeep: 5, chunkBytes: 100_000 });
+    const lines = Array.from({ length: 30_000 }, (_, i) => `line ${i}`);
+    const breaks = ['\r', '\r\n', '\n'];
+    const text = lines.map((l, i) => `${l}${breaks[i % 3]}`).join('');
+    blob.append(text);
+    await tail.poll('Customizing');
+    expect(sink.infos).toEqual(['… 29995 lines skipped (full text in the logs artifact)', ...lines.slice(-5)]);
+    expect(readFileSync(f, 'utf8')).toBe(text);
+  });
+
+  test('past the total cap the file still gets every line, in slices, and nothing more is printed', async () => {
+    const blob = new FakeBlob();
+    const sink = recordingSink();
+    const f = file();
+    const tail = new LogTail({ reader: blob, file: f, sink, maxLinesTotal: 2 });
+    blob.append('a\nb\n');
+    await tail.poll();
+    const more = Array.from({ length: 20_000 }, (_, i) => `more ${i}\n`).join('');
+    blob.append(more);
+    await tail.poll();
+    blob.append('last\n');
+    await tail.poll();
+    tail.finish();
+    expect(sink.infos).toEqual(['a', 'b']);
+    expect(readFileSync(f, 'utf8')).toBe(`a\nb\n${more}last\n`);
+  });
+
   test('the total cap stops printing once, but the file keeps growing', async () => {
     const blob = new FakeBlob();
     const sink = recordingSink();

@@ -94,7 +94,7 @@ export async function uploadLogsArtifact(req: UploadRequest): Promise<{ id: numb
     req.sink.startGroup(`Uploading the build logs as artifact '${req.name}'`);
     let res: { id?: number; size?: number };
     try {
-      res = await client.uploadArtifact(req.name, req.files, req.rootDir, opts);
+      res = await withUploadConcurrency(() => client.uploadArtifact(req.name, req.files, req.rootDir, opts));
     } finally {
       req.sink.endGroup();
     }
@@ -106,6 +106,28 @@ export async function uploadLogsArtifact(req: UploadRequest): Promise<{ id: numb
   } catch (err) {
     req.sink.warning(`Build logs not uploaded as artifact '${req.name}': ${(err as Error)?.message ?? String(err)}`);
     return undefined;
+  }
+}
+
+/** The @actions/artifact setting (environment only) of how many blocks of the zip are uploaded at once. */
+const UPLOAD_CONCURRENCY_VAR = 'ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY';
+/**
+ * Our value for it when the workflow sets none. @actions/artifact 6 uploads the zip through
+ * BlockBlobClient.uploadStream with 8 MiB blocks and holds up to one 8 MiB buffer per block in flight: 5 by
+ * default, 40 MiB. A log zips to a fraction of its size and the zip is made no faster than deflate runs, so
+ * two blocks in flight (one being filled while one is sent) should keep up, for 16 MiB (not measured against
+ * GitHub's storage; on loopback neither the time nor the peak changed).
+ */
+export const UPLOAD_CONCURRENCY = 2;
+
+/** Run `upload` with UPLOAD_CONCURRENCY unless the workflow set its own; the variable is left as it was found. */
+async function withUploadConcurrency<T>(upload: () => Promise<T>): Promise<T> {
+  if (process.env[UPLOAD_CONCURRENCY_VAR] !== undefined) return upload();
+  process.env[UPLOAD_CONCURRENCY_VAR] = String(UPLOAD_CONCURRENCY);
+  try {
+    return await upload();
+  } finally {
+    delete process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY;
   }
 }
 

@@ -3,7 +3,7 @@
  * The log is read line by line with bounded buffers; it is never held whole in memory.
  */
 import { createReadStream, promises as fs } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { redactSas } from '../report.js';
 import { familyLabel, familyOfText, hintFor, mayRate, rateLine, type HintContext } from './causes.js';
 import { clip, messageCore, shortMessage } from './message.js';
@@ -177,6 +177,37 @@ export function rankCandidates<T extends Candidate>(list: readonly T[]): T[] {
   return [...list].sort((a, b) => b.score - a.score || a.order - b.order);
 }
 
+/**
+ * Bytes read from the log at a time. What is in hand when V8 collects its young generation (the chunk's text
+ * and lines) is copied, and the more it copies the larger V8 grows that generation and keeps it: measured on
+ * a 300 MiB log, 64 KiB reads grew it to 64 MiB, 16 KiB reads left it at 32 MiB (the peak RSS 23 MiB above
+ * the baseline instead of 52), at the same speed.
+ */
+const READ_CHUNK = 16 * 1024;
+/** A line longer than this (no line break) is taken in pieces of this size: what is held stays bounded. */
+const MAX_HELD_LINE = 1024 * 1024;
+
+/**
+ * The lines of a file as readline gives them (a break is \n, \r\n or a lone \r), a chunk's worth at a time:
+ * one await per read, not one per line.
+ */
+export async function* linesOf(file: string): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let held = '';
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) {
+    // A \r at the very end may be the first half of a \r\n: it waits for the next chunk.
+    const parts = (held + decoder.write(chunk as Buffer)).split(/\r\n|\n|\r(?!$)/);
+    held = parts.pop() ?? '';
+    while (held.length > MAX_HELD_LINE) {
+      parts.push(held.slice(0, MAX_HELD_LINE));
+      held = held.slice(MAX_HELD_LINE);
+    }
+    if (parts.length > 0) yield parts;
+  }
+  held = (held + decoder.end()).replace(/\r$/, '');
+  if (held.length > 0) yield [held];
+}
+
 /** Scan one log file, line by line. */
 export async function scanLog(file: string): Promise<ScanResult> {
   const res: ScanResult = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false, candidates: [] };
@@ -213,8 +244,8 @@ export async function scanLog(file: string): Promise<ScanResult> {
     arr.push(s.length > MAX_LINE ? `${s.slice(0, MAX_LINE)} …` : s);
     if (arr.length > max) arr.shift();
   };
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const raw of rl) {
+  // One line at a time, synchronously: per line nothing is awaited, so little outlives a young-generation GC.
+  const take = (raw: string): void => {
     const line = cleanLine(raw);
     const start = /\(telemetry\) Starting provisioner ([\w-]+)/.exec(line);
     if (start?.[1]) {
@@ -226,7 +257,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
       ring = [];
       stepErrors = [];
       closed = undefined;
-      continue;
+      return;
     }
     if (/\(telemetry\) ending ([\w-]+)/.test(line)) {
       if (current?.open) {
@@ -235,7 +266,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
         ring = [];
         stepErrors = [];
       }
-      continue;
+      return;
     }
     const named =
       /Provisioning with shell script: (.+)$/.exec(line) ??
@@ -287,7 +318,7 @@ export async function scanLog(file: string): Promise<ScanResult> {
       provisioningFailed = true;
     }
     if (/didn't complete successfully and had errors/i.test(line)) errorSummary = true;
-    if (/^--> /.test(line) && !errorSummary) continue;
+    if (/^--> /.test(line) && !errorSummary) return;
     if (VERDICT.some((r) => r.test(line.replace(/^==> /, '')))) {
       if (!res.sawVerdict) {
         res.sawVerdict = true;
@@ -295,17 +326,18 @@ export async function scanLog(file: string): Promise<ScanResult> {
       }
       const v = line.replace(/^==> /, '');
       if (!res.verdicts.includes(v) && res.verdicts.length < MAX_ERROR_LINES) res.verdicts.push(v);
-      continue;
+      return;
     }
     if (isNoise(line)) {
       if (/\[ERROR\]/.test(line) && current?.open) push(stepErrors, line.replace(/^.*?\[ERROR\]\s*/, ''), 3);
-      continue;
+      return;
     }
     if (!res.sawVerdict && !/^==> Provisioning step had errors/.test(line)) {
       push(ring, line, CONTEXT_LINES);
       if (current?.open && !line.startsWith('==> ') && SCRIPT_ERROR.test(line)) push(stepErrors, line, 4);
     }
-  }
+  };
+  for await (const lines of linesOf(file)) for (const raw of lines) take(raw);
   res.candidates = rankCandidates(pending).map(({ text, score, family, order }) => ({ text, score, ...(family ? { family } : {}), order }));
   if (snap) {
     res.steps = steps.slice(0, snap.steps);

@@ -18,6 +18,12 @@ import {
   type TailState,
 } from './types.js';
 
+/**
+ * Bytes redacted, written and split at a time within one read: the strings made from a slice (up to twice
+ * its size once decoded) stay regular young-generation objects, not large objects.
+ */
+const SLICE_BYTES = 32 * 1024;
+
 export interface TailOptions {
   reader: RangeReader;
   /** Local copy of the blob; created or truncated by the first poll. */
@@ -169,11 +175,21 @@ export class LogTail {
         ? Buffer.from(b.subarray(b.length - CONTENT_PROBE_BYTES))
         : Buffer.concat([this.st.window, b]).subarray(-CONTENT_PROBE_BYTES);
     this.st.offset += b.length;
-    const out = this.redactor.push(b);
-    if (out.length > 0) {
-      await fs.appendFile(this.o.file, out);
-      this.st.fileBytes += out.length;
-      this.split(this.decoder.decode(out, { stream: true }), lines);
+    // Slice by slice, so every string made from the bytes stays small: short-lived small strings die in
+    // the young generation instead of piling up as multi-MiB large objects that only a full GC takes back.
+    const outs: Buffer[] = [];
+    let written = 0;
+    for (let at = 0; at < b.length; at += SLICE_BYTES) {
+      const out = this.redactor.push(b.subarray(at, at + SLICE_BYTES));
+      if (out.length === 0) continue;
+      outs.push(out);
+      written += out.length;
+      // Past the print limit nothing more is printed: the lines need not be made at all.
+      if (this.printed < this.o.maxLinesTotal) this.split(this.decoder.decode(out, { stream: true }), lines);
+    }
+    if (written > 0) {
+      await fs.writeFile(this.o.file, outs, { flag: 'a' });
+      this.st.fileBytes += written;
     }
   }
 
