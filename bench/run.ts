@@ -1,11 +1,11 @@
 // npm run bench: prints the figures of docs/benchmarks.md. Knobs (environment):
 //   BENCH_TAIL_RUNS (5), BENCH_BIG_MB (500), BENCH_SMALL_MB (100), BENCH_DL_RUNS (5), BENCH_STARTUP_RUNS (10),
-//   BENCH_ONLY=tail,download,startup (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
+//   BENCH_ONLY=tail,download,startup,waiting (the default); crowd (opt-in: twenty throttled builds at once, 1-3 min).
 import './hooks.ts'; // before anything that imports src/ (hence the dynamic imports below)
 
 const { MiB, median, startBenchAzurite } = await import('./common.ts');
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
-const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'tail,download,startup,waiting').split(','));
 const f2 = (x: number): string => x.toFixed(2);
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
 const range = (xs: number[], fmt: (x: number) => string): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
@@ -205,6 +205,25 @@ if (only.has('startup')) {
       '',
       c.importMs !== undefined ? `import() in a fresh node ${c.importMs.toFixed(1)} ms` : 'entry (loaded at start)',
     );
+}
+
+if (only.has('waiting')) {
+  const { waitingRss } = await import('./waiting.ts');
+  const w = await waitingRss();
+  if (w.exitCode !== 0 || w.logLinesPrinted === 0) {
+    problems++;
+    notes.push(`The waiting run did not succeed with its log tailed (exit ${w.exitCode}, ${w.logLinesPrinted} lines).`);
+  }
+  const mib = (x: number): string => x.toFixed(1);
+  const rss = median(w.waitingRss);
+  row(
+    '5 waiting',
+    'RSS of the bundled action while waiting, MiB',
+    String(w.waitingRss.length),
+    mib(rss),
+    range(w.waitingRss, mib),
+    `target ≤ 80 MiB; VmHWM ${mib(w.hwm)}`,
+  );
 }
 
 if (only.has('crowd')) {

@@ -63,6 +63,8 @@ export async function waitingRss(actionDir?: string): Promise<WaitingFigures> {
     try {
       const r = await sim.run(t, {
         with: { 'poll-interval': '2s', 'upload-logs': 'never' },
+        // Experiments only (e.g. V8 flags): the runner itself passes no NODE_OPTIONS.
+        ...(process.env.BENCH_WAIT_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.BENCH_WAIT_NODE_OPTIONS } } : {}),
         onStart: (phase, p) => {
           if (phase === 'main') pid = p;
         },
