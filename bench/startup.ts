@@ -25,7 +25,7 @@ export interface ChunkCost {
 export interface StartupFigures {
   firstRequestMs: number[];
   nodeMs: number[];
-  /** The processes' own view (bench/startup-probe.cjs): ms since start and CPU ms at the first request's creation, or at exit for `node -e ''`. */
+  /** The processes' own view (bench/startup-probe.mjs): ms since start and CPU ms at the first request's creation, or at exit for `node -e ''`. */
   probed: { action: Array<{ ms: number; cpuMs: number }>; node: Array<{ ms: number; cpuMs: number }> };
   badInputMs: number[];
   chunks: ChunkCost[];
@@ -63,9 +63,9 @@ function actionEnv(oidcUrl: string): NodeJS.ProcessEnv {
   };
 }
 
-const PROBE = ['--require', './bench/startup-probe.cjs'];
+const PROBE = ['--import', './bench/startup-probe.mjs'];
 
-/** What bench/startup-probe.cjs wrote. */
+/** What bench/startup-probe.mjs wrote. */
 function probeOf(stderr: string): { ms: number; cpuMs: number } | undefined {
   const m = /startup-probe \w+ ([\d.]+) ([\d.]+)/.exec(stderr);
   return m ? { ms: Number(m[1]), cpuMs: Number(m[2]) } : undefined;

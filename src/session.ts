@@ -45,7 +45,8 @@ export async function runSession({ settings, prepared, idToken }: Launch): Promi
     template && settings.vhdDestination
       ? template.createVhdKeeper({ ...settings, vhdDestination: settings.vhdDestination }, credential)
       : undefined;
-  const fromFile = template && prepared ? template.createTemplateFromFile(prepared, settings, credential, savedContext(settings), vhds) : undefined;
+  const fromFile =
+    template && prepared ? template.createTemplateFromFile(prepared, settings, credential, savedContext(settings), vhds) : undefined;
   let result: ActionResult | undefined;
   try {
     result = await run(settings, {

@@ -1,7 +1,7 @@
-// Preloaded (node --require) into the processes bench/startup.ts times: writes to stderr, once, at the first HTTP
+// Preloaded (node --import) into the processes bench/startup.ts times: writes to stderr, once, at the first HTTP
 // request the process creates (or at exit when it makes none), the ms since the process started and the CPU ms
 // (user + system, all threads) it has used: the process's own view, less disturbed by a busy machine than wall time.
-const dc = require('node:diagnostics_channel');
+import dc from 'node:diagnostics_channel';
 let said = false;
 const say = (what) => {
   if (said) return;
