@@ -12,6 +12,10 @@
 // (NODE_EXTRA_CA_CERTS names the simulator's certificate; ACTIONS_RUNTIME_TOKEN / ACTIONS_RESULTS_URL its artifact service.)
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { boundMemory } from '../src/heap.ts';
+
+// As the action's entry does first (src/main.ts).
+boundMemory();
 
 const [url, dir, artifactName] = process.argv.slice(2);
 // BENCH_FINISH_PHASES (default all) runs only some phases, to see one alone; diagnose and upload need the download.

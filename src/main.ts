@@ -4,9 +4,11 @@
  * that request is in flight.
  */
 import { reportFailure } from './failure.js';
+import { boundMemory } from './heap.js';
 import { launch } from './launch.js';
 
 async function main(): Promise<void> {
+  boundMemory();
   const started = await launch();
   const { runSession } = await import('./session.js');
   await runSession(started);

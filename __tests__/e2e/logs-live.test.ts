@@ -25,7 +25,8 @@ afterAll(async () => {
  * the action's first polls (which find nothing), and the build ends 7 s later.
  */
 function shortBuild(tag: string): PhaseSpec[] {
-  const lines = (s: string, n: number): string[] => Array.from({ length: n }, (_, i) => `PACKER OUT     azure-arm: ${tag} ${s} line ${i + 1} of ${n}`);
+  const lines = (s: string, n: number): string[] =>
+    Array.from({ length: n }, (_, i) => `PACKER OUT     azure-arm: ${tag} ${s} line ${i + 1} of ${n}`);
   return [
     { subState: 'Queued', durationMs: 3000, lines: [] },
     { subState: 'Building', durationMs: 4000, lines: [] },
@@ -38,7 +39,9 @@ function shortBuild(tag: string): PhaseSpec[] {
 function armRequests(t: TemplateHandle): { all: number; polls: number; storage: number; others: string[] } {
   const template = `/imageTemplates/${t.name}`.toLowerCase();
   const group = `/resourceGroups/${t.stagingResourceGroupName}/`.toLowerCase();
-  const mine = sim.journal.filter((q) => q.service === 'arm' && (q.path.toLowerCase().includes(template) || q.path.toLowerCase().includes(group)));
+  const mine = sim.journal.filter(
+    (q) => q.service === 'arm' && (q.path.toLowerCase().includes(template) || q.path.toLowerCase().includes(group)),
+  );
   const isPoll = (q: { method: string; path: string }): boolean => q.method === 'GET' && q.path.toLowerCase().endsWith(template);
   return {
     all: mine.length,
@@ -48,39 +51,42 @@ function armRequests(t: TemplateHandle): { all: number; polls: number; storage: 
   };
 }
 
-test.concurrent('poll-interval 1s, a build of seconds, the log written mid-build: lines print live, and ARM reads stay about one per poll', async () => {
-  const t = addTemplate(sim, 'live', { logBlobCreated: 'first-write', phases: shortBuild('live') });
-  const r = await runLogs(sim, t, { with: { 'poll-interval': '1s', 'upload-logs': 'never', 'job-summary': 'false' } });
-  const blob = await blobBytes(sim, t);
-  const arm = armRequests(t);
-  // The figure the report quotes (ARM requests per poll for this build).
-  process.stdout.write(
-    `[logs-live] polls ${arm.polls}, ARM requests ${arm.all} (${(arm.all / Math.max(1, arm.polls)).toFixed(2)} per poll); ` +
-      `besides the polls: ${arm.others.join(', ')}\n`,
-  );
-  check(r, () => {
-    expect(r.main.exitCode).toBe(0);
-    expectEachLineOnceInOrder(r, blob);
-    const log = linesOf(r.main.log);
-    const firstLine = log.findIndex((l) => l.includes('live Customizing line 1 of 6'));
-    const state = (name: RegExp): number => log.findIndex((l) => stateLines(l).length > 0 && name.test(l));
-    const distributing = state(/Running \/ Distributing/);
-    const done = state(/Succeeded/);
-    expect(firstLine).toBeGreaterThanOrEqual(0);
-    expect(distributing).toBeGreaterThan(0);
-    // Printed while the build ran: before the final status line, and even before the next phase's status line
-    // (the first line is written as Customizing begins, four 1 s polls before Distributing does).
-    expect(done).toBeGreaterThan(firstLine);
-    expect(distributing).toBeGreaterThan(firstLine);
-    // ARM: one template read per poll; looking for the log added one storage-account listing (the account is
-    // there from the start), not one per poll. A few more: the run request, its outputs, the final status.
-    expect(arm.polls).toBeGreaterThanOrEqual(5);
-    expect(arm.storage).toBeLessThanOrEqual(2);
-    expect(arm.all).toBeLessThanOrEqual(arm.polls + 6);
-    expectReadOnceByRange(sim, t, blob.length);
-    expect(warnings(r.main)).toEqual([]);
-  });
-});
+test.concurrent(
+  'poll-interval 1s, a build of seconds, the log written mid-build: lines print live, and ARM reads stay about one per poll',
+  async () => {
+    const t = addTemplate(sim, 'live', { logBlobCreated: 'first-write', phases: shortBuild('live') });
+    const r = await runLogs(sim, t, { with: { 'poll-interval': '1s', 'upload-logs': 'never', 'job-summary': 'false' } });
+    const blob = await blobBytes(sim, t);
+    const arm = armRequests(t);
+    // The figure the report quotes (ARM requests per poll for this build).
+    process.stdout.write(
+      `[logs-live] polls ${arm.polls}, ARM requests ${arm.all} (${(arm.all / Math.max(1, arm.polls)).toFixed(2)} per poll); ` +
+        `besides the polls: ${arm.others.join(', ')}\n`,
+    );
+    check(r, () => {
+      expect(r.main.exitCode).toBe(0);
+      expectEachLineOnceInOrder(r, blob);
+      const log = linesOf(r.main.log);
+      const firstLine = log.findIndex((l) => l.includes('live Customizing line 1 of 6'));
+      const state = (name: RegExp): number => log.findIndex((l) => stateLines(l).length > 0 && name.test(l));
+      const distributing = state(/Running \/ Distributing/);
+      const done = state(/Succeeded/);
+      expect(firstLine).toBeGreaterThanOrEqual(0);
+      expect(distributing).toBeGreaterThan(0);
+      // Printed while the build ran: before the final status line, and even before the next phase's status line
+      // (the first line is written as Customizing begins, four 1 s polls before Distributing does).
+      expect(done).toBeGreaterThan(firstLine);
+      expect(distributing).toBeGreaterThan(firstLine);
+      // ARM: one template read per poll; looking for the log added one storage-account listing (the account is
+      // there from the start), not one per poll. A few more: the run request, its outputs, the final status.
+      expect(arm.polls).toBeGreaterThanOrEqual(5);
+      expect(arm.storage).toBeLessThanOrEqual(2);
+      expect(arm.all).toBeLessThanOrEqual(arm.polls + 6);
+      expectReadOnceByRange(sim, t, blob.length);
+      expect(warnings(r.main)).toEqual([]);
+    });
+  },
+);
 
 test.concurrent(
   'the staging account appears only after the run starts: ARM is asked again with a backoff, not every poll, and the log still prints live',

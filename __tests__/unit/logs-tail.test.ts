@@ -174,9 +174,9 @@ describe('LogTail', () => {
     blob.append('bb\n');
     await tail.poll();
     expect(blob.reads).toEqual([
-      [0, 4 * 1024 * 1024],
-      [2, 4 * 1024 * 1024],
-      [2, 4 * 1024 * 1024],
+      [0, 1024 * 1024],
+      [2, 1024 * 1024],
+      [2, 1024 * 1024],
     ]);
     expect(blob.pastEnd).toBe(1);
     expect(blob.bytesRead).toBe(5);
@@ -205,10 +205,10 @@ describe('LogTail', () => {
     await tail.poll();
     // The GET from 5 says "created again"; a 5-byte read of its head says "other content": read from 0.
     expect(blob.reads).toEqual([
-      [0, 4 * 1024 * 1024],
-      [5, 4 * 1024 * 1024],
+      [0, 1024 * 1024],
+      [5, 1024 * 1024],
       [0, 5],
-      [0, 4 * 1024 * 1024],
+      [0, 1024 * 1024],
     ]);
     expect(readFileSync(f, 'utf8')).toBe('xxxxxxxx\nyy\n');
     expect(sink.infos).toEqual(['aaaa', expect.stringMatching(/replaced or truncated/), 'xxxxxxxx', 'yy']);
@@ -278,7 +278,7 @@ describe('LogTail', () => {
     expect(readFileSync(f, 'utf8')).toBe(blob.data!.toString());
     // Per re-upload: the GET from the offset, a probe of the head and one of the bytes before the offset.
     expect(blob.reads.slice(1, 4)).toEqual([
-      [607, 4 * 1024 * 1024],
+      [607, 1024 * 1024],
       [0, 512],
       [95, 512],
     ]);

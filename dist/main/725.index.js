@@ -452,7 +452,7 @@ function stripQuery(url) {
 /* harmony export */   ml: () => (/* binding */ systemClock),
 /* harmony export */   nZ: () => (/* binding */ emptyTailState)
 /* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77094);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(91659);
 /* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(76670);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(83916);
 /**
@@ -465,12 +465,12 @@ function stripQuery(url) {
  * command, whatever a build log line quoted in it says (contract 11).
  */
 const coreSink = {
-    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
-    warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
-    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
-    startGroup: (n) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(n)),
-    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
-    mask: (s) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(s),
+    info: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.info((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    warning: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.warning((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    debug: (m) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.debug((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(m)),
+    startGroup: (n) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.startGroup((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .safeText */ .Hk)(n)),
+    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__.endGroup(),
+    mask: (s) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.setSecret(s),
 };
 /** Bytes of the blob's head and of the window before the offset kept to recognise it. */
 const CONTENT_PROBE_BYTES = 512;

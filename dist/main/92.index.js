@@ -479,31 +479,27 @@ async function checkNsgs(reads, build, buildBody, aci, aciBody, os) {
     }
     else if (aciBody) {
         const aciEnd = endpointOf(aciBody);
+        // The same flow leaves the container subnet and enters the build subnet: each NSG on the way must allow it.
+        const ends = [
+            { nsg: aciNsg, subnet: aci, direction: 'Outbound' },
+            { nsg: buildNsg, subnet: build, direction: 'Inbound' },
+        ];
         for (const port of remotePorts(os)) {
-            if (aciNsg)
+            for (const { nsg, subnet, direction } of ends) {
+                if (!nsg)
+                    continue;
                 checks.push({
-                    nsg: aciNsg,
-                    subnet: aci,
+                    nsg,
+                    subnet,
                     need: {
                         what: 'the container instance reaching the build VM',
                         ruleName: `AllowAciToBuildVm${port}`,
                         from: cidr(aciEnd),
                         to: cidr(buildEnd),
-                        flow: { direction: 'Outbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd },
+                        flow: { direction, protocol: 'Tcp', port, source: aciEnd, destination: buildEnd },
                     },
                 });
-            if (buildNsg)
-                checks.push({
-                    nsg: buildNsg,
-                    subnet: build,
-                    need: {
-                        what: 'the container instance reaching the build VM',
-                        ruleName: `AllowAciToBuildVm${port}`,
-                        from: cidr(aciEnd),
-                        to: cidr(buildEnd),
-                        flow: { direction: 'Inbound', protocol: 'Tcp', port, source: aciEnd, destination: buildEnd },
-                    },
-                });
+            }
         }
         if (aciNsg) {
             for (const port of [443, 445]) {

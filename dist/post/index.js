@@ -70722,13 +70722,7 @@ function getDefaultAzureCredential() {
 }
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./src/auth.ts
-/**
- * Credential selection: OIDC (GitHub ID token exchanged with Entra, refreshed as needed), an Azure CLI session
- * (switching to our own OIDC sign-in when the session dies and the job can mint ID tokens), or a managed identity.
- */
-
-
+;// CONCATENATED MODULE: ./src/oidc.ts
 class AuthSetupError extends Error {
     name = 'AuthSetupError';
 }
@@ -70760,15 +70754,9 @@ function refreshMarginMs(claims) {
 function createAssertionProvider(audience, deps) {
     let cached;
     let inFlight;
+    let prefetched = deps.prefetchedIdToken;
     let printed = false;
-    const mint = async () => {
-        let token;
-        try {
-            token = await deps.getIDToken(audience);
-        }
-        catch (err) {
-            throw new AuthSetupError(`Could not get a GitHub OIDC token for audience '${audience}': ${err instanceof Error ? err.message : String(err)}`);
-        }
+    const accept = (token) => {
         deps.setSecret(token);
         const claims = decodeJwtClaims(token) ?? {};
         if (!printed) {
@@ -70778,11 +70766,29 @@ function createAssertionProvider(audience, deps) {
             if (claims.sub !== undefined)
                 deps.onSubject?.(claims.sub);
         }
-        const refreshAt = claims.exp === undefined ? 0 : claims.exp * 1000 - refreshMarginMs(claims);
-        cached = { token, refreshAt };
-        return token;
+        return { token, refreshAt: claims.exp === undefined ? 0 : claims.exp * 1000 - refreshMarginMs(claims) };
     };
-    const provider = async () => {
+    const request = async (pending) => {
+        try {
+            return await pending;
+        }
+        catch (err) {
+            throw new AuthSetupError(`Could not get a GitHub OIDC token for audience '${audience}': ${err instanceof Error ? err.message : String(err)}`);
+        }
+    };
+    const mint = async () => {
+        if (prefetched !== undefined) {
+            const early = accept(await request(prefetched).finally(() => (prefetched = undefined)));
+            // A token with no exp (refreshAt 0) counts as fresh once, as a minted one does.
+            if (early.refreshAt === 0 || deps.now() < early.refreshAt) {
+                cached = early;
+                return early.token;
+            }
+        }
+        cached = accept(await request(deps.getIDToken(audience)));
+        return cached.token;
+    };
+    return async () => {
         if (cached !== undefined && deps.now() < cached.refreshAt)
             return cached.token;
         inFlight ??= mint().finally(() => {
@@ -70790,7 +70796,6 @@ function createAssertionProvider(audience, deps) {
         });
         return inFlight;
     };
-    return provider;
 }
 /** True when this job can mint GitHub ID tokens (`permissions: id-token: write`). */
 function canMintIdTokens(env) {
@@ -70800,6 +70805,38 @@ const NO_ID_TOKEN = 'OIDC sign-in needs a GitHub ID token, but this job cannot r
     "Add 'permissions: id-token: write' to the workflow or job. " +
     'Pull requests from forks and Dependabot runs get no ID token even then: skip this step for them ' +
     "(for example if: github.event.pull_request.head.repo.fork != true && github.actor != 'dependabot[bot]').";
+/** OIDC sign-in's client and tenant, once the job is known to be able to mint ID tokens. Throws AuthSetupError. */
+function oidcSetup(auth, env) {
+    if (!canMintIdTokens(env))
+        throw new AuthSetupError(NO_ID_TOKEN);
+    if (auth.clientId === undefined || auth.tenantId === undefined) {
+        throw new AuthSetupError('OIDC sign-in needs both client-id and tenant-id (inputs or env AZURE_CLIENT_ID and AZURE_TENANT_ID).');
+    }
+    return { clientId: auth.clientId, tenantId: auth.tenantId };
+}
+/**
+ * Checks the sign-in set-up (OIDC: see oidcSetup) and, for OIDC, sends the first ID token request now, before the
+ * Azure SDK is loaded. The token promise carries the request's own failure, if any, to the first assertion; it is
+ * never left unhandled.
+ */
+function requestFirstIdToken(auth, env, send) {
+    if (auth.type !== 'oidc')
+        return undefined;
+    oidcSetup(auth, env);
+    const request = send(auth.audience);
+    request.token.catch(() => undefined);
+    return request;
+}
+
+;// CONCATENATED MODULE: ./src/auth.ts
+/**
+ * Credential selection: OIDC (GitHub ID token exchanged with Entra, refreshed as needed), an Azure CLI session
+ * (switching to our own OIDC sign-in when the session dies and the job can mint ID tokens), or a managed identity.
+ */
+
+
+
+
 function oidcCredential(auth, clientId, tenantId, deps) {
     const getAssertion = createAssertionProvider(auth.audience, deps);
     return new clientAssertionCredential_ClientAssertionCredential(tenantId, clientId, getAssertion, {
@@ -70817,12 +70854,8 @@ function createCredential(auth, deps) {
     if (auth.type === 'azure-cli') {
         return new LastingCliCredential(new AzureCliCredential(), auth, deps);
     }
-    if (!canMintIdTokens(deps.env))
-        throw new AuthSetupError(NO_ID_TOKEN);
-    if (auth.clientId === undefined || auth.tenantId === undefined) {
-        throw new AuthSetupError('OIDC sign-in needs both client-id and tenant-id (inputs or env AZURE_CLIENT_ID and AZURE_TENANT_ID).');
-    }
-    return oidcCredential(auth, auth.clientId, auth.tenantId, deps);
+    const { clientId, tenantId } = oidcSetup(auth, deps.env);
+    return oidcCredential(auth, clientId, tenantId, deps);
 }
 /** An Azure CLI session that can no longer give tokens, with what to do about it. Final: retrying cannot help. */
 class CliSessionLostError extends Error {

@@ -1,8 +1,8 @@
-export const id = 34;
-export const ids = [34];
+export const id = 903;
+export const ids = [903];
 export const modules = {
 
-/***/ 37034:
+/***/ 46903:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -86,7 +86,7 @@ async function uploadLogsArtifact(req) {
         req.sink.startGroup(`Uploading the build logs as artifact '${req.name}'`);
         let res;
         try {
-            res = await client.uploadArtifact(req.name, req.files, req.rootDir, opts);
+            res = await withUploadConcurrency(() => client.uploadArtifact(req.name, req.files, req.rootDir, opts));
         }
         finally {
             req.sink.endGroup();
@@ -102,6 +102,28 @@ async function uploadLogsArtifact(req) {
         return undefined;
     }
 }
+/** The @actions/artifact setting (environment only) of how many blocks of the zip are uploaded at once. */
+const UPLOAD_CONCURRENCY_VAR = 'ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY';
+/**
+ * Our value for it when the workflow sets none. @actions/artifact 6 uploads the zip through
+ * BlockBlobClient.uploadStream with 8 MiB blocks and holds up to one 8 MiB buffer per block in flight: 5 by
+ * default, 40 MiB. A log zips to a fraction of its size and the zip is made no faster than deflate runs, so
+ * two blocks in flight (one being filled while one is sent) should keep up, for 16 MiB (not measured against
+ * GitHub's storage; on loopback neither the time nor the peak changed).
+ */
+const UPLOAD_CONCURRENCY = 2;
+/** Run `upload` with UPLOAD_CONCURRENCY unless the workflow set its own; the variable is left as it was found. */
+async function withUploadConcurrency(upload) {
+    if (process.env[UPLOAD_CONCURRENCY_VAR] !== undefined)
+        return upload();
+    process.env[UPLOAD_CONCURRENCY_VAR] = String(UPLOAD_CONCURRENCY);
+    try {
+        return await upload();
+    }
+    finally {
+        delete process.env.ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY;
+    }
+}
 function artifactUrl(id, env = process.env) {
     const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
     const repo = env['GITHUB_REPOSITORY'];
@@ -111,8 +133,8 @@ function artifactUrl(id, env = process.env) {
     return `${server}/${repo}/actions/runs/${run}/artifacts/${id}`;
 }
 
-// EXTERNAL MODULE: external "node:readline"
-var external_node_readline_ = __webpack_require__(80481);
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __webpack_require__(46193);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __webpack_require__(70665);
 ;// CONCATENATED MODULE: ./src/logs/causes.ts
@@ -474,6 +496,37 @@ function addCandidate(list, c) {
 function rankCandidates(list) {
     return [...list].sort((a, b) => b.score - a.score || a.order - b.order);
 }
+/**
+ * Bytes read from the log at a time. What is in hand when V8 collects its young generation (the chunk's text
+ * and lines) is copied, and the more it copies the larger V8 grows that generation and keeps it: measured on
+ * a 300 MiB log, 64 KiB reads grew it to 64 MiB, 16 KiB reads left it at 32 MiB (the peak RSS 23 MiB above
+ * the baseline instead of 52), at the same speed.
+ */
+const READ_CHUNK = 16 * 1024;
+/** A line longer than this (no line break) is taken in pieces of this size: what is held stays bounded. */
+const MAX_HELD_LINE = 1024 * 1024;
+/**
+ * The lines of a file as readline gives them (a break is \n, \r\n or a lone \r), a chunk's worth at a time:
+ * one await per read, not one per line.
+ */
+async function* linesOf(file) {
+    const decoder = new external_node_string_decoder_.StringDecoder('utf8');
+    let held = '';
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: READ_CHUNK })) {
+        // A \r at the very end may be the first half of a \r\n: it waits for the next chunk.
+        const parts = (held + decoder.write(chunk)).split(/\r\n|\n|\r(?!$)/);
+        held = parts.pop() ?? '';
+        while (held.length > MAX_HELD_LINE) {
+            parts.push(held.slice(0, MAX_HELD_LINE));
+            held = held.slice(MAX_HELD_LINE);
+        }
+        if (parts.length > 0)
+            yield parts;
+    }
+    held = (held + decoder.end()).replace(/\r$/, '');
+    if (held.length > 0)
+        yield [held];
+}
 /** Scan one log file, line by line. */
 async function scanLog(file) {
     const res = { steps: [], verdicts: [], scriptErrors: [], context: [], sawVerdict: false, candidates: [] };
@@ -504,8 +557,8 @@ async function scanLog(file) {
         if (arr.length > max)
             arr.shift();
     };
-    const rl = (0,external_node_readline_.createInterface)({ input: (0,external_node_fs_.createReadStream)(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const raw of rl) {
+    // One line at a time, synchronously: per line nothing is awaited, so little outlives a young-generation GC.
+    const take = (raw) => {
         const line = cleanLine(raw);
         const start = /\(telemetry\) Starting provisioner ([\w-]+)/.exec(line);
         if (start?.[1]) {
@@ -517,7 +570,7 @@ async function scanLog(file) {
             ring = [];
             stepErrors = [];
             closed = undefined;
-            continue;
+            return;
         }
         if (/\(telemetry\) ending ([\w-]+)/.test(line)) {
             if (current?.open) {
@@ -526,7 +579,7 @@ async function scanLog(file) {
                 ring = [];
                 stepErrors = [];
             }
-            continue;
+            return;
         }
         const named = /Provisioning with shell script: (.+)$/.exec(line) ??
             /Provisioning with [Pp]ower[Ss]hell script: (.+)$/.exec(line) ??
@@ -577,7 +630,7 @@ async function scanLog(file) {
         if (/didn't complete successfully and had errors/i.test(line))
             errorSummary = true;
         if (/^--> /.test(line) && !errorSummary)
-            continue;
+            return;
         if (diagnose_VERDICT.some((r) => r.test(line.replace(/^==> /, '')))) {
             if (!res.sawVerdict) {
                 res.sawVerdict = true;
@@ -586,19 +639,22 @@ async function scanLog(file) {
             const v = line.replace(/^==> /, '');
             if (!res.verdicts.includes(v) && res.verdicts.length < MAX_ERROR_LINES)
                 res.verdicts.push(v);
-            continue;
+            return;
         }
         if (isNoise(line)) {
             if (/\[ERROR\]/.test(line) && current?.open)
                 push(stepErrors, line.replace(/^.*?\[ERROR\]\s*/, ''), 3);
-            continue;
+            return;
         }
         if (!res.sawVerdict && !/^==> Provisioning step had errors/.test(line)) {
             push(ring, line, CONTEXT_LINES);
             if (current?.open && !line.startsWith('==> ') && SCRIPT_ERROR.test(line))
                 push(stepErrors, line, 4);
         }
-    }
+    };
+    for await (const lines of linesOf(file))
+        for (const raw of lines)
+            take(raw);
     res.candidates = rankCandidates(pending).map(({ text, score, family, order }) => ({ text, score, ...(family ? { family } : {}), order }));
     if (snap) {
         res.steps = steps.slice(0, snap.steps);
@@ -1000,7 +1056,37 @@ async function sizeOf(file) {
 
 // EXTERNAL MODULE: ./src/logs/locate.ts
 var logs_locate = __webpack_require__(84725);
+// EXTERNAL MODULE: ./src/retry.ts
+var retry = __webpack_require__(49809);
+;// CONCATENATED MODULE: ./src/logs/schedule.ts
+/**
+ * When to ask ARM again for the staging group's storage account while it is not there yet.
+ *
+ * The first look is at once; after each look that found nothing the next waits longer: from about one poll
+ * interval, doubling, up to LOOK_CAP_POLLS poll intervals (with the same ±25 % jitter as every other backoff
+ * here, so that many builds started together do not ask together). At the cap a look costs one ARM read per
+ * LOOK_CAP_POLLS polls: the template GET of each poll stays the bulk of the ARM reads (at most 1.1 per poll).
+ * Once the account is known, looking for the log is a blob listing (storage, not ARM) and this is not asked.
+ */
+
+/** The longest wait between two ARM looks, in poll intervals. */
+const LOOK_CAP_POLLS = 10;
+function lookSchedule(pollIntervalMs, clock, random) {
+    const poll = Math.max(1, pollIntervalMs);
+    const delays = (0,retry/* backoff */.JN)(poll, poll * LOOK_CAP_POLLS, random);
+    let nextAt = Number.NEGATIVE_INFINITY;
+    return {
+        due: () => clock.now() >= nextAt,
+        // Half a poll early: the poll that comes about one delay later takes the look, not the one after it.
+        missed: (startedAt) => {
+            nextAt = startedAt + delays.next() - poll / 2;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/logs/source.ts
+
+
 
 /** Whether a message's log location names the open account (by name, or by endpoint for path-style URLs). */
 function sameAccount(hint, open) {
@@ -1008,8 +1094,15 @@ function sameAccount(hint, open) {
         return true;
     return hint.blobEndpoint !== undefined && (0,logs_locate/* sameBlobEndpoint */.XL)(hint.blobEndpoint, open.account.blobEndpoint);
 }
+/**
+ * Each `find` until the log is found: while no account with `packerlogs` is known, an ARM listing of the staging
+ * group's accounts, held back by a backoff (lookSchedule); once one is known, one blob listing of its `packerlogs`
+ * container and no ARM request. A container or log that does not exist yet is no error: `undefined`, ask again.
+ */
 function stagingLogSource(deps) {
-    const arm = new logs_locate/* ArmJson */.Bn(deps);
+    const arm = deps.arm ?? new logs_locate/* ArmJson */.Bn(deps);
+    const clock = deps.clock ?? types/* systemClock */.ml;
+    const armLooks = lookSchedule(deps.pollIntervalMs ?? 15_000, clock, deps.random);
     let container;
     let refused = false;
     let retriedWithHint = false;
@@ -1022,25 +1115,37 @@ function stagingLogSource(deps) {
             // After a refusal, only a message naming the account (URL or ARM path) is worth one more try.
             if (refused && (!fromMessage || retriedWithHint))
                 return undefined;
+            const viaArm = refused || !container || (fromMessage !== undefined && !sameAccount(fromMessage, container));
+            if (viaArm && !hint.final && !armLooks.due())
+                return undefined;
             if (refused) {
                 retriedWithHint = true;
                 container = undefined;
             }
             if (!container || (fromMessage && !sameAccount(fromMessage, container))) {
                 const quiet = refused ? { ...deps.sink, warning: (m) => deps.sink.debug(m) } : deps.sink;
-                const opened = await (0,logs_locate/* openLogContainer */.sX)({
-                    ...deps,
-                    sink: quiet,
-                    arm,
-                    preferAccount: fromMessage?.account,
-                    preferEndpoint: fromMessage?.blobEndpoint,
-                });
+                const startedAt = clock.now();
+                let opened;
+                try {
+                    opened = await (0,logs_locate/* openLogContainer */.sX)({
+                        ...deps,
+                        sink: quiet,
+                        arm,
+                        preferAccount: fromMessage?.account,
+                        preferEndpoint: fromMessage?.blobEndpoint,
+                    });
+                }
+                catch (err) {
+                    armLooks.missed(startedAt);
+                    throw err;
+                }
                 if (opened === 'refused') {
                     refused = true;
                     return undefined;
                 }
                 refused = false;
                 if (opened === 'no-account') {
+                    armLooks.missed(startedAt);
                     deps.sink.debug(`No storage account in ${deps.stagingResourceGroup} yet`);
                     return undefined;
                 }
@@ -1048,6 +1153,9 @@ function stagingLogSource(deps) {
                 deps.sink.debug(`Build logs in ${opened.account.name} (read with ${opened.auth === 'entra' ? 'Entra ID' : 'an account key'})`);
             }
             const named = fromMessage?.blobPath.replace(/validation\.log$/, 'customization.log');
+            // Listed at every poll until found, never backed off: a wait of more than two polls would print the first
+            // lines later than two poll intervals after they were written. It is one storage GET (no ARM read), made only
+            // until packer's first line is there; its answer grows with the earlier runs' folders kept in the container.
             const path = named ?? (await (0,logs_locate/* findNewestCustomizationLog */.tC)(container.container, hint.notBefore));
             if (!path)
                 return undefined;
@@ -1071,6 +1179,11 @@ function stagingLogSource(deps) {
 
 
 
+/**
+ * Bytes redacted, written and split at a time within one read: the strings made from a slice (up to twice
+ * its size once decoded) stay regular young-generation objects, not large objects.
+ */
+const SLICE_BYTES = 32 * 1024;
 /** A build-log line as it may be printed: no secret, no workflow command (kept for older imports). */
 function safeLine(line) {
     return inertLine(redactSecrets(line));
@@ -1094,7 +1207,9 @@ class LogTail {
             maxLinesPerPoll: 400,
             burstKeep: 40,
             maxLinesTotal: 20000,
-            chunkBytes: 4 * 1024 * 1024,
+            // 1 MiB, not 4: a poll catching up on a fast log held 4 MiB reads long enough for V8 to keep them (bench 5d:
+            // tail peak 186 → 118 MiB for a 1 GiB log); a log growing less than 1 MiB per poll still costs one read.
+            chunkBytes: 1024 * 1024,
             maxLineChars: 4000,
             ...options,
         };
@@ -1204,11 +1319,23 @@ class LogTail {
                 ? Buffer.from(b.subarray(b.length - types/* CONTENT_PROBE_BYTES */.Hw))
                 : Buffer.concat([this.st.window, b]).subarray(-types/* CONTENT_PROBE_BYTES */.Hw);
         this.st.offset += b.length;
-        const out = this.redactor.push(b);
-        if (out.length > 0) {
-            await external_node_fs_.promises.appendFile(this.o.file, out);
-            this.st.fileBytes += out.length;
-            this.split(this.decoder.decode(out, { stream: true }), lines);
+        // Slice by slice, so every string made from the bytes stays small: short-lived small strings die in
+        // the young generation instead of piling up as multi-MiB large objects that only a full GC takes back.
+        const outs = [];
+        let written = 0;
+        for (let at = 0; at < b.length; at += SLICE_BYTES) {
+            const out = this.redactor.push(b.subarray(at, at + SLICE_BYTES));
+            if (out.length === 0)
+                continue;
+            outs.push(out);
+            written += out.length;
+            // Past the print limit nothing more is printed: the lines need not be made at all.
+            if (this.printed < this.o.maxLinesTotal)
+                this.split(this.decoder.decode(out, { stream: true }), lines);
+        }
+        if (written > 0) {
+            await external_node_fs_.promises.writeFile(this.o.file, outs, { flag: 'a' });
+            this.st.fileBytes += written;
         }
     }
     async restart() {
@@ -1331,14 +1458,12 @@ var wait = __webpack_require__(40910);
 function createBuildLogs(deps) {
     const sink = deps.sink ?? types/* coreSink */.JQ;
     const clock = deps.clock ?? types/* systemClock */.ml;
-    const locateInterval = deps.locateIntervalMs ?? 30_000;
     const customizationFile = (0,external_node_path_.join)(deps.workDir, 'customization.log');
     const validationFile = (0,external_node_path_.join)(deps.workDir, 'validation.log');
     let staging = deps.stagingResourceGroup;
     let source = deps.source;
     let found;
     let tail;
-    let lastLocate = Number.NEGATIVE_INFINITY;
     let dirReady = false;
     /** Aborted when the action stops waiting for the logs: every ARM request made for them stops. */
     const abandon = new AbortController();
@@ -1365,6 +1490,8 @@ function createBuildLogs(deps) {
                 stagingResourceGroup: staging,
                 sink,
                 abortSignal: abandon.signal,
+                clock,
+                ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
             };
             source = stagingLogSource(sourceDeps);
         }
@@ -1376,17 +1503,14 @@ function createBuildLogs(deps) {
             dirReady = true;
         }
     };
-    const locate = async (status, force) => {
+    /** At every poll until found: the source decides what a look costs (storage listing, or ARM after a backoff). */
+    const locate = async (status, final) => {
         if (found)
             return;
-        const now = clock.now();
-        if (!force && now - lastLocate < locateInterval)
-            return;
-        lastLocate = now;
         const src = getSource();
         if (!src || src.refused)
             return;
-        found = await src.find({ message: status.message, notBefore: status.startTime });
+        found = await src.find({ message: status.message, notBefore: status.startTime, ...(final ? { final } : {}) });
     };
     return {
         closeGroup() {
@@ -1510,7 +1634,7 @@ function createBuildLogs(deps) {
             return found;
         // A failure message naming another blob than the one streamed wins.
         if (result.message && /packerlogs\//.test(result.message)) {
-            const byMessage = await src.find({ message: result.message, notBefore: result.startTime });
+            const byMessage = await src.find({ message: result.message, notBefore: result.startTime, final: true });
             if (byMessage) {
                 if (found?.customization.url !== byMessage.customization.url)
                     found = byMessage;
