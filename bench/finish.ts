@@ -155,7 +155,7 @@ export async function finishFigures(
       peaks.set(sizeMb, peak);
       const target = sizeMb === 300 ? `target ≤ ${PEAK_TARGET_MIB} MiB: ${peak <= PEAK_TARGET_MIB ? 'met' : 'NOT met'}` : '';
       row(
-        `5 ${sizeMb} MiB`,
+        `6 ${sizeMb} MiB`,
         'whole path: peak RSS (ru_maxrss), MiB',
         String(runs),
         f1(peak),
@@ -166,7 +166,7 @@ export async function finishFigures(
         const ps = figs.flatMap((f) => f.phases.filter((p) => p.name === name));
         if (ps.length === 0) continue;
         row(
-          `5 ${sizeMb} MiB`,
+          `6 ${sizeMb} MiB`,
           `  ${name}: sampled peak RSS / heap / young gen / Buffers, MiB`,
           String(runs),
           [
