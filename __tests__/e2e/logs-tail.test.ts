@@ -28,9 +28,11 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Phases of about 2 s, each writing `n` numbered lines (unique, so "once" can be checked). */
+/** Phases of about 4 s, each writing `n` numbered lines (unique, so "once" can be checked). */
 function numbered(tag: string, n = { Building: 12, Customizing: 40, Optimizing: 2, Validating: 2, Distributing: 10 }): PhaseSpec[] {
-  const ms = { Queued: 200, Building: 400, Customizing: 1500, Optimizing: 100, Validating: 100, Distributing: 400 } as const;
+  // Customizing lasts 3 s so that, even on a loaded machine, the Building lines (written at least 3.5 s before the end)
+  // are printed before the wait loop sees the build end: the "live" check below is about order, not time.
+  const ms = { Queued: 200, Building: 400, Customizing: 3000, Optimizing: 100, Validating: 100, Distributing: 400 } as const;
   return (Object.keys(ms) as Array<keyof typeof ms>).map((s) => {
     const count = s === 'Queued' ? 0 : n[s];
     return {
